@@ -1,0 +1,205 @@
+"""The PostgreSQL server cutter talks to: the embedded one from the ``pgserver``
+wheel (default) or the server named by ``CUTTER_DATABASE_URL``.
+
+The server hosts two databases: the target (``cutter``, or the one named in
+the URL) and Dagster's own storage (``<target>_dagster``). URLs leave this
+module only through ``redact_url`` when they are shown to anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+from sqlalchemy.engine import make_url
+
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.settings import (
+    DAGSTER_DB_SUFFIX,
+    DAGSTER_YAML_TEMPLATE,
+    TARGET_DB_NAME,
+    Settings,
+)
+
+# pgserver logs full command lines at INFO; keep them out of operator output.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
+
+DAGSTER_STORAGE_ENV = "CUTTER_DAGSTER_STORAGE_URL"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, safe for a log line or a KB doc."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def with_database(url: str, database: str, *, driver: str = "postgresql") -> str:
+    """The same server and credentials, another database (and driver name)."""
+    return (
+        make_url(url)
+        .set(database=database, drivername=driver)
+        .render_as_string(hide_password=False)
+    )
+
+
+def _pgserver():
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver copes.
+        warnings.simplefilter("ignore")
+        import pgserver
+        from pgserver.utils import PostmasterInfo
+    return pgserver, PostmasterInfo
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    kind: str  # "embedded" | "external"
+    running: bool
+    where: str  # data directory, or the redacted URL
+    url: str | None  # the admin URL of the target database (may hold a password)
+
+    def describe(self) -> str:
+        state = "running" if self.running else "stopped"
+        shown = redact_url(self.url) if self.url else "-"
+        return f"{self.kind} PostgreSQL {state} ({self.where}); target database {shown}"
+
+
+class DatabaseServer:
+    """Start, find and stop the server; create the two databases."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    # ---- discovery -------------------------------------------------------
+    def status(self) -> ServerStatus:
+        if not self.settings.embedded:
+            url = self.settings.external_url
+            return ServerStatus("external", _reachable(url), redact_url(url), url)
+        info = self._postmaster_info()
+        running = info is not None and info.is_running()
+        url = with_database(info.get_uri(), TARGET_DB_NAME) if running else None
+        return ServerStatus("embedded", running, str(self.settings.pg_dir), url)
+
+    def target_url(self) -> str:
+        """The admin URL of the target database; starts the embedded server if needed."""
+        status = self.status()
+        if status.running:
+            return status.url
+        if self.settings.embedded:
+            return self.up().url
+        raise CutterStop(
+            StopCode.STOP_DATABASE_UNAVAILABLE,
+            f"cannot connect to {redact_url(self.settings.external_url)}",
+        )
+
+    def dagster_url(self) -> str:
+        """The SQLAlchemy URL for Dagster's storage (psycopg2 driver, see DESIGN §8)."""
+        target = make_url(self.target_url())
+        return with_database(
+            target.render_as_string(hide_password=False),
+            target.database + DAGSTER_DB_SUFFIX,
+            driver="postgresql+psycopg2",
+        )
+
+    # ---- lifecycle -------------------------------------------------------
+    def up(self) -> ServerStatus:
+        if self.settings.embedded:
+            self.settings.pg_dir.parent.mkdir(parents=True, exist_ok=True)
+            pgserver, _ = _pgserver()
+            pgserver.get_server(self.settings.pg_dir, cleanup_mode=None)
+        status = self.status()
+        if not status.running:
+            raise CutterStop(
+                StopCode.STOP_DATABASE_UNAVAILABLE, f"server did not start ({status.where})"
+            )
+        self._ensure_databases(status.url)
+        self.write_dagster_home()
+        return status
+
+    def down(self) -> ServerStatus:
+        if not self.settings.embedded:
+            return self.status()
+        info = self._postmaster_info()
+        if info is not None and info.is_running():
+            pgserver, _ = _pgserver()
+            user = "pgserver" if _is_root() else None
+            pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.settings.pg_dir, user=user)
+        return self.status()
+
+    def write_dagster_home(self) -> Path:
+        """DAGSTER_HOME with the project's dagster.yaml (storage URL read from env)."""
+        home = self.settings.dagster_home
+        home.mkdir(parents=True, exist_ok=True)
+        target = home / "dagster.yaml"
+        if not target.exists() or target.read_bytes() != DAGSTER_YAML_TEMPLATE.read_bytes():
+            shutil.copyfile(DAGSTER_YAML_TEMPLATE, target)
+        return home
+
+    def dagster_env(self) -> dict[str, str]:
+        """Environment for Dagster processes (webserver, daemon, runs)."""
+        return {
+            "DAGSTER_HOME": str(self.write_dagster_home()),
+            DAGSTER_STORAGE_ENV: self.dagster_url(),
+        }
+
+    # ---- internals -------------------------------------------------------
+    def _postmaster_info(self):
+        if not (self.settings.pg_dir / "PG_VERSION").exists():
+            return None
+        _, postmaster_info = _pgserver()
+        return postmaster_info.read_from_pgdata(self.settings.pg_dir)
+
+    def _ensure_databases(self, target_url: str) -> None:
+        target = make_url(target_url).database
+        for name in (target, target + DAGSTER_DB_SUFFIX):
+            create_database(target_url, name, exist_ok=True)
+
+
+def _is_root() -> bool:
+    import os
+
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _reachable(url: str) -> bool:
+    try:
+        psycopg2.connect(url, connect_timeout=5).close()
+        return True
+    except psycopg2.Error:
+        return False
+
+
+def maintenance_url(url: str) -> str:
+    return with_database(url, "postgres")
+
+
+def create_database(server_url: str, name: str, *, exist_ok: bool = False) -> None:
+    conn = psycopg2.connect(maintenance_url(server_url))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone() and exist_ok:
+                return
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+def drop_database(server_url: str, name: str) -> None:
+    conn = psycopg2.connect(maintenance_url(server_url))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    finally:
+        conn.close()

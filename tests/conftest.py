@@ -1,0 +1,72 @@
+"""Test databases: one real PostgreSQL server per test session (the embedded
+one from the pgserver wheel, or CUTTER_DATABASE_URL), and a fresh database
+with the schema applied for every test module that asks for one."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+
+import pytest
+
+from cutter_assets.db.connection import open_connection
+from cutter_assets.db.schema import apply_schema
+from cutter_assets.db.server import create_database, drop_database, with_database
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """An administrator URL on a real server (database part is replaced per use)."""
+    external = os.environ.get("CUTTER_DATABASE_URL")
+    if external:
+        yield external
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+    # A short path: the server's Unix socket lives in it (~100 byte limit).
+    data_dir = Path(tempfile.mkdtemp(prefix="cutpg-", dir="/tmp"))
+    server = pgserver.get_server(data_dir, cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def _database_name(prefix: str, node_name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", node_name.lower())[-30:].strip("_")
+    return f"{prefix}_{slug}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def empty_db_url(pg_server_url, request) -> str:
+    """A brand-new empty database for this test module, dropped afterwards."""
+    name = _database_name("t", request.module.__name__)
+    create_database(pg_server_url, name)
+    yield with_database(pg_server_url, name)
+    drop_database(pg_server_url, name)
+    drop_database(pg_server_url, name + "_dagster")  # made when a test starts Dagster on it
+
+
+@pytest.fixture(scope="module")
+def db_url(empty_db_url) -> str:
+    """A fresh database of this test module with the whole schema applied."""
+    conn = open_connection(empty_db_url)
+    try:
+        apply_schema(conn)
+    finally:
+        conn.close()
+    return empty_db_url
+
+
+@pytest.fixture
+def admin(db_url):
+    """An administrator connection, rolled back after the test."""
+    conn = open_connection(db_url)
+    yield conn
+    conn.rollback()
+    conn.close()

@@ -1,0 +1,114 @@
+"""Small builders for database tests: rows made the way the system makes them."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from contextlib import contextmanager
+
+from psycopg2 import sql
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def add_document(conn, code: str, text: str = "Điều 1. Phạm vi\nNội dung.") -> tuple[str, str]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO public.source_document (doc_code, language) "
+            "VALUES (%s, 'vi') RETURNING id",
+            (code,),
+        )
+        doc_id = cur.fetchone()[0]
+        cur.execute(
+            """INSERT INTO public.source_version
+                   (source_document_id, version_no, text_sha256, byte_size, full_text)
+               VALUES (%s, 1, %s, %s, %s) RETURNING id""",
+            (doc_id, sha(text), len(text.encode()), text),
+        )
+        return doc_id, cur.fetchone()[0]
+
+
+def open_run(conn, doc_id, version_id, code, *, state="WRITING", mode="live") -> str:
+    run_id = str(uuid.uuid4())
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO cutter_governance.orchestrator_run
+                   (run_id, source_document_id, source_version_id, doc_code, mode, actor, state)
+               VALUES (%s, %s, %s, %s, %s, 'tester', %s)""",
+            (run_id, doc_id, version_id, code, mode, state),
+        )
+    return run_id
+
+
+def open_change_set(conn, run_id, expected: int = 3) -> str:
+    change_set_id = str(uuid.uuid4())
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO cutter_governance.cut_change_set
+                   (change_set_id, run_id, idempotency_key, writer_digest, expected_count)
+               VALUES (%s, %s, %s, %s, %s)""",
+            (change_set_id, run_id, "cs-" + change_set_id, "0" * 64, expected),
+        )
+    return change_set_id
+
+
+def create_unit(
+    conn,
+    change_set_id,
+    address,
+    body="Nội dung.",
+    *,
+    parent=None,
+    sort=1,
+    key=None,
+    content_hash=None,
+):
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT * FROM public.fn_iu_create(%s, %s, %s, 'article', 'provision', '1', "
+            "'Điều 1.', 'Phạm vi', %s, %s, %s, %s)",
+            (
+                change_set_id,
+                key or "key-" + address,
+                address,
+                body,
+                parent,
+                sort,
+                content_hash or sha(body),
+            ),
+        )
+        return cur.fetchone()
+
+
+def add_review_decision(conn, run_id, gate="SG_2_lifecycle_authz") -> str:
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO cutter_governance.review_decision
+                   (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256,
+                    signature_sha256, provider, approver, signed_utc)
+               VALUES (%s, %s, %s, 'kb/approval.md', %s, %s, 'stub', 'sovereign', now())
+               RETURNING id""",
+            (gate, run_id, uuid.uuid4().hex, "d" * 64, uuid.uuid4().hex),
+        )
+        return cur.fetchone()[0]
+
+
+@contextmanager
+def as_role(conn, role: str):
+    """Run the block as ``role`` inside a savepoint; an error undoes only the block."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT as_role")
+        cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    except BaseException:
+        with conn.cursor() as cur:
+            cur.execute("ROLLBACK TO SAVEPOINT as_role")
+            cur.execute("RESET ROLE")
+        raise
+    with conn.cursor() as cur:
+        cur.execute("RESET ROLE")
+        cur.execute("RELEASE SAVEPOINT as_role")

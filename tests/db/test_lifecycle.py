@@ -1,0 +1,241 @@
+"""Lifecycle rules held by PostgreSQL itself: immutability of enacted units,
+draft -> enacted exactly once, every lifecycle change logged, idempotent
+creation, and one open cut run per document version."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg2
+import pytest
+from psycopg2 import errors
+
+from tests.db.builders import (
+    add_document,
+    add_review_decision,
+    as_role,
+    create_unit,
+    open_change_set,
+    open_run,
+    sha,
+)
+
+
+@pytest.fixture
+def conn(db_url):
+    connection = psycopg2.connect(db_url)
+    yield connection
+    connection.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def change_set(conn):
+    code = "LC-" + uuid.uuid4().hex[:8].upper()
+    doc_id, version_id = add_document(conn, code)
+    run_id = open_run(conn, doc_id, version_id, code)
+    return code, run_id, open_change_set(conn, run_id)
+
+
+def _count(conn, table, where="true", params=()):
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table} WHERE {where}", params)
+        return cur.fetchone()[0]
+
+
+def test_enacted_unit_cannot_be_updated_or_deleted(conn, change_set):
+    code, run_id, cs = change_set
+    unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
+    decision = add_review_decision(conn, run_id)
+    with as_role(conn, "cutter_enact") as cur:
+        cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
+    for statement in (
+        "UPDATE public.information_unit SET title = 'changed' WHERE id = %s",
+        "UPDATE public.information_unit SET lifecycle_status = 'draft' WHERE id = %s",
+        "DELETE FROM public.information_unit WHERE id = %s",
+        "UPDATE public.unit_version SET body = 'x' WHERE information_unit_id = %s",
+    ):
+        with conn.cursor() as cur:
+            cur.execute("SAVEPOINT s")
+            # even the superuser is stopped by the triggers
+            with pytest.raises(
+                errors.RaiseException, match="immutable|append-only|cannot be deleted"
+            ):
+                cur.execute(statement, (unit_id,))
+            cur.execute("ROLLBACK TO SAVEPOINT s")
+
+
+def test_draft_is_enacted_exactly_once_and_each_change_is_logged(conn, change_set):
+    code, run_id, cs = change_set
+    unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
+    decision = add_review_decision(conn, run_id)
+    assert _count(conn, "public.iu_lifecycle_log", "information_unit_id = %s", (unit_id,)) == 0
+    with as_role(conn, "cutter_enact") as cur:
+        cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
+        assert cur.fetchone()[0] == "enacted"
+    with pytest.raises(errors.RaiseException, match="only draft -> enacted"):
+        with as_role(conn, "cutter_enact") as cur:
+            cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT from_status, to_status, review_decision_id::text, change_set_id::text "
+            "FROM public.iu_lifecycle_log WHERE information_unit_id = %s",
+            (unit_id,),
+        )
+        assert cur.fetchall() == [("draft", "enacted", decision, cs)]
+
+
+def test_enact_needs_an_sg2_decision_of_the_same_run(conn, change_set):
+    code, run_id, cs = change_set
+    unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
+    sg1 = add_review_decision(conn, run_id, gate="SG_1_cut_authz")
+    with pytest.raises(errors.RaiseException, match="no SG_2 review decision"):
+        with as_role(conn, "cutter_enact") as cur:
+            cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, sg1))
+    other_doc, other_version = add_document(conn, code + "-X")
+    other_run = open_run(conn, other_doc, other_version, code + "-X")
+    foreign = add_review_decision(conn, other_run)
+    with pytest.raises(errors.RaiseException, match="no SG_2 review decision"):
+        with as_role(conn, "cutter_enact") as cur:
+            cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, foreign))
+    assert (
+        _count(
+            conn, "public.information_unit", "id = %s AND lifecycle_status = 'draft'", (unit_id,)
+        )
+        == 1
+    )
+
+
+def test_void_is_logged_and_leaves_enacted_units_alone(conn, change_set):
+    code, run_id, cs = change_set
+    first, _ = create_unit(conn, cs, f"{code}/art_1", "Một", sort=1)
+    create_unit(conn, cs, f"{code}/art_2", "Hai", sort=2)
+    with as_role(conn, "cutter_exec") as cur:
+        cur.execute("SELECT public.fn_iu_void(%s)", (cs,))
+        assert cur.fetchone()[0] == 2
+    assert (
+        _count(
+            conn, "public.iu_lifecycle_log", "change_set_id = %s AND to_status = 'voided'", (cs,)
+        )
+        == 2
+    )
+    # a voided unit is kept (forward-only) and cannot come back
+    decision = add_review_decision(conn, run_id)
+    with pytest.raises(errors.RaiseException, match="only draft -> enacted"):
+        with as_role(conn, "cutter_enact") as cur:
+            cur.execute("SELECT public.fn_iu_enact(%s, %s)", (first, decision))
+    assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == 2
+
+
+def test_void_refuses_a_change_set_with_enacted_units(conn, change_set):
+    code, run_id, cs = change_set
+    unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
+    decision = add_review_decision(conn, run_id)
+    with as_role(conn, "cutter_enact") as cur:
+        cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
+    with pytest.raises(errors.RaiseException, match="has enacted units"):
+        with as_role(conn, "cutter_exec") as cur:
+            cur.execute("SELECT public.fn_iu_void(%s)", (cs,))
+
+
+def test_replayed_idempotency_key_creates_nothing_new(conn, change_set):
+    code, _, cs = change_set
+    with as_role(conn, "cutter_exec"):
+        first_id, first_status = create_unit(conn, cs, f"{code}/art_1", key="same-key")
+        before = {
+            t: _count(conn, t)
+            for t in (
+                "public.information_unit",
+                "public.unit_version",
+                "cutter_governance.cut_change_set_affected_row",
+            )
+        }
+        again_id, again_status = create_unit(conn, cs, f"{code}/art_1", key="same-key")
+    assert (first_status, again_status) == ("created", "replayed")
+    assert again_id == first_id
+    assert {t: _count(conn, t) for t in before} == before
+
+
+@pytest.mark.parametrize(
+    "address,body,content_hash,parent,match",
+    [
+        ("OTHER-DOC/art_1", "x", None, None, "lies outside document"),
+        ("{code}/art_1", "x", "0" * 64, None, "does not match its content hash"),
+        ("{code}/art_1/para_1", "x", None, "{code}/art_1", "is not written in this change set"),
+    ],
+    ids=["foreign-address", "hash-mismatch", "orphan"],
+)
+def test_fn_iu_create_refuses_bad_rows(
+    conn, change_set, address, body, content_hash, parent, match
+):
+    code, _, cs = change_set
+    with pytest.raises(errors.RaiseException, match=match):
+        with as_role(conn, "cutter_exec"):
+            create_unit(
+                conn,
+                cs,
+                address.format(code=code),
+                body,
+                parent=parent and parent.format(code=code),
+                content_hash=content_hash,
+            )
+    assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == 0
+
+
+def test_fn_iu_create_refuses_unless_the_run_is_writing(conn):
+    doc_id, version_id = add_document(conn, "LC-PAUSED")
+    run_id = open_run(conn, doc_id, version_id, "LC-PAUSED", state="AWAITING_CUT_AUTHORIZATION")
+    cs = open_change_set(conn, run_id)
+    with pytest.raises(errors.RaiseException, match="not WRITING"):
+        with as_role(conn, "cutter_exec"):
+            create_unit(conn, cs, "LC-PAUSED/art_1")
+
+
+def test_only_one_open_run_per_document_version(conn):
+    doc_id, version_id = add_document(conn, "LC-ONCE")
+    first = open_run(conn, doc_id, version_id, "LC-ONCE", state="SURVEYING")
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s")
+    with pytest.raises(errors.UniqueViolation, match="orchestrator_run_one_open_per_version"):
+        open_run(conn, doc_id, version_id, "LC-ONCE", state="SURVEYING")
+    with conn.cursor() as cur:
+        cur.execute("ROLLBACK TO SAVEPOINT s")
+        # a stopped live run still blocks until it is voided
+        cur.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'STOPPED' WHERE run_id = %s",
+            (first,),
+        )
+        cur.execute("SAVEPOINT s")
+    with pytest.raises(errors.UniqueViolation):
+        open_run(conn, doc_id, version_id, "LC-ONCE", state="SURVEYING")
+    with conn.cursor() as cur:
+        cur.execute("ROLLBACK TO SAVEPOINT s")
+        cur.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'VOIDED' WHERE run_id = %s",
+            (first,),
+        )
+    second = open_run(conn, doc_id, version_id, "LC-ONCE", state="SURVEYING")
+    assert second != first
+
+
+def test_a_finished_rehearsal_does_not_block_a_cut(conn):
+    doc_id, version_id = add_document(conn, "LC-REHEARSED")
+    rehearsal = open_run(conn, doc_id, version_id, "LC-REHEARSED", state="SURVEYING", mode="dryrun")
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'COMPLETED' WHERE run_id = %s",
+            (rehearsal,),
+        )
+    open_run(conn, doc_id, version_id, "LC-REHEARSED", state="SURVEYING")
+
+
+def test_content_hash_is_sha256_of_the_stored_body(conn, change_set):
+    code, _, cs = change_set
+    body = "Khoản 1. Nội dung có dấu tiếng Việt."
+    unit_id, _ = create_unit(conn, cs, f"{code}/art_1", body)
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT body, content_hash FROM public.unit_version WHERE information_unit_id = %s",
+            (unit_id,),
+        )
+        assert cur.fetchone() == (body, sha(body))
