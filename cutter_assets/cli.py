@@ -6,21 +6,29 @@ and the STOP's own exit code. Nothing else is caught here.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
+from cutter_assets.core.grants import matrix_sha
 from cutter_assets.core.intake import check_doc_code, check_language, decode_document
+from cutter_assets.core.legal.detect import detect_language
+from cutter_assets.core.refusals import parse_utterance, screen_arguments
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import documents
+from cutter_assets.db import documents, survey
 from cutter_assets.db.connection import connection
-from cutter_assets.db.schema import apply_schema, write_fingerprints
+from cutter_assets.db.pins import write_expected_privileges, write_fingerprints
+from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import DatabaseServer, redact_url
+from cutter_assets.extract_command import extract
 from cutter_assets.settings import PROJECT_ROOT, load_settings
 
 DEMO_DOCUMENT = PROJECT_ROOT / "corpus" / "vn" / "hien-phap.txt"
 DEMO_DOC_CODE = "ICX-CONST"
+SCRATCH_SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
 def _server() -> DatabaseServer:
@@ -83,16 +91,20 @@ def db_init() -> None:
     )
 
 
-@db.command("fingerprints")
-@click.option("--write", is_flag=True, help="Re-pin sql/lifecycle/fingerprints.yaml.")
-def db_fingerprints(write: bool) -> None:
-    """Show (or re-pin) the live fingerprints; the database itself is not changed."""
+@db.command("pins")
+@click.option("--write", is_flag=True, help="Re-pin sql/lifecycle/*.yaml from the live schema.")
+def db_pins(write: bool) -> None:
+    """Show (or re-pin) function fingerprints and the privilege matrix of the
+    schema as sql/ defines it; the database itself is left unchanged."""
     with connection(_server().target_url()) as conn:
         report = apply_schema(conn, check_fingerprints=False, commit=False)
+        privileges = survey.privilege_matrix(conn)
     for signature, digest in sorted(report.fingerprints.items()):
         click.echo(f"{digest}  {signature}")
+    click.echo(f"{len(privileges)} privileges, matrix sha256 {matrix_sha(privileges)}")
     if write:
         click.echo(f"wrote {write_fingerprints(report.fingerprints)}")
+        click.echo(f"wrote {write_expected_privileges(privileges)}")
 
 
 # ---- cutter doc ---------------------------------------------------------
@@ -130,12 +142,6 @@ def _read_bytes(file: Path, max_bytes: int) -> bytes:
         return handle.read(max_bytes + 1)  # one byte more tells "too large"
 
 
-def detect_language(text: str) -> str:
-    from cutter_assets.core.legal import detect_language as detect
-
-    return detect(text)
-
-
 @doc.command("list")
 def doc_list() -> None:
     """Documents and their latest version."""
@@ -150,6 +156,105 @@ def doc_list() -> None:
             f"{row.doc_code:<24} {row.language:<4} {row.version_no or 0:>3}  "
             f"{(row.text_sha256 or '-')[:16]:<16}  {row.byte_size or 0:>9}  {row.title}"
         )
+
+
+# ---- cutter orchestrate -------------------------------------------------
+@cli.group()
+def orchestrate() -> None:
+    """Cut documents: one mandatory argument, everything else is discovered."""
+
+
+@orchestrate.command("cut")
+@click.option("--document-id", "doc_code", required=True, help="The document code, e.g. ICX-CONST.")
+@click.option("--mode", type=click.Choice(["dryrun", "live"]), default="dryrun", show_default=True)
+@click.option(
+    "--actor",
+    default=lambda: os.environ.get("CUTTER_ACTOR", "sovereign@unknown"),
+    help="Who starts the run (default $CUTTER_ACTOR).",
+)
+@click.option(
+    "--scope", type=click.Choice(["enacted_only", "all"]), default="enacted_only", show_default=True
+)
+def orchestrate_cut(doc_code: str, mode: str, actor: str, scope: str) -> None:
+    """Survey a document and pause at the SG_1 cut authorization."""
+    from cutter_assets.orchestration import launch_survey
+
+    check_doc_code(doc_code)
+    result = launch_survey(doc_code, mode=mode, actor=actor, scope=scope)
+    click.echo(f"cut run   {result.run_id}")
+    click.echo(f"state     {result.state}")
+    click.echo(f"kb folder {result.kb_folder}")
+    click.echo(f"dagster   run {result.dagster_run_id} (open the UI: cutter ui)")
+    if result.stop is not None:
+        raise result.stop
+    click.echo(
+        f"next      the sovereign approves SG_1: cutter approve draft --run-id "
+        f"{result.run_id} --gate SG_1"
+    )
+
+
+@orchestrate.command("inspect")
+@click.option("--run-id", required=True)
+def orchestrate_inspect(run_id: str) -> None:
+    """State, phases, pins, what is awaited and the exact next command."""
+    from cutter_assets.orchestration import describe_run
+
+    click.echo(describe_run(run_id))
+
+
+# ---- cutter backup ------------------------------------------------------
+@cli.group()
+def backup() -> None:
+    """Check and restore pre-write backups."""
+
+
+@backup.command("verify")
+@click.option("--run-id", required=True)
+def backup_verify(run_id: str) -> None:
+    """sha256, envelope and recipient of a run's backup (no private key needed)."""
+    from cutter_assets.resources import RESOURCES
+
+    record = RESOURCES["vault"].verify(run_id)
+    click.echo(
+        f"backup {record.file}: sha256 {record.sha256[:16]} ok, {record.size} bytes, "
+        f"recipient {record.recipient}, rows {record.scoped_rows}"
+    )
+
+
+@backup.command("restore")
+@click.option("--run-id", required=True)
+@click.option("--into", "schema", required=True, help="A new scratch schema to restore into.")
+def backup_restore(run_id: str, schema: str) -> None:
+    """Decrypt (private key needed) into a scratch schema and compare row checksums."""
+    from cutter_assets.resources import RESOURCES
+
+    if not SCRATCH_SCHEMA.fullmatch(schema):
+        raise CutterStop(
+            StopCode.STOP_REFUSED_INPUT,
+            f"--into must match {SCRATCH_SCHEMA.pattern} (a new scratch schema)",
+        )
+    with connection(_server().target_url()) as conn:
+        results = RESOURCES["vault"].restore(conn, run_id, schema)
+        conn.commit()
+    for table, (recorded, restored) in results.items():
+        click.echo(f"{table}: checksum {restored[:16]} equals the backup's {recorded[:16]}")
+
+
+# ---- cutter ui ----------------------------------------------------------
+@cli.command("ui")
+@click.option("--port", default=3000, show_default=True)
+def ui(port: int) -> None:
+    """Start the Dagster UI and daemon on the project's workspace and instance."""
+    server = _server()
+    server.up()
+    env = {**os.environ, **server.dagster_env()}
+    dagster = Path(sys.executable).with_name("dagster")
+    click.echo(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    os.execve(
+        str(dagster),
+        [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)],
+        env,
+    )
 
 
 # ---- cutter demo --------------------------------------------------------
@@ -170,19 +275,31 @@ def demo() -> None:
             click.echo(f"  {row.doc_code}  v{row.version_no}  {row.byte_size} bytes  {row.title}")
 
 
-def _register_optional_commands() -> None:
-    try:
-        from cutter_assets.extract_command import extract
-    except ImportError:
-        return
-    cli.add_command(extract)
+cli.add_command(extract)
 
 
-_register_optional_commands()
+SCREENED_COMMANDS = {
+    ("orchestrate", "cut"): (),
+    ("orchestrate", "inspect"): ("--run-id",),
+    ("backup", "verify"): ("--run-id",),
+    ("backup", "restore"): ("--run-id",),
+}
+
+
+def translate(argv: list[str]) -> list[str]:
+    """The sovereign's utterance becomes `orchestrate cut`; screened commands
+    are refused on sight when they carry what must be discovered."""
+    if argv and (doc_code := parse_utterance(argv[0])) is not None:
+        argv = ["orchestrate", "cut", "--document-id", doc_code, *argv[1:]]
+    allowed_ids = SCREENED_COMMANDS.get(tuple(argv[:2]))
+    if allowed_ids is not None:
+        screen_arguments(argv[2:], ids_allowed_for=allowed_ids)
+    return argv
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
+        argv = translate(list(sys.argv[1:] if argv is None else argv))
         cli.main(args=argv, prog_name="cutter", standalone_mode=False)
     except CutterStop as stop:
         click.echo(stop.line(), err=True)

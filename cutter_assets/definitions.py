@@ -1,5 +1,17 @@
 """Assembles the code location; nothing else happens here."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
-defs = Definitions()
+from cutter_assets.assets.survey import SURVEY_ASSETS
+from cutter_assets.jobs import JOBS
+from cutter_assets.resources import RESOURCES
+from cutter_assets.sensors.documents import document_sensor
+from cutter_assets.sensors.stops import stop_sensor
+
+defs = Definitions(
+    assets=SURVEY_ASSETS,
+    jobs=JOBS,
+    sensors=[document_sensor, stop_sensor],
+    resources=RESOURCES,
+    executor=in_process_executor,
+)

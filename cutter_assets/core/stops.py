@@ -36,6 +36,7 @@ class StopCode(enum.Enum):
     STOP_RUN_UNKNOWN = (29, "no such cut run")
     STOP_STATE = (30, "the cut run is not in a state that allows this step")
     STOP_CONFIG = (31, "the configuration is incomplete or invalid")
+    STOP_SCHEMA_FAILED = (32, "a schema file failed to apply or verify; nothing was applied")
 
     @property
     def exit_code(self) -> int:

@@ -42,7 +42,13 @@ class DocumentListing:
 
 
 def register_version(
-    conn, *, doc_code: str, title: str, language: str, text: DocumentText
+    conn,
+    *,
+    doc_code: str,
+    title: str,
+    language: str,
+    text: DocumentText,
+    max_units: int | None = None,
 ) -> Registration:
     """Add a version unless the text equals the latest one; one transaction.
 
@@ -62,10 +68,15 @@ def register_version(
                 StopCode.STOP_REFUSED_INPUT,
                 f"{doc_code} is registered as {registered_language!r}, not {language!r}",
             )
+        if max_units is not None:
+            if max_units < 1:
+                conn.rollback()
+                raise CutterStop(StopCode.STOP_REFUSED_INPUT, "--max-units must be positive")
+            cur.execute(queries.SET_MAX_UNITS, {"doc_code": doc_code, "max_units": max_units})
         cur.execute(queries.LATEST_VERSION, {"document_id": document_id})
         latest = cur.fetchone()
         if latest is not None and latest[2] == text.sha256:
-            conn.rollback()
+            conn.commit()  # keeps a changed --max-units; adds no version
             return Registration(doc_code, latest[1], text.sha256, created=False)
         version_no = 1 if latest is None else latest[1] + 1
         cur.execute(

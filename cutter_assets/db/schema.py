@@ -12,12 +12,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+import psycopg2
 
 from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db.pins import pinned_fingerprints
 from cutter_assets.settings import SQL_DIR
 
-FINGERPRINTS_FILE = "lifecycle/fingerprints.yaml"
 # One lock id for "the schema is being changed", so two `cutter db init` wait.
 SCHEMA_LOCK_ID = 0x637574746572  # "cutter"
 
@@ -93,10 +93,10 @@ def apply_schema(
                 if schema_file.name in recorded:
                     report.unchanged.append(schema_file.name)
                     continue
-                cur.execute(schema_file.deploy.read_text(encoding="utf-8"))
+                _run_file(cur, schema_file.deploy)
                 cur.execute("RESET ROLE")
                 if schema_file.verify is not None:
-                    cur.execute(schema_file.verify.read_text(encoding="utf-8"))
+                    _run_file(cur, schema_file.verify)
                 cur.execute(
                     "INSERT INTO cutter_meta.schema_change (name, sha256) VALUES (%s, %s)",
                     (schema_file.name, schema_file.sha256),
@@ -107,12 +107,20 @@ def apply_schema(
                 _refuse_fingerprint_drift(report.fingerprints, sql_dir)
         if commit:
             conn.commit()
-        else:
-            conn.rollback()
     except BaseException:
         conn.rollback()
         raise
     return report
+
+
+def _run_file(cur, path: Path) -> None:
+    try:
+        cur.execute(path.read_text(encoding="utf-8"))
+    except psycopg2.Error as err:
+        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CutterStop(
+            StopCode.STOP_SCHEMA_FAILED, f"{path.parent.name}/{path.name}: {first_line}"
+        ) from None
 
 
 def _refuse_changed_files(files: list[SchemaFile], recorded: dict[str, str]) -> None:
@@ -140,11 +148,6 @@ def live_fingerprints(cur) -> dict[str, str]:
     }
 
 
-def pinned_fingerprints(sql_dir: Path = SQL_DIR) -> dict[str, str]:
-    data = yaml.safe_load((sql_dir / FINGERPRINTS_FILE).read_text(encoding="utf-8")) or {}
-    return dict(data.get("functions") or {})
-
-
 def fingerprint_differences(live: dict[str, str], pinned: dict[str, str]) -> list[str]:
     """Human-readable differences between live and pinned fingerprints."""
     problems = []
@@ -169,16 +172,3 @@ def _refuse_fingerprint_drift(live: dict[str, str], sql_dir: Path) -> None:
     problems = fingerprint_differences(live, pinned_fingerprints(sql_dir))
     if problems:
         raise CutterStop(StopCode.STOP_FINGERPRINT_DRIFT, "; ".join(problems))
-
-
-def write_fingerprints(live: dict[str, str], sql_dir: Path = SQL_DIR) -> Path:
-    """Re-pin the governed functions (a deliberate developer act, reviewed in git)."""
-    target = sql_dir / FINGERPRINTS_FILE
-    header = (
-        "# sha256 of pg_get_functiondef() for every function in public and\n"
-        "# cutter_governance. `cutter db init` refuses when a live function differs.\n"
-        "# Re-pin only after an intended schema change: `cutter db fingerprints --write`.\n"
-    )
-    body = yaml.safe_dump({"functions": dict(sorted(live.items()))}, sort_keys=False, width=200)
-    target.write_text(header + body, encoding="utf-8")
-    return target

@@ -6,6 +6,8 @@ CREATE TABLE public.source_document (
     doc_code    text NOT NULL UNIQUE CHECK (doc_code ~ '^[A-Z][A-Z0-9-]{1,63}$'),
     title       text NOT NULL DEFAULT '',
     language    text NOT NULL CHECK (language IN ('vi', 'en')),
+    -- the most units a cut of this document may produce (mark stops beyond it)
+    max_units   int NOT NULL DEFAULT 1000 CHECK (max_units > 0),
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 

@@ -17,8 +17,10 @@ GRANT SELECT ON public.source_document, public.source_version, public.unit_kind_
 GRANT SELECT ON ALL TABLES IN SCHEMA cutter_governance TO cutter_exec, cutter_enact, cutter_verify;
 
 -- cutter_exec: the ledger, the plan, leg A (through fn_iu_create), leg B, approvals.
-GRANT INSERT, UPDATE ON cutter_governance.orchestrator_run, cutter_governance.phase_record
-   TO cutter_exec, cutter_enact;
+GRANT INSERT, UPDATE ON cutter_governance.orchestrator_run TO cutter_exec;
+GRANT UPDATE ON cutter_governance.orchestrator_run TO cutter_enact;
+-- phase records are written once and never changed
+GRANT INSERT ON cutter_governance.phase_record TO cutter_exec, cutter_enact;
 GRANT INSERT ON cutter_governance.cutplan_row, cutter_governance.cut_change_set,
                 cutter_governance.manifest_envelope, cutter_governance.review_decision,
                 cutter_governance.approval_attempt

@@ -118,8 +118,10 @@ def test_a_new_file_is_applied_once_and_a_failing_verify_applies_nothing(applied
     (sql_copy / "verify" / "901_broken.sql").write_text(
         "SELECT missing_column FROM public.half_done;\n"
     )
-    with pytest.raises(psycopg2.Error):
+    with pytest.raises(CutterStop) as stop:
         _apply(url, sql_copy)
+    assert stop.value.code is StopCode.STOP_SCHEMA_FAILED
+    assert "verify/901_broken.sql" in stop.value.line()
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT to_regclass('public.half_done'), "

@@ -1,0 +1,274 @@
+"""What every phase asset does around its own story: find its cut run,
+check the run's state and the phases before it, re-read live state against
+the source pins (STOP_DRIFT), write the KB phase doc, record the phase, and
+turn any STOP into a STOP doc, a STOPPED ledger row and a failed step.
+
+An asset body only receives a ``PhaseContext`` and returns a ``PhaseOutcome``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+)
+
+from cutter_assets.core import phases as catalogue
+from cutter_assets.core.ids import uuid7_datetime
+from cutter_assets.core.intake import check_doc_code
+from cutter_assets.core.pins import drift
+from cutter_assets.core.reports import (
+    Artifact,
+    Invariant,
+    PhaseReport,
+    render_phase_doc,
+    render_stop_doc,
+)
+from cutter_assets.core.secrets import redact
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import ledger, survey
+from cutter_assets.partitions import RUN_ID_TAG
+from cutter_assets.resources.database import CutterDatabase
+from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
+
+
+@dataclass
+class PhaseOutcome:
+    """What a phase found and did; the runner turns it into evidence."""
+
+    pins: dict[str, Any]
+    checks: dict[str, list[Invariant]]
+    stop_code: StopCode = StopCode.STOP_INVARIANT_FAILED
+    idempotency_key: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    work: list[str] = field(default_factory=list)
+    snapshot_diff: list[tuple[str, Any, Any]] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    production_mutation: str = "NONE"
+    next_state: str | None = None  # the run's state after this phase passes
+    kb_text: str | None = None  # a document of its own instead of the phase template
+
+    @property
+    def invariants(self) -> list[Invariant]:
+        return [inv for group in self.checks.values() for inv in group]
+
+
+@dataclass
+class PhaseContext:
+    dagster: AssetExecutionContext
+    conn: Any
+    run: ledger.Run
+    kb: KnowledgeBase
+    earlier: dict[str, ledger.PhaseRecord]
+
+    @property
+    def doc_code(self) -> str:
+        return self.run.doc_code
+
+    def pins_of(self, phase_key: str) -> dict[str, Any]:
+        return self.earlier[phase_key].pins
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+def run_phase(
+    context: AssetExecutionContext,
+    database: CutterDatabase,
+    kb: KnowledgeBase,
+    phase_key: str,
+    body: Callable[[PhaseContext], PhaseOutcome],
+    *,
+    expected_state: str,
+    requires: tuple[str, ...],
+    open_run: Callable[[Any, str], str] | None = None,
+) -> MaterializeResult:
+    """Run one phase of one cut run inside one database transaction."""
+    doc_code = check_doc_code(context.partition_key)
+    run_id = None
+    try:
+        with database.transaction() as conn:
+            run_id = _resolve_run(context, conn, doc_code, open_run)
+            run = ledger.get_run(conn, run_id)
+            _check_run(run, doc_code, expected_state)
+            earlier = ledger.phases(conn, run_id)
+            _check_prerequisites(earlier, requires)
+            if "source_pin" in earlier:
+                _refuse_drift(conn, doc_code, earlier["source_pin"].pins)
+            ctx = PhaseContext(context, conn, run, kb, earlier)
+            outcome = body(ctx)
+            run = ledger.get_run(conn, run_id)  # source_pin may have set the KB folder
+            return _finish(ctx, run, phase_key, outcome)
+    except CutterStop as stop:
+        _record_stop(database, kb, run_id, phase_key, stop)
+        raise Failure(description=stop.line(), metadata={"stop_code": stop.code.name}) from None
+
+
+def _resolve_run(context, conn, doc_code, open_run) -> str:
+    tagged = context.run.tags.get(RUN_ID_TAG)
+    if tagged:
+        return tagged
+    if open_run is not None:  # the first phase may start a cut run of its own
+        return open_run(conn, doc_code)
+    same_dagster_run = ledger.run_of_dagster_run(conn, context.run_id)
+    if same_dagster_run:
+        return same_dagster_run
+    candidates = ledger.open_runs(conn, doc_code)
+    if len(candidates) != 1:
+        raise CutterStop(
+            StopCode.STOP_STATE,
+            f"{doc_code} has {len(candidates)} open cut runs; tag the Dagster run with "
+            f"{RUN_ID_TAG} or start with `cutter orchestrate cut --document-id {doc_code}`",
+        )
+    return candidates[0]
+
+
+def _check_run(run: ledger.Run, doc_code: str, expected_state: str) -> None:
+    if run.doc_code != doc_code:
+        raise CutterStop(
+            StopCode.STOP_STATE, f"run {run.run_id} cuts {run.doc_code}, not partition {doc_code}"
+        )
+    if run.state != expected_state:
+        raise CutterStop(
+            StopCode.STOP_STATE,
+            f"run {run.run_id} is {run.state}; this phase needs {expected_state}",
+        )
+
+
+def _check_prerequisites(earlier: dict[str, ledger.PhaseRecord], requires: tuple[str, ...]) -> None:
+    for key in requires:
+        record = earlier.get(key)
+        if record is None or record.outcome != "passed":
+            state = "has not run" if record is None else "failed"
+            raise CutterStop(StopCode.STOP_STATE, f"phase {key} {state} for this cut run")
+
+
+def _refuse_drift(conn, doc_code: str, source_pins: dict[str, Any]) -> None:
+    live = survey.live_source_state(conn, doc_code)
+    differences = drift({k: source_pins.get(k) for k in live}, live)
+    if differences:
+        raise CutterStop(
+            StopCode.STOP_DRIFT, "live state moved since source_pin: " + "; ".join(differences)
+        )
+
+
+def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome):
+    phase = catalogue.phase(phase_key)
+    now = datetime.now(UTC)
+    report = PhaseReport(
+        phase=phase,
+        run_id=run.run_id,
+        doc_code=run.doc_code,
+        mode=run.mode,
+        written_utc=now,
+        inputs=outcome.inputs,
+        work=outcome.work,
+        snapshot_diff=outcome.snapshot_diff,
+        invariants=outcome.invariants,
+        artifacts=outcome.artifacts,
+        verdict={"idempotency_key": outcome.idempotency_key or "-"},
+        production_mutation=outcome.production_mutation,
+    )
+    day = f"{uuid7_datetime(run.run_id):%Y%m%d}"
+    doc = ctx.kb.write_once(
+        f"{run.kb_folder}/{catalogue.kb_file_name(phase_key, day)}",
+        outcome.kb_text if outcome.kb_text is not None else render_phase_doc(report),
+    )
+    ledger.record_phase(
+        ctx.conn,
+        run_id=run.run_id,
+        phase=phase_key,
+        outcome="passed" if report.passed else "failed",
+        pins=outcome.pins,
+        idempotency_key=outcome.idempotency_key,
+        kb_doc_path=doc.path,
+        kb_doc_sha256=doc.sha256,
+        dagster_run_id=ctx.dagster.run_id,
+    )
+    if not report.passed:
+        failed = ", ".join(
+            f"{i.name} (expected {i.expected}, observed {i.observed})"
+            for i in report.failed_invariants
+        )
+        ledger.stop_run(ctx.conn, run.run_id, outcome.stop_code.name, f"{phase_key}: {failed}")
+        write_stop_doc(ctx.kb, run, phase_key, CutterStop(outcome.stop_code, failed))
+    elif outcome.next_state:
+        ledger.move_state(ctx.conn, run.run_id, run.state, outcome.next_state)
+    metadata = {
+        "cutter/run_id": run.run_id,
+        "cutter/mode": run.mode,
+        "kb_doc": MetadataValue.path(doc.path),
+        "kb_doc_sha256": doc.sha256,
+        **{f"pin/{k}": _metadata_value(v) for k, v in outcome.pins.items()},
+        **outcome.metadata,
+    }
+    checks = [
+        AssetCheckResult(
+            check_name=name,
+            passed=all(inv.ok for inv in group),
+            metadata={
+                inv.name: MetadataValue.text(f"expected {inv.expected}, observed {inv.observed}")
+                for inv in group[:20]
+            },
+        )
+        for name, group in outcome.checks.items()
+    ]
+    return MaterializeResult(metadata=metadata, check_results=checks)
+
+
+def _metadata_value(value: Any):
+    if isinstance(value, bool | int | float):
+        return value
+    return MetadataValue.text(redact(str(value), secrets_in_environment())[:500])
+
+
+def _record_stop(
+    database: CutterDatabase,
+    kb: KnowledgeBase,
+    run_id: str | None,
+    phase_key: str,
+    stop: CutterStop,
+) -> None:
+    """The ledger says STOPPED with the code and the STOP doc is in the run's folder."""
+    if run_id is None:
+        return
+    try:
+        with database.transaction() as conn:
+            if ledger.stop_run(conn, run_id, stop.code.name, f"{phase_key}: {stop.detail}"):
+                write_stop_doc(kb, ledger.get_run(conn, run_id), phase_key, stop)
+    except CutterStop:
+        pass  # the original STOP is the one reported; the stop sensor retries the evidence
+
+
+def write_stop_doc(kb: KnowledgeBase, run: ledger.Run, phase_key: str, stop: CutterStop) -> None:
+    if not run.kb_folder:
+        return
+    now = datetime.now(UTC)
+    kb.write_once(
+        f"{run.kb_folder}/STOP-{stop.code.name}-{now:%Y%m%d-%H%M%S}.md",
+        render_stop_doc(
+            run_id=run.run_id,
+            doc_code=run.doc_code,
+            mode=run.mode,
+            code=stop.code.name,
+            detail=stop.detail or stop.code.meaning,
+            phase=phase_key,
+            written_utc=now,
+            next_steps=[
+                f"inspect: cutter orchestrate inspect --run-id {run.run_id}",
+                f"after fixing the cause, void this run: cutter orchestrate void --run-id "
+                f"{run.run_id} --reason-kb-id <path of your reason doc>",
+                f"then cut again: cutter orchestrate cut --document-id {run.doc_code}",
+            ],
+        ),
+    )

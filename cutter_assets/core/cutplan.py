@@ -1,0 +1,56 @@
+"""The cut plan: the exact rowset the writer will create, with per-row
+idempotency keys and the writer digest that pins it (seed doc 04 §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cutter_assets.core.legal import Unit, idempotency_key, writer_digest
+
+
+def plan_rows(units: Sequence[Unit], doc_code: str) -> list[dict[str, Any]]:
+    """One write row per unit in document order, whatever order ``units`` came in."""
+    rows = [
+        {
+            "canonical_address": u.canonical_address,
+            "unit_kind": u.unit_kind,
+            "section_type": u.section_type,
+            "number": u.number,
+            "raw_heading": u.raw_heading,
+            "title": u.title,
+            "body": u.body,
+            "parent_address": u.parent_address,
+            "sort_order": u.sort_order,
+            "content_hash": u.content_hash,
+            "idempotency_key": idempotency_key(doc_code, u.canonical_address, u.content_hash),
+        }
+        for u in units
+    ]
+    rows.sort(key=lambda row: row["sort_order"])
+    return rows
+
+
+def two_pass_digests(units: Sequence[Unit], doc_code: str) -> tuple[str, str]:
+    """The writer digest of the plan built from the units, and from the units
+    reversed: equal digests show the plan does not depend on input order."""
+    forward = writer_digest(plan_rows(units, doc_code))
+    backward = writer_digest(plan_rows(list(reversed(units)), doc_code))
+    return forward, backward
+
+
+def vocab_violations(
+    rows: Sequence[Mapping[str, Any]], vocab: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Every unit_kind / section_type value in the plan that the live vocab lacks."""
+    missing = []
+    for column in ("unit_kind", "section_type"):
+        known = set(vocab.get(column, ()))
+        for value in sorted({row[column] for row in rows} - known):
+            missing.append(f"{column}={value}")
+    return missing
+
+
+def duplicate_keys(rows: Sequence[Mapping[str, Any]]) -> int:
+    keys = [row["idempotency_key"] for row in rows]
+    return len(keys) - len(set(keys))

@@ -1,0 +1,202 @@
+"""The cut-run ledger: orchestrator_run, phase_record and the persisted cut plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg2 import errors
+from psycopg2.extras import Json, execute_values
+
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import queries
+
+CUTPLAN_COLUMNS = (
+    "canonical_address",
+    "unit_kind",
+    "section_type",
+    "number",
+    "raw_heading",
+    "title",
+    "body",
+    "parent_address",
+    "sort_order",
+    "content_hash",
+    "idempotency_key",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    doc_code: str
+    source_document_id: str
+    source_version_id: str
+    mode: str
+    scope: str
+    actor: str
+    state: str
+    stop_code: str | None
+    stop_detail: str | None
+    kb_folder: str | None
+    pins: dict
+    started_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PhaseRecord:
+    phase: str
+    outcome: str
+    pins: dict
+    idempotency_key: str | None
+    kb_doc_path: str | None
+    kb_doc_sha256: str | None
+    dagster_run_id: str | None
+    recorded_at: datetime
+
+
+def open_run(
+    conn,
+    *,
+    run_id: str,
+    document_id: str,
+    version_id: str,
+    doc_code: str,
+    mode: str,
+    scope: str,
+    actor: str,
+) -> None:
+    """Insert the run in SURVEYING; the partial UNIQUE index makes a second open
+    run of the same document version a STOP_REPLAY_CONFLICT (also under races)."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT open_run")
+        try:
+            cur.execute(
+                queries.INSERT_RUN,
+                {
+                    "run_id": run_id,
+                    "document_id": document_id,
+                    "version_id": version_id,
+                    "doc_code": doc_code,
+                    "mode": mode,
+                    "scope": scope,
+                    "actor": actor,
+                },
+            )
+        except errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT open_run")
+            existing = open_runs(conn, doc_code)
+            raise CutterStop(
+                StopCode.STOP_REPLAY_CONFLICT,
+                f"{doc_code} already has an open cut run {', '.join(existing) or '(just started)'}"
+                f" for this version; inspect it, resume it, or void it first",
+            ) from None
+
+
+def get_run(conn, run_id: str) -> Run:
+    with conn.cursor() as cur:
+        try:
+            cur.execute(queries.RUN_BY_ID, {"run_id": run_id})
+        except (errors.InvalidTextRepresentation, errors.DataException):
+            conn.rollback()
+            raise CutterStop(StopCode.STOP_RUN_UNKNOWN, "a run id is a UUID") from None
+        row = cur.fetchone()
+    if row is None:
+        raise CutterStop(StopCode.STOP_RUN_UNKNOWN, f"no cut run {run_id}")
+    return Run(*row)
+
+
+def open_runs(conn, doc_code: str) -> list[str]:
+    with conn.cursor() as cur:
+        cur.execute(queries.OPEN_RUNS_FOR_DOCUMENT, {"doc_code": doc_code})
+        return [row[0] for row in cur.fetchall()]
+
+
+def run_of_dagster_run(conn, dagster_run_id: str) -> str | None:
+    with conn.cursor() as cur:
+        cur.execute(queries.RUN_OF_DAGSTER_RUN, {"dagster_run_id": dagster_run_id})
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def set_kb_folder(conn, run_id: str, kb_folder: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(queries.SET_RUN_FOLDER, {"run_id": run_id, "kb_folder": kb_folder})
+
+
+def move_state(conn, run_id: str, from_state: str, to_state: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            queries.MOVE_RUN_STATE,
+            {"run_id": run_id, "from_state": from_state, "to_state": to_state},
+        )
+        if cur.rowcount != 1:
+            raise CutterStop(
+                StopCode.STOP_STATE, f"run {run_id} is not {from_state}; cannot move to {to_state}"
+            )
+
+
+def stop_run(conn, run_id: str, code: str, detail: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute(queries.STOP_RUN, {"run_id": run_id, "code": code, "detail": detail[:2000]})
+        return cur.rowcount == 1
+
+
+def record_phase(
+    conn,
+    *,
+    run_id: str,
+    phase: str,
+    outcome: str,
+    pins: dict[str, Any],
+    idempotency_key: str | None,
+    kb_doc_path: str | None,
+    kb_doc_sha256: str | None,
+    dagster_run_id: str | None,
+) -> None:
+    """One record per (run, phase): a phase that already ran is never redone."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT record_phase")
+        try:
+            cur.execute(
+                queries.INSERT_PHASE,
+                {
+                    "run_id": run_id,
+                    "phase": phase,
+                    "outcome": outcome,
+                    "pins": Json(pins),
+                    "idempotency_key": idempotency_key,
+                    "kb_doc_path": kb_doc_path,
+                    "kb_doc_sha256": kb_doc_sha256,
+                    "dagster_run_id": dagster_run_id,
+                },
+            )
+        except errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT record_phase")
+            raise CutterStop(
+                StopCode.STOP_STATE, f"phase {phase} already ran for run {run_id}"
+            ) from None
+
+
+def phases(conn, run_id: str) -> dict[str, PhaseRecord]:
+    with conn.cursor() as cur:
+        cur.execute(queries.PHASES_OF_RUN, {"run_id": run_id})
+        return {row[0]: PhaseRecord(*row) for row in cur.fetchall()}
+
+
+def save_cutplan(conn, run_id: str, rows: list[dict[str, Any]]) -> None:
+    with conn.cursor() as cur:
+        execute_values(
+            cur,
+            queries.INSERT_CUTPLAN_ROWS,
+            [(run_id, *(row[c] for c in CUTPLAN_COLUMNS)) for row in rows],
+            page_size=1000,
+        )
+
+
+def load_cutplan(conn, run_id: str) -> list[dict[str, Any]]:
+    with conn.cursor() as cur:
+        cur.execute(queries.CUTPLAN_ROWS, {"run_id": run_id})
+        return [dict(zip(CUTPLAN_COLUMNS, row, strict=True)) for row in cur.fetchall()]

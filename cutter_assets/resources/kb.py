@@ -1,0 +1,133 @@
+"""The knowledge base: a write-once folder tree of markdown evidence.
+
+Docs are created exclusively and never rewritten; a failed write is retried
+(3 tries, exponential backoff capped at 30 s) and then becomes
+STOP_KB_UPLOAD. Every text is redacted before it touches the disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+from cutter_assets.core.secrets import redact, url_password
+from cutter_assets.core.stops import CutterStop, StopCode
+
+LAWS_DIR = Path("knowledge/dev/laws")
+RUNS_INDEX = LAWS_DIR / "_orchestrator-runs-index" / "v0.6-runs.md"
+TRIES = 3
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class WrittenDoc:
+    path: str  # relative to the KB root
+    sha256: str
+    size: int
+
+
+def run_folder_name(doc_code: str, version_sha: str, started: datetime, mode: str) -> Path:
+    """``knowledge/dev/laws/<doc>/v<16 hex>-automation-cut-<YYYYMMDD>`` (dryruns marked)."""
+    slug = "automation-dryrun" if mode == "dryrun" else "automation-cut"
+    return LAWS_DIR / doc_code.lower() / f"v{version_sha[:16]}-{slug}-{started:%Y%m%d}"
+
+
+def secrets_in_environment() -> list[str]:
+    found = [url_password(os.environ.get(name)) for name in ("CUTTER_DATABASE_URL",)]
+    return [s for s in found if s]
+
+
+class KnowledgeBase(ConfigurableResource):
+    """Filesystem KB rooted at ``root`` (default ``$CUTTER_KB_ROOT`` or ./kb)."""
+
+    root: str = ""
+    retry_base_seconds: float = 1.0
+
+    def root_path(self) -> Path:
+        return Path(self.root or os.environ.get("CUTTER_KB_ROOT", "kb")).absolute()
+
+    def claim_run_folder(
+        self, doc_code: str, version_sha: str, started: datetime, mode: str
+    ) -> str:
+        """Create the run's folder; a second run on the same day gets -HHMM (then -HHMMSS)."""
+        base = run_folder_name(doc_code, version_sha, started, mode)
+        for suffix in ("", f"-{started:%H%M}", f"-{started:%H%M%S}", f"-{started:%H%M%S%f}"):
+            candidate = base.with_name(base.name + suffix)
+            try:
+                self._retry(lambda c=candidate: self._mkdir_exclusive(c), str(candidate))
+            except FileExistsError:
+                continue
+            return str(candidate)
+        raise CutterStop(StopCode.STOP_KB_UPLOAD, f"no free KB folder name for {base}")
+
+    def _mkdir_exclusive(self, relative: Path) -> None:
+        target = self.root_path() / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.mkdir()
+
+    def write_once(self, relative: str, text: str) -> WrittenDoc:
+        """Create ``relative`` with ``text`` (redacted); never overwrite."""
+        data = redact(text, secrets_in_environment()).encode("utf-8")
+        target = self.resolve(relative)
+
+        def attempt() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+
+        try:
+            self._retry(attempt, relative)
+        except FileExistsError:
+            raise CutterStop(
+                StopCode.STOP_KB_UPLOAD, f"{relative} already exists; KB docs are write-once"
+            ) from None
+        return WrittenDoc(relative, hashlib.sha256(data).hexdigest(), len(data))
+
+    def append_line(self, relative: str, line: str) -> None:
+        """Append one line to an index document (lines are never rewritten)."""
+        data = (redact(line, secrets_in_environment()).rstrip("\n") + "\n").encode("utf-8")
+        target = self.resolve(relative)
+
+        def attempt() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "ab") as handle:
+                handle.write(data)
+
+        self._retry(attempt, relative)
+
+    def read(self, relative: str) -> bytes:
+        return self.resolve(relative).read_bytes()
+
+    def resolve(self, relative: str) -> Path:
+        """The absolute path of a KB-relative path, refusing anything outside the root."""
+        root = self.root_path()
+        target = (root / relative).absolute()
+        if os.path.commonpath([root, os.path.normpath(target)]) != str(root):
+            raise CutterStop(StopCode.STOP_REFUSED_INPUT, f"{relative} lies outside the KB")
+        return target
+
+    def _retry(self, action, what: str) -> None:
+        delay = self.retry_base_seconds
+        for attempt in range(1, TRIES + 1):
+            try:
+                action()
+                return
+            except FileExistsError:
+                raise
+            except OSError as err:
+                if attempt == TRIES:
+                    raise CutterStop(
+                        StopCode.STOP_KB_UPLOAD,
+                        f"writing {what} failed {TRIES} times ({type(err).__name__}: "
+                        f"{err.strerror or err})",
+                    ) from None
+                time.sleep(min(delay, MAX_BACKOFF_SECONDS))
+                delay *= 2
