@@ -3,12 +3,10 @@
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from cutter_assets.core.phases import SURVEY
-from cutter_assets.partitions import documents
 
 survey_job = define_asset_job(
     "survey",
     selection=AssetSelection.assets(*SURVEY),
-    partitions_def=documents,
     executor_def=in_process_executor,
     description="Phases 1-5 and the SG_1 request: nothing is written to the units.",
 )

@@ -35,6 +35,7 @@ class CutResult:
 def project_instance() -> DagsterInstance:
     """The Dagster instance of this project (Postgres storage on our server)."""
     server = DatabaseServer(load_settings())
+    server.up()  # idempotent: the server runs and both databases exist
     os.environ.update(server.dagster_env())
     return DagsterInstance.get()
 

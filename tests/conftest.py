@@ -70,3 +70,52 @@ def admin(db_url):
     yield conn
     conn.rollback()
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def gpg_home(tmp_path_factory) -> Path:
+    """A GnuPG home with one test key (ed25519 + cv25519, no passphrase)."""
+    import gnupg
+
+    home = Path(tempfile.mkdtemp(prefix="cutgpg-", dir="/tmp"))
+    home.chmod(0o700)
+    gpg = gnupg.GPG(gnupghome=str(home))
+    key = gpg.gen_key(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            name_real="cutter test backup",
+            name_email="backup@test.cutter",
+            no_protection=True,
+            expire_date=0,
+        )
+    )
+    assert key.fingerprint
+    (home / "backup.fpr").write_text(key.fingerprint)
+    return home
+
+
+@pytest.fixture(scope="module")
+def cutter_env(db_url, gpg_home, tmp_path_factory):
+    """The process environment of a cutter deployment on this module's database:
+    KB, state, backups and the backup recipient all in fresh temporary places."""
+    root = tmp_path_factory.mktemp("cutter")
+    env = {
+        "CUTTER_DATABASE_URL": db_url,
+        "CUTTER_STATE_DIR": str(root / "state"),
+        "CUTTER_KB_ROOT": str(root / "kb"),
+        "CUTTER_BACKUP_DIR": str(root / "backups"),
+        "CUTTER_GNUPGHOME": str(gpg_home),
+        "CUTTER_BACKUP_RECIPIENT": (gpg_home / "backup.fpr").read_text(),
+        "DAGSTER_HOME": str(root / "state" / "dagster"),
+    }
+    mp = pytest.MonkeyPatch()
+    for key, value in env.items():
+        mp.setenv(key, value)
+    yield {**env, "root": root}
+    mp.undo()
+
+
+CORPUS = REPO / "corpus" / "vn"

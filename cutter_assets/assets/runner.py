@@ -39,6 +39,18 @@ from cutter_assets.partitions import RUN_ID_TAG
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
 
+# STOPs that refuse this one action (a wrong state, a phase already done, an
+# unknown run) and leave the cut run as it was; every other STOP stops the run.
+REFUSED_ACTIONS = frozenset(
+    {
+        StopCode.STOP_STATE,
+        StopCode.STOP_RUN_UNKNOWN,
+        StopCode.STOP_REPLAY_CONFLICT,
+        StopCode.STOP_DOCUMENT_UNKNOWN,
+        StopCode.STOP_BAD_DOC_CODE,
+    }
+)
+
 
 @dataclass
 class PhaseOutcome:
@@ -94,9 +106,9 @@ def run_phase(
     open_run: Callable[[Any, str], str] | None = None,
 ) -> MaterializeResult:
     """Run one phase of one cut run inside one database transaction."""
-    doc_code = check_doc_code(context.partition_key)
     run_id = None
     try:
+        doc_code = check_doc_code(context.partition_key)
         with database.transaction() as conn:
             run_id = _resolve_run(context, conn, doc_code, open_run)
             run = ledger.get_run(conn, run_id)
@@ -110,8 +122,15 @@ def run_phase(
             run = ledger.get_run(conn, run_id)  # source_pin may have set the KB folder
             return _finish(ctx, run, phase_key, outcome)
     except CutterStop as stop:
-        _record_stop(database, kb, run_id, phase_key, stop)
+        if stop.code not in REFUSED_ACTIONS:
+            _record_stop(database, kb, run_id, phase_key, stop)
         raise Failure(description=stop.line(), metadata={"stop_code": stop.code.name}) from None
+    except Exception as err:
+        # An unexpected error is still a STOP: the ledger and the KB say so.
+        detail = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:500]
+        stop = CutterStop(StopCode.STOP_INVARIANT_FAILED, f"unexpected error: {detail}")
+        _record_stop(database, kb, run_id, phase_key, stop)
+        raise Failure(description=stop.line(), metadata={"stop_code": stop.code.name}) from err
 
 
 def _resolve_run(context, conn, doc_code, open_run) -> str:
@@ -120,7 +139,7 @@ def _resolve_run(context, conn, doc_code, open_run) -> str:
         return tagged
     if open_run is not None:  # the first phase may start a cut run of its own
         return open_run(conn, doc_code)
-    same_dagster_run = ledger.run_of_dagster_run(conn, context.run_id)
+    same_dagster_run = ledger.run_of_dagster_run(conn, context.run.run_id)
     if same_dagster_run:
         return same_dagster_run
     candidates = ledger.open_runs(conn, doc_code)
@@ -193,7 +212,7 @@ def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOu
         idempotency_key=outcome.idempotency_key,
         kb_doc_path=doc.path,
         kb_doc_sha256=doc.sha256,
-        dagster_run_id=ctx.dagster.run_id,
+        dagster_run_id=ctx.dagster.run.run_id,
     )
     if not report.passed:
         failed = ", ".join(

@@ -24,6 +24,9 @@ from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase
 
 GROUP = "survey"
+# The extractor sees every unit (intake bounds a text to a few MB); the
+# per-document cap is mark's blocking check, so an overflow is a gate failure.
+EXTRACT_CEILING = 10_000_000
 SG1_TTL_HOURS = 24
 
 
@@ -31,16 +34,15 @@ def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
     return [AssetCheckSpec(name, asset=asset_name, blocking=True) for name in names]
 
 
-def _extract(ctx: PhaseContext, max_units: int):
-    """Re-read the run's source version and cut it (one unit past the cap, so
-    the cap check can see an overflow instead of the extractor stopping)."""
+def _extract(ctx: PhaseContext):
+    """Re-read the run's source version and cut it."""
     version = survey.version_by_id(ctx.conn, ctx.run.source_version_id)
     document = survey.find_document(ctx.conn, ctx.doc_code)
     extraction = extract_units(
         version.full_text,
         doc_code=ctx.doc_code,
         language=document.language,
-        max_units=max_units + 1,
+        max_units=EXTRACT_CEILING,
     )
     return version, extraction
 
@@ -72,7 +74,7 @@ def source_pin(context: AssetExecutionContext, database: CutterDatabase, kb: Kno
         fingerprint_problems = fingerprint_differences(fingerprints, pinned_fingerprints())
         existing = survey.units_under_prefix(ctx.conn, ctx.doc_code)
         live_units = sum(n for status, n in existing.items() if status != "voided")
-        _, extraction = _extract(ctx, document.max_units)
+        _, extraction = _extract(ctx)
         vocab = survey.vocab(ctx.conn)
         pins = {
             "source_document_id": document.id,
@@ -144,7 +146,7 @@ def mark(context: AssetExecutionContext, database: CutterDatabase, kb: Knowledge
     def body(ctx: PhaseContext) -> PhaseOutcome:
         pinned = ctx.pins_of("source_pin")
         cap = pinned["max_units"]
-        _, extraction = _extract(ctx, cap)
+        _, extraction = _extract(ctx)
         count = len(extraction.units)
         frame = units_frame(extraction)
         warnings = [f"line {w.line}: {w.kind}: {w.message}" for w in extraction.warnings]
@@ -219,7 +221,7 @@ def cutplan(context: AssetExecutionContext, database: CutterDatabase, kb: Knowle
 
     def body(ctx: PhaseContext) -> PhaseOutcome:
         marked = ctx.pins_of("mark")
-        _, extraction = _extract(ctx, ctx.pins_of("source_pin")["max_units"])
+        _, extraction = _extract(ctx)
         if region_sha(extraction) != marked["region_sha"]:
             raise CutterStop(StopCode.STOP_DRIFT, "the marked region changed since mark")
         rows = plan_rows(extraction.units, ctx.doc_code)
