@@ -1,0 +1,121 @@
+"""Digests over extracted units: content hashes, the marked region, the
+manifest, per-row idempotency keys and the writer digest of a rowset.
+
+All of them are computed from normalised text, so the same document given as
+NFC or NFD, with CRLF or LF line ends or with trailing spaces yields the same
+values — except ``manifest_digest``, which deliberately pins the exact source
+bytes (see there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cutter_assets.core.legal.model import Extraction, Unit
+
+# Doc codes are [A-Z0-9-], addresses [A-Za-z0-9_/-], content hashes hex: none holds "|".
+KEY_SEPARATOR = "|"
+WRITER_FIELDS = (
+    "canonical_address",
+    "unit_kind",
+    "section_type",
+    "content_hash",
+    "idempotency_key",
+)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON form every digest hashes: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(body: str) -> str:
+    """sha256 hex of a unit body exactly as given (pass ``Unit.body``, already
+    normalised by ``normalize_body``); the database re-checks this value."""
+    return _sha256(body)
+
+
+def region_sha(extraction: Extraction) -> str:
+    """sha256 of the normalised text of the input span the units cover."""
+    return _sha256(extraction.region_text)
+
+
+def manifest_digest(extraction: Extraction, source_sha256: str) -> str:
+    """sha256 over doc code, language, region_sha, unit count and the source sha.
+
+    ``source_sha256`` is the digest of the exact source bytes (the registered
+    source_version). It is covered on purpose: the manifest pins *this* version
+    of the source, so an NFD or CRLF re-encoding of the same text — a different
+    source version — gives a different manifest, while every other component
+    is normalisation-invariant.
+    """
+    return _sha256(
+        canonical_json(
+            {
+                "doc_code": extraction.doc_code,
+                "language": extraction.language,
+                "region_sha": region_sha(extraction),
+                "unit_count": len(extraction.units),
+                "source_sha256": source_sha256,
+            }
+        )
+    )
+
+
+def idempotency_key(doc_code: str, canonical_address: str, content_hash: str) -> str:
+    """sha256 of doc code, address and content hash joined by a separator none can hold."""
+    parts = (doc_code, canonical_address, content_hash)
+    if any(KEY_SEPARATOR in part for part in parts):
+        raise ValueError(f"idempotency key parts may not contain {KEY_SEPARATOR!r}")
+    return _sha256(KEY_SEPARATOR.join(parts))
+
+
+def _writer_row(row: Unit | Mapping[str, Any]) -> dict[str, str]:
+    if isinstance(row, Unit):
+        data: Mapping[str, Any] = {
+            "canonical_address": row.canonical_address,
+            "unit_kind": row.unit_kind,
+            "section_type": row.section_type,
+            "content_hash": row.content_hash,
+        }
+    else:
+        data = row
+    address = str(data["canonical_address"])
+    key = data.get("idempotency_key")
+    if not key:
+        key = idempotency_key(address.split("/", 1)[0], address, str(data["content_hash"]))
+    return {
+        "canonical_address": address,
+        "unit_kind": str(data["unit_kind"]),
+        "section_type": str(data["section_type"]),
+        "content_hash": str(data["content_hash"]),
+        "idempotency_key": str(key),
+    }
+
+
+def writer_rows(rows: Any) -> list[dict[str, str]]:
+    """The rowset the writer digest covers, sorted by canonical address.
+
+    Accepts Units, mappings, or a DataFrame with at least canonical_address,
+    unit_kind, section_type and content_hash (idempotency_key is computed when
+    absent). The order of the input does not matter.
+    """
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
+        items: Iterable[Any] = rows.to_dict("records")
+    else:
+        items = rows
+    out = [_writer_row(row) for row in items]
+    out.sort(key=lambda r: tuple(r[f] for f in WRITER_FIELDS))
+    return out
+
+
+def writer_digest(rows: Any) -> str:
+    """sha256 over the canonical JSON of ``writer_rows(rows)``."""
+    return _sha256(canonical_json(writer_rows(rows)))

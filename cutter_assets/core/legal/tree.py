@@ -1,0 +1,507 @@
+"""The language-independent half of extraction: one pass over the lines that
+turns heading candidates into a checked tree of units.
+
+A language grammar (``vietnamese.py``, ``english.py``) only says what a line
+*looks like* (``classify``); this module decides what it *is*: it keeps the
+numbering of every scope, accepts a heading only when its number is exactly
+the next one, keeps quoted (amending) text as body text, recognises the
+closing block, and fails closed with ``STOP_STRUCTURE`` and the line on a gap,
+a duplicate, an out-of-order number, an empty unit or too many units. A silent
+mis-cut is the one unacceptable outcome, so every tolerance a grammar offers is
+accepted only when its number restores the sequence, and is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from cutter_assets.core.legal.model import Extraction, ExtractWarning, Unit
+from cutter_assets.core.legal.normalize import clean_inline, join_body, shorten
+from cutter_assets.core.legal.vocab import (
+    ADDRESS_PREFIX,
+    LEVEL,
+    SECTION_TYPE_OF,
+    UNIT_KINDS,
+)
+from cutter_assets.core.stops import CutterStop, StopCode
+
+Tolerance = tuple[str, str]  # (warning kind, what was tolerated)
+
+
+@dataclass(slots=True)
+class Heading:
+    """A line that looks like the heading (or marker) of a unit.
+
+    ``ordinal`` is the unit's position in its sequence (1-based; for points the
+    letter's position in the alphabet used). ``title`` None means the line had
+    no inline title (it may follow on the next lines). ``text`` is body text
+    that starts on the marker line (clauses, points). ``refusal`` says why the
+    number could not be read; it stops the cut wherever the unit would belong.
+    ``alternative`` is another reading of a look-alike number (đ for d), tried
+    only when the first reading is not the next number.
+    """
+
+    kind: str
+    ordinal: int
+    number: str
+    title: str | None = None
+    text: str = ""
+    tolerances: tuple[Tolerance, ...] = ()
+    refusal: str | None = None
+    alternative: tuple[int, str, Tolerance] | None = None
+
+
+@dataclass(slots=True)
+class BodyLine:
+    """A line that resembles a heading but is body text (a wrapped reference)."""
+
+    tolerance: Tolerance
+
+
+class Grammar(Protocol):
+    """What a language contributes: how its lines look (see ``vietnamese.py``)."""
+
+    language: str
+    title_kinds: frozenset[str]  # kinds whose title may sit on the following line(s)
+    multi_line_titles: bool
+
+    def classify(self, s: str) -> Heading | BodyLine | None:
+        """What a stripped, NFC line would open (None: plain text)."""
+        ...
+
+    def is_title_line(self, s: str) -> bool: ...
+
+    def is_closing(self, s: str) -> bool:
+        """Whether a plain line after the last article starts the closing block."""
+        ...
+
+    def is_signed_marker(self, s: str) -> bool:
+        """``(Đã ký)``: the closing starts at the signer's name just above."""
+        ...
+
+    def is_signer_name(self, s: str) -> bool: ...
+
+    def display(self, kind: str, ordinal: int) -> str:
+        """How the ``ordinal``-th number of ``kind`` is written (for messages)."""
+        ...
+
+    def number_of(self, kind: str, ordinal: int) -> str:
+        """The normalised number (address form) of the ``ordinal``-th unit."""
+        ...
+
+    def embedded_marker(self, kind: str, ordinal: int) -> re.Pattern[str] | None:
+        """A pattern for the marker run into the end of a previous line."""
+        ...
+
+
+_OPEN_QUOTES = "“\"‘'«"
+_SCOPE_KINDS: dict[str, tuple[str, ...]] = {
+    # where each kind's numbering restarts: the innermost open unit of these kinds
+    "section": ("chapter", "part"),
+    "subsection": ("section",),
+    "clause": ("article",),
+    "point": ("clause", "article"),
+}
+_SEGMENT = {kind: f"{prefix}_" for kind, prefix in ADDRESS_PREFIX.items()}
+_GLOBAL_KINDS = frozenset({"part", "chapter", "article"})  # numbered across the document
+
+
+class _Node:
+    __slots__ = (
+        "kind", "level", "ordinal", "number", "raw_heading", "title", "line",
+        "body", "n_children", "address", "parent", "counters",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        kind: str,
+        ordinal: int,
+        number: str,
+        raw_heading: str,
+        line: int,
+        address: str,
+        parent: _Node | None = None,
+    ):
+        self.kind = kind
+        self.level = LEVEL.get(kind, 0)
+        self.ordinal = ordinal
+        self.number = number
+        self.raw_heading = raw_heading
+        self.title = ""
+        self.line = line
+        self.body: list[str] = []
+        self.n_children = 0
+        self.address = address
+        self.parent = parent
+        self.counters: dict[str, int] = {}
+
+
+def _stop(what: str, line: int, text: str) -> CutterStop:
+    return CutterStop(StopCode.STOP_STRUCTURE, f'{what} at line {line}: "{shorten(text)}"')
+
+
+class _Builder:
+    def __init__(self, grammar: Grammar, doc_code: str, warnings: list[ExtractWarning]):
+        self.g = grammar
+        self.doc_code = doc_code
+        self.warnings = warnings
+        self.root = _Node("root", 0, "", "", 0, doc_code)
+        self.stack: list[_Node] = []
+        self.open: dict[str, _Node] = {}  # kind -> the open unit of that kind
+        self.nodes: list[_Node] = []
+        self.preamble: _Node | None = None
+        self.closing: _Node | None = None
+        self.awaiting: _Node | None = None  # a heading whose title may follow
+        self.seen_article = False
+        self.quote_depth = 0  # open curly quotes
+        self.straight_open = False  # an odd number of straight quotes so far
+        self.quote_line = 0
+        self.last_body: tuple[_Node, int] | None = None  # last body line and its node
+
+    # -- the pass -------------------------------------------------------------
+    def feed(self, lines: list[str]) -> None:
+        classify = self.g.classify
+        stack = self.stack
+        for lineno, line in enumerate(lines, 1):
+            s = line.strip()
+            if not s:
+                if stack:
+                    stack[-1].body.append("")
+                elif self.nodes:
+                    self._sink(lineno).body.append("")
+                continue
+            if self.quote_depth or self.straight_open:
+                self._quoted(s, lineno)
+            else:
+                found = classify(s)
+                if found is None and self.awaiting is None:
+                    self._plain(s, lineno)
+                elif type(found) is Heading:
+                    self._heading(found, s, lineno)
+                else:
+                    self._other(found, s, lineno)
+            if "“" in s or "”" in s or '"' in s:
+                self._track_quotes(s, lineno)
+        self._finish(lines)
+
+    # -- body text --------------------------------------------------------------
+    def _sink(self, lineno: int) -> _Node:
+        """The unit that takes body text now: innermost open, closing or preamble."""
+        if self.stack:
+            return self.stack[-1]
+        if self.closing is not None:
+            return self.closing
+        if self.preamble is None:
+            self.preamble = _Node("preamble", 0, "", "", lineno, f"{self.doc_code}/preamble")
+            self.nodes.append(self.preamble)
+        return self.preamble
+
+    def _body(self, s: str, lineno: int) -> None:
+        node = self._sink(lineno)
+        node.body.append(s)
+        self.last_body = (node, lineno)
+
+    def _plain(self, s: str, lineno: int) -> None:
+        """A line that is no heading: body text, maybe opening a quote or the closing."""
+        if s[0] in _OPEN_QUOTES:
+            self._quote_opening(s, lineno)
+        elif self.seen_article and self.closing is None:
+            if self.g.is_closing(s):
+                self._open_closing(lineno)
+            elif self.g.is_signed_marker(s):
+                self._open_closing(lineno, take_signer=True)
+        self._body(s, lineno)
+
+    def _other(self, found: BodyLine | None, s: str, lineno: int) -> None:
+        """A title line of the awaiting heading, or body text after it."""
+        node = self.awaiting
+        if node is not None and found is None and self.g.is_title_line(s):
+            node.title = f"{node.title} {clean_inline(s)}".strip()
+            if not self.g.multi_line_titles:
+                self.awaiting = None
+            return
+        self.awaiting = None
+        if found is None:
+            self._plain(s, lineno)
+            return
+        kind, what = found.tolerance
+        self._warn(lineno, kind, f'"{shorten(s)}" {what}')
+        self._body(s, lineno)
+
+    def _warn(self, lineno: int, kind: str, message: str) -> None:
+        self.warnings.append(ExtractWarning(lineno, kind, message))
+
+    # -- quotations (amending provisions quote whole articles) ----------------------
+    def _quoted(self, s: str, lineno: int) -> None:
+        if type(self.g.classify(s)) is Heading:
+            self._warn(
+                lineno,
+                "quoted_provision",
+                f'"{shorten(s)}" is inside the quotation opened at line {self.quote_line}; '
+                f"kept as body text of {self._sink(lineno).address}",
+            )
+        self._body(s, lineno)
+
+    def _quote_opening(self, s: str, lineno: int) -> None:
+        inner = s.lstrip(_OPEN_QUOTES + " ")
+        if inner and type(self.g.classify(inner)) is Heading:
+            self._warn(
+                lineno,
+                "quoted_provision",
+                f'"{shorten(s)}" is quoted text; kept as body text of {self._sink(lineno).address}',
+            )
+
+    def _track_quotes(self, s: str, lineno: int) -> None:
+        was_open = self.quote_depth or self.straight_open
+        if "“" in s or "”" in s:
+            self.quote_depth = max(0, self.quote_depth + s.count("“") - s.count("”"))
+        if s.count('"') % 2:
+            self.straight_open = not self.straight_open
+        if not was_open and (self.quote_depth or self.straight_open):
+            self.quote_line = lineno
+
+    # -- the closing block --------------------------------------------------------
+    def _open_closing(self, lineno: int, take_signer: bool = False) -> None:
+        moved: list[str] = []
+        start = lineno
+        if take_signer and self.last_body is not None:
+            node, at = self.last_body
+            body = node.body
+            last = len(body) - 1
+            while last >= 0 and not body[last]:
+                last -= 1
+            if last >= 0 and self.g.is_signer_name(body[last]):
+                moved = body[last:]
+                del body[last:]
+                start = at
+        self._pop_to(1)
+        self.awaiting = None
+        closing = _Node("closing", 0, "", "", start, f"{self.doc_code}/closing")
+        closing.body = moved
+        self.closing = closing
+        self.nodes.append(closing)
+
+    # -- headings -------------------------------------------------------------------
+    def _scope(self, kind: str) -> _Node | None:
+        """The unit whose counter numbers ``kind`` (where its numbering restarts)."""
+        if kind in _GLOBAL_KINDS:
+            return self.root
+        open_ = self.open
+        for scope_kind in _SCOPE_KINDS[kind]:
+            node = open_.get(scope_kind)
+            if node is not None:
+                return node
+        return self.root if kind == "section" else None
+
+    def _pop_to(self, level: int) -> None:
+        """Close the open units at ``level`` and below; an empty one stops the cut."""
+        stack = self.stack
+        while stack and stack[-1].level >= level:
+            node = stack.pop()
+            del self.open[node.kind]
+            if not node.n_children and not any(node.body):
+                raise _stop(
+                    f"empty {node.kind} (no text and no sub-units)", node.line, node.raw_heading
+                )
+
+    def _heading(self, h: Heading, s: str, lineno: int) -> None:
+        kind = h.kind
+        if self.closing is not None:
+            # Even a "2." there may be the rest of the last article, cut off by a
+            # closing formula quoted mid-article: never fold it into the closing.
+            raise _stop(f"{kind} heading after the closing block", lineno, s)
+        if kind == "clause":  # the common kinds first, without a call
+            scope = self.open.get("article")
+        elif kind == "point":
+            scope = self.open.get("clause") or self.open.get("article")
+        else:
+            scope = self._scope(kind)
+        if scope is None:
+            if kind == "subsection":
+                raise _stop("subsection heading outside any section", lineno, s)
+            self.awaiting = None
+            self._body(s, lineno)  # a "1." or "a)" line outside any article
+            return
+        if h.refusal:
+            self._pop_to(LEVEL[kind])
+            raise _stop(h.refusal, lineno, s)
+        expected = scope.counters.get(kind, 0) + 1
+        ordinal, number, tolerances = h.ordinal, h.number, h.tolerances
+        if ordinal != expected:
+            if h.alternative is not None and h.alternative[0] == expected:
+                ordinal, number, alt_tolerance = h.alternative
+                tolerances = (*tolerances, alt_tolerance)
+            elif ordinal == expected + 1 and self._split_embedded(kind, expected, scope):
+                expected += 1
+            if ordinal != expected:
+                self._pop_to(LEVEL[kind])  # an earlier empty unit is the earlier error
+                raise _stop(self._numbering_problem(kind, expected, h), lineno, s)
+        for tol_kind, what in tolerances:
+            self._warn(lineno, tol_kind, f'"{shorten(s)}" read as {kind} {number} ({what})')
+        node = self._push(kind, ordinal, number, s, lineno, h.text, scope)
+        node.title = h.title or ""
+        self.awaiting = node if h.title is None and kind in self.g.title_kinds else None
+
+    def _push(
+        self, kind: str, ordinal: int, number: str, raw: str, lineno: int, text: str, scope: _Node
+    ) -> _Node:
+        stack = self.stack
+        if stack and stack[-1].level >= LEVEL[kind]:
+            self._pop_to(LEVEL[kind])
+        parent = stack[-1] if stack else None
+        base = parent.address if parent is not None else self.doc_code
+        node = _Node(kind, ordinal, number, raw, lineno, f"{base}/{_SEGMENT[kind]}{number}", parent)
+        if parent is not None:
+            parent.n_children += 1
+        if text:
+            node.body.append(text)
+            self.last_body = (node, lineno)
+        scope.counters[kind] = ordinal
+        stack.append(node)
+        self.open[kind] = node
+        self.nodes.append(node)
+        if kind == "article":
+            self.seen_article = True
+        return node
+
+    def _split_embedded(self, kind: str, expected: int, scope: _Node) -> bool:
+        """A missing line break: the expected marker sits inside the last body
+        line (``...quy định;c) Giấy...``). Split it there, only when the marker
+        found next confirms the sequence; report it."""
+        if self.last_body is None or kind not in ("clause", "point"):
+            return False
+        node, at = self.last_body
+        if not self.stack or node is not self.stack[-1]:
+            return False
+        pattern = self.g.embedded_marker(kind, expected)
+        body = node.body
+        last = len(body) - 1
+        while last >= 0 and not body[last]:
+            last -= 1
+        m = pattern.match(body[last]) if pattern is not None and last >= 0 else None
+        if m is None:
+            return False
+        line_text = body[last]
+        body[last] = m.group(1)
+        del body[last + 1 :]
+        number = self.g.number_of(kind, expected)
+        self._warn(
+            at,
+            "missing_line_break",
+            f'"{shorten(line_text)}" holds {kind} {number} after its text; split there',
+        )
+        self._push(kind, expected, number, line_text, at, m.group(2), scope)
+        return True
+
+    def _numbering_problem(self, kind: str, expected: int, h: Heading) -> str:
+        shown = self.g.display(kind, expected)
+        found = h.number
+        if h.tolerances:
+            what = ", ".join(t[1] for t in h.tolerances)
+            return (
+                f"{kind} heading with {what} is not the next {kind} "
+                f"(expected {shown}, found {found}); not tolerated"
+            )
+        if h.ordinal > expected:
+            return f"{kind} numbering gap (expected {shown}, found {found})"
+        if h.ordinal == expected - 1:
+            return f"duplicate {kind} {found} (expected {shown})"
+        return f"{kind} out of order (expected {shown}, found {found})"
+
+    def _finish(self, lines: list[str]) -> None:
+        if self.quote_depth or self.straight_open:
+            raise _stop(
+                "quotation is never closed (everything after it would be body text)",
+                self.quote_line,
+                lines[self.quote_line - 1],
+            )
+        self._pop_to(1)
+        if not self.seen_article:
+            raise CutterStop(
+                StopCode.STOP_STRUCTURE,
+                f"no article heading found in lines 1-{len(lines)} (language {self.g.language})",
+            )
+
+
+def _node_body(lines: list[str], odd_space: bool) -> str:
+    """``join_body`` for a unit's collected lines, which are already stripped
+    (blank lines are ""); most units hold one line of text."""
+    if not odd_space:
+        text = [line for line in lines if line]
+        if len(text) == 1:
+            line = text[0]
+            return line if "  " not in line else join_body(text, odd_space)
+        if not text:
+            return ""
+    return join_body(lines, odd_space)
+
+
+def build_extraction(
+    grammar: Grammar,
+    *,
+    doc_code: str,
+    lines: list[str],
+    warnings: list[ExtractWarning],
+    max_units: int,
+    odd_space: bool = True,
+) -> Extraction:
+    """Cut ``lines`` (already NFC, look-alikes fixed) into a checked unit tree.
+
+    ``odd_space`` False promises the lines hold no tab or Unicode space (a
+    faster path to the same bodies).
+    """
+    builder = _Builder(grammar, doc_code, warnings)
+    builder.feed(lines)
+    nodes = builder.nodes
+    if len(nodes) > max_units:
+        over = nodes[max_units]
+        raise _stop(
+            f"the document has {len(nodes)} units, more than the cap of {max_units}; "
+            f"raise max_units (cutter extract --max-units N) if this size is expected. "
+            f"Unit {max_units + 1} starts",
+            over.line,
+            over.raw_heading or lines[over.line - 1],
+        )
+    units: list[Unit] = []
+    counts = dict.fromkeys(UNIT_KINDS, 0)
+    sha256 = hashlib.sha256
+    section_type_of = SECTION_TYPE_OF
+    make = Unit.from_values
+    for order, node in enumerate(nodes, 1):
+        collected = node.body
+        if not odd_space and len(collected) == 1 and "  " not in collected[0]:
+            body = collected[0]  # one stripped line of text: most units
+        else:
+            body = _node_body(collected, odd_space)
+        parent = node.parent
+        kind = node.kind
+        units.append(
+            make(
+                node.address,
+                kind,
+                section_type_of[kind],
+                node.number,
+                node.raw_heading,
+                node.title,
+                body,
+                parent.address if parent is not None else None,
+                order,
+                sha256(body.encode("utf-8")).hexdigest(),
+            )
+        )
+        counts[kind] += 1
+    # Every line from the first unit on belongs to some unit, and join_body
+    # drops trailing blank lines: the region runs from there to the end.
+    first = nodes[0].line
+    return Extraction(
+        doc_code=doc_code,
+        language=grammar.language,
+        units=units,
+        warnings=warnings,
+        counts=counts,
+        unit_lines=[node.line for node in nodes],
+        region_text=join_body(lines[first - 1 :], odd_space),
+    )

@@ -1,0 +1,301 @@
+"""How Vietnamese legal texts look: Phần, Chương, Mục, Tiểu mục, Điều, khoản
+(``1.``), điểm (``a)``), the closing formula and the signature block.
+
+``classify`` is context-free: it reads one stripped, NFC line and says which
+unit it would open and which irregularities it carries. Whether the unit is
+accepted (its number is exactly the next one) is decided in ``tree.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from cutter_assets.core.legal.normalize import (
+    clean_inline,
+    is_upper_title,
+    roman_to_int,
+    vi_number_words,
+)
+from cutter_assets.core.legal.tree import BodyLine, Heading, Tolerance
+from cutter_assets.core.legal.vocab import VI_POINT_LETTERS
+
+_POINT_INDEX = {letter: i for i, letter in enumerate(VI_POINT_LETTERS, 1)}
+_POINT_SLUG = {"đ": "dd"}
+
+# The clean forms, matched first (most lines): "Điều 5. Title", "1. Text", "a) Text".
+_ARTICLE_CLEAN = re.compile(r"Điều (\d+)\.(?: +(\S.*))?$")
+_CLAUSE_CLEAN = re.compile(r"(\d{1,3})\. +(\S.*)$")
+_POINT_CLEAN = re.compile(r"([a-zđ])\) +(\S.*)$")
+_ARTICLE = re.compile(r"([ĐD][^\W\d_]{1,5})(\s*)(\d+)(?!\d)([^\W\d_]*)(.*)$")
+_CLAUSE = re.compile(r"(\d{1,3})(?!\d)(\s*)([.,]*)(\s*)(.*)$")
+_POINT = re.compile(r"([a-zđ])(\s?)\)(\s*)(.*)$")
+_NUMBERED = {
+    "chapter": re.compile(r"(?:Chương|CHƯƠNG)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
+    "section": re.compile(r"(?:Mục|MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
+    "subsection": re.compile(r"(?:Tiểu mục|TIỂU MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
+}
+_PART = re.compile(r"(?:Phần|PHẦN)(\s*)(?:([IVXLCDM]+|\d+)(?![^\W_])|(?:THỨ|Thứ|thứ)\s+)(.*)$")
+_PUNCT_TITLE = re.compile(r"([.:\-–—](?:\s*[.:\-–—])*)(\s*)(.*)$")
+
+_CLOSING = re.compile(
+    r"(?:(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định|Sắc lệnh|Lệnh) này "
+    r"(?:đã )?được .*thông qua"
+    r"|(?:PHÓ )?CHỦ TỊCH\b|TM\.|T/M|KT\.|Nơi nhận\s*:)"
+)
+_SIGNED = re.compile(r"\(?(?:Đã|đã) ký\)?")
+
+_KEYWORDS = ("Điều", "ĐIỀU")
+# Letters typed for one another (d/đ differ by a stroke, i/l by a hook); each may
+# stand for the other, and only where that is exactly the next letter.
+_LOOKALIKE = {
+    a: (_POINT_INDEX[b], _POINT_SLUG.get(b, b), ("point_letter", f"'{a})' where '{b})' is due"))
+    for a, b in (("đ", "d"), ("d", "đ"), ("i", "l"), ("l", "i"))
+}
+
+
+def _one_edit(word: str, target: str) -> bool:
+    """True when ``word`` is exactly one insertion, deletion or substitution away."""
+    if word == target or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        return sum(a != b for a, b in zip(word, target, strict=True)) == 1
+    short, long_ = (word, target) if len(word) < len(target) else (target, word)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _reference(what: str) -> BodyLine:
+    return BodyLine(("reference_line", f"read as body text: {what}"))
+
+
+class VietnameseGrammar:
+    language = "vi"
+    title_kinds = frozenset({"part", "chapter", "section", "subsection"})
+    multi_line_titles = True
+
+    def classify(self, s: str) -> Heading | BodyLine | None:
+        c = s[0]
+        if "0" <= c <= "9":
+            return self._clause(s)
+        if "a" <= c <= "z" or c == "đ":
+            if s[1:2] == ")" or (s[1:2] == " " and s[2:3] == ")"):
+                return self._point(s)
+            return None
+        if c == "Đ" or c == "D":
+            return self._article(s)
+        if c == "C":
+            return self._numbered(s, "chapter") if s.startswith(("Chương", "CHƯƠNG")) else None
+        if c == "M":
+            return self._numbered(s, "section") if s.startswith(("Mục", "MỤC")) else None
+        if c == "T":
+            if s.startswith(("Tiểu mục", "TIỂU MỤC")):
+                return self._numbered(s, "subsection")
+            return None
+        if c == "P":
+            return self._part(s) if s.startswith(("Phần", "PHẦN")) else None
+        return None
+
+    # -- Điều -----------------------------------------------------------------
+    def _article(self, s: str) -> Heading | BodyLine | None:
+        m = _ARTICLE_CLEAN.match(s)
+        if m is not None:
+            digits, title = m.groups()
+            return Heading("article", int(digits), str(int(digits)), clean_inline(title or ""))
+        m = _ARTICLE.match(s)
+        if m is None:
+            return None
+        word, space, digits, suffix, tail = m.groups()
+        tolerances: list[Tolerance] = []
+        if word not in _KEYWORDS:
+            if not (_one_edit(word, "Điều") or _one_edit(word, "ĐIỀU")):
+                return None
+            titled = tail[:1].isspace() and tail.lstrip()[:1].isupper()
+            if suffix or not (tail[:1] in (".", ":") or titled):
+                return None  # "Điền 3 bản": a word, not a heading
+            tolerances.append(("heading_typo", f"'{word}' for 'Điều'"))
+        elif suffix:
+            return Heading(
+                "article", 0, digits, refusal=f"article number '{digits}{suffix}' is not supported"
+            )
+        if not space:
+            tolerances.append(("heading_missing_space", "no space before the number"))
+        number = int(digits)
+        if not tail:
+            tolerances.append(("heading_missing_dot", "no dot after the number"))
+            return Heading("article", number, str(number), "", tolerances=tuple(tolerances))
+        first = tail[0]
+        if first in ".:":
+            punct, gap, rest = _PUNCT_TITLE.match(tail).groups()
+            if punct != ".":
+                tolerances.append(("heading_punctuation", f"'{punct}' after the number"))
+            elif rest and not gap:
+                tolerances.append(("heading_punctuation", "no space after the dot"))
+            title = rest
+        elif first.isspace():
+            rest = tail.lstrip()
+            if rest[0] in ".:":
+                punct, _, title = _PUNCT_TITLE.match(rest).groups()
+                tolerances.append(("heading_punctuation", f"space before '{punct}'"))
+            elif rest[0].isupper():
+                tolerances.append(("heading_missing_dot", "no dot after the number"))
+                title = rest
+            else:
+                return _reference("a cross-reference, not an article heading")
+        else:
+            return _reference("a cross-reference, not an article heading")
+        return Heading(
+            "article", number, str(number), clean_inline(title), tolerances=tuple(tolerances)
+        )
+
+    # -- khoản, điểm -------------------------------------------------------
+    def _clause(self, s: str) -> Heading | None:
+        m = _CLAUSE_CLEAN.match(s)
+        if m is not None and not m.group(2)[0].isdigit():
+            number = int(m.group(1))
+            return Heading("clause", number, str(number), None, m.group(2))
+        m = _CLAUSE.match(s)
+        if m is None:
+            return None
+        digits, space1, dots, space2, rest = m.groups()
+        odd: list[str] = []
+        if not dots:
+            if not (space1 and rest and rest[0].isupper()):
+                return None
+            odd.append("no dot after the number")
+        elif "," in dots:
+            if dots != "," or not (space2 and rest[:1].isupper()):
+                return None  # "1, 2 và 3", "1,5": numbers in running text
+            odd.append("',' for '.'")
+        else:
+            if not space2 and rest and rest[0].isdigit():
+                return None  # 1.4 is a decimal point or a sub-numbering, not a clause
+            if space1:
+                odd.append("space before the dot")
+            if len(dots) > 1:
+                odd.append(f"'{dots}' after the number")
+            if rest and not space2:
+                odd.append("no space after the dot")
+        number = int(digits)
+        tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
+        return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
+
+    def _point(self, s: str) -> Heading | None:
+        m = _POINT_CLEAN.match(s)
+        if m is not None:
+            letter, rest = m.groups()
+            index = _POINT_INDEX.get(letter)
+            if index is not None:
+                number = _POINT_SLUG.get(letter, letter)
+                return Heading("point", index, number, None, rest, (), None, _LOOKALIKE.get(letter))
+        m = _POINT.match(s)
+        if m is None:
+            return None
+        letter, space1, space2, rest = m.groups()
+        index = _POINT_INDEX.get(letter)
+        if index is None:
+            return Heading(
+                "point",
+                0,
+                letter,
+                refusal=f"point letter '{letter}' is not in the Vietnamese order",
+            )
+        odd = []
+        if space1:
+            odd.append("space before ')'")
+        if rest and not space2:
+            odd.append("no space after ')'")
+        tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
+        number = _POINT_SLUG.get(letter, letter)
+        return Heading(
+            "point",
+            index,
+            number,
+            text=rest,
+            tolerances=tolerances,
+            alternative=_LOOKALIKE.get(letter),
+        )
+
+    # -- Phần, Chương, Mục, Tiểu mục ---------------------------------------------
+    def _numbered(self, s: str, kind: str) -> Heading | BodyLine | None:
+        m = _NUMBERED[kind].match(s)
+        if m is None:
+            return None
+        space, token, tail = m.groups()
+        value = int(token) if token.isdigit() else roman_to_int(token)
+        if value is None or value == 0:
+            return Heading(kind, 0, token, refusal=f"unreadable {kind} number '{token}'")
+        return self._titled(kind, value, space, tail)
+
+    def _part(self, s: str) -> Heading | BodyLine | None:
+        m = _PART.match(s)
+        if m is None:
+            return None
+        space, token, tail = m.groups()
+        if token is not None:
+            value = int(token) if token.isdigit() else roman_to_int(token)
+            if not value:
+                return Heading("part", 0, token, refusal=f"unreadable part number '{token}'")
+            return self._titled("part", value, space, tail)
+        # PHẦN THỨ <ordinal words> [title]: the longest prefix of words that reads.
+        words = tail.split()
+        for n in (3, 2, 1):
+            value = (
+                vi_number_words([w.rstrip(".:") for w in words[:n]]) if len(words) >= n else None
+            )
+            if value:
+                rest = tail.split(None, n)[n] if len(words) > n else ""
+                return self._titled("part", value, " ", rest and " " + rest)
+        shown = " ".join(words[:3])
+        return Heading("part", 0, shown, refusal=f"unreadable part number 'THỨ {shown}'")
+
+    def _titled(self, kind: str, value: int, space: str, tail: str) -> Heading | BodyLine:
+        tolerances: tuple[Tolerance, ...] = ()
+        if not space:
+            tolerances = (("heading_missing_space", "no space before the number"),)
+        rest = tail.strip()
+        if rest and rest[0] in ".:-–—":
+            rest = _PUNCT_TITLE.match(rest).group(3)
+        elif rest and not tail[0].isspace():
+            return _reference(f"not a {kind} heading")
+        elif rest and not (rest[0].isupper() or rest[0].isdigit()):
+            return _reference(f"a cross-reference, not a {kind} heading")
+        title = clean_inline(rest) or None
+        return Heading(kind, value, str(value), title, tolerances=tolerances)
+
+    # -- titles, closing ---------------------------------------------------------
+    def is_title_line(self, s: str) -> bool:
+        return is_upper_title(s)
+
+    def is_closing(self, s: str) -> bool:
+        if _CLOSING.match(s) is None:
+            return False
+        return not s.startswith(("CHỦ", "PHÓ")) or is_upper_title(s)
+
+    def is_signed_marker(self, s: str) -> bool:
+        return _SIGNED.fullmatch(s) is not None
+
+    def is_signer_name(self, s: str) -> bool:
+        words = s.split()
+        return 2 <= len(words) <= 6 and all(w[0].isupper() and w.isalpha() for w in words)
+
+    def display(self, kind: str, ordinal: int) -> str:
+        if kind == "point":
+            return VI_POINT_LETTERS[ordinal - 1] if 0 < ordinal <= len(VI_POINT_LETTERS) else "?"
+        return str(ordinal)
+
+    def number_of(self, kind: str, ordinal: int) -> str:
+        if kind == "point":
+            letter = VI_POINT_LETTERS[ordinal - 1]
+            return _POINT_SLUG.get(letter, letter)
+        return str(ordinal)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - grammars are module-level singletons
+    def embedded_marker(self, kind: str, ordinal: int) -> re.Pattern[str] | None:
+        """``<text>[;.:]<marker> <text>``: a marker run into the previous line."""
+        if kind == "point" and 0 < ordinal <= len(VI_POINT_LETTERS):
+            marker = re.escape(VI_POINT_LETTERS[ordinal - 1]) + r"\)"
+        elif kind == "clause":
+            marker = rf"{ordinal}\."
+        else:
+            return None
+        return re.compile(rf"(.*?[;.:])\s*{marker}\s*(\S.*)$")

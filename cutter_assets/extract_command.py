@@ -1,0 +1,137 @@
+"""``cutter extract FILE``: cut one legal text into units and show the tree.
+
+A thin shell over ``cutter_assets.core.legal``: read the bytes, decode them
+with the intake rules, extract, print. Every refusal is one line on stderr and
+the STOP code's exit code; nothing is written anywhere.
+
+    cutter extract FILE [--language vi|en] [--doc-code CODE] [--max-units N]
+                        [--format table|jsonl]
+    python -m cutter_assets.extract_command FILE ...
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import click
+
+from cutter_assets.core.intake import DEFAULT_MAX_BYTES, check_doc_code, decode_document
+from cutter_assets.core.legal import DEFAULT_MAX_UNITS, Extraction, Unit, extract_units
+from cutter_assets.core.stops import CutterStop, StopCode
+
+JSONL_FIELDS = (
+    "canonical_address",
+    "unit_kind",
+    "section_type",
+    "number",
+    "parent_address",
+    "sort_order",
+    "content_hash",
+    "title",
+    "raw_heading",
+    "body",
+)
+
+
+def doc_code_from_name(path: Path) -> str:
+    """``luật-hôn-nhân.txt`` -> ``LUAT-HON-NHAN``: the stem without diacritics,
+    upper-cased, every other character a hyphen; refused unless it then
+    matches the strict doc-code pattern."""
+    stem = path.name.split(".", 1)[0].replace("đ", "d").replace("Đ", "D")
+    ascii_stem = "".join(
+        ch for ch in unicodedata.normalize("NFD", stem) if not unicodedata.combining(ch)
+    )
+    code = re.sub(r"[^A-Z0-9]+", "-", ascii_stem.upper()).strip("-")[:64].rstrip("-")
+    return check_doc_code(code)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(DEFAULT_MAX_BYTES + 1)  # one byte over: decode refuses
+    except OSError as err:
+        raise CutterStop(
+            StopCode.STOP_REFUSED_INPUT, f"cannot read {path.name}: {err.strerror or err}"
+        ) from None
+
+
+def _table(extraction: Extraction) -> list[str]:
+    prefix = len(extraction.doc_code) + 1
+    rows = []
+    for unit, line in zip(extraction.units, extraction.unit_lines, strict=True):
+        depth = unit.canonical_address.count("/") - 1
+        path = unit.canonical_address[prefix:]
+        # An untitled unit shows the start of its text, marked so it is not read as a title.
+        label = unit.title or f"· {_first_line(unit.body)}"
+        rows.append(f"{unit.sort_order:>5} {line:>6}  {'  ' * depth}{path}  {_clip(label, 70)}")
+    return [f"{'#':>5} {'line':>6}  address  title (· text of an untitled unit)", *rows]
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _summary(extraction: Extraction) -> list[str]:
+    counts = ", ".join(f"{kind} {n}" for kind, n in extraction.counts.items() if n)
+    lines = [
+        f"{extraction.doc_code} ({extraction.language}): {len(extraction.units)} units: {counts}",
+    ]
+    by_kind = extraction.warning_counts()
+    if by_kind:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(by_kind.items()))
+        lines.append(f"warnings: {len(extraction.warnings)} ({kinds})")
+        lines.extend(f"  {warning.render()}" for warning in extraction.warnings)
+    else:
+        lines.append("warnings: none")
+    return lines
+
+
+def _jsonl(unit: Unit) -> str:
+    return json.dumps({f: getattr(unit, f) for f in JSONL_FIELDS}, ensure_ascii=False)
+
+
+@click.command("extract")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["vi", "en"]), help="Default: detected.")
+@click.option("--doc-code", help="Default: derived from the file name.")
+@click.option(
+    "--max-units",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_UNITS,
+    show_default=True,
+    help="Refuse documents with more units than this.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
+)
+def extract(
+    file: Path, language: str | None, doc_code: str | None, max_units: int, fmt: str
+) -> None:
+    """Cut a legal text FILE into units and print the unit tree and a summary."""
+    try:
+        code = check_doc_code(doc_code) if doc_code is not None else doc_code_from_name(file)
+        document = decode_document(_read(file), name=file.name)
+        extraction = extract_units(
+            document.text, doc_code=code, language=language, max_units=max_units
+        )
+    except CutterStop as stop:
+        click.echo(stop.line(), err=True)
+        sys.exit(stop.exit_code)
+    if fmt == "jsonl":
+        click.echo("\n".join(_jsonl(unit) for unit in extraction.units))
+        click.echo("\n".join(_summary(extraction)), err=True)
+    else:
+        click.echo("\n".join(_table(extraction)))
+        click.echo("\n".join(_summary(extraction)))
+
+
+if __name__ == "__main__":
+    extract()

@@ -1,0 +1,114 @@
+"""Mutations of the Constitution (hien-phap): a deleted, duplicated or swapped
+article must stop the cut with STOP_STRUCTURE naming the offending line.
+
+The expected line is found in the mutated text itself, by searching for the
+heading line (composed to NFC only for the search), not from the extractor.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from cutter_assets.core.legal import extract_units
+from cutter_assets.core.stops import CutterStop, StopCode
+from tests.core.legal.corpus import corpus_text
+
+NAME = "hien-phap.txt"
+
+
+def _lines() -> list[str]:
+    return corpus_text(NAME).split("\n")
+
+
+def _heading_index(lines: list[str], number: int, start: int = 0) -> int:
+    """0-based index of the line 'Điều <number>.' at or after ``start``."""
+    for i in range(start, len(lines)):
+        if unicodedata.normalize("NFC", lines[i]).strip() == f"Điều {number}.":
+            return i
+    raise AssertionError(f"no 'Điều {number}.' heading in the text")
+
+
+def _article_block(lines: list[str], number: int) -> tuple[int, int]:
+    """[start, end) of article ``number``: its heading up to the next heading."""
+    start = _heading_index(lines, number)
+    return start, _heading_index(lines, number + 1)
+
+
+def _stop_of(text: str) -> CutterStop:
+    with pytest.raises(CutterStop) as stop:
+        extract_units(text, doc_code="VN-HP-2013")
+    assert stop.value.code is StopCode.STOP_STRUCTURE
+    return stop.value
+
+
+def _reported_line(stop: CutterStop) -> int:
+    match = re.search(r"at line (\d+): ", stop.detail)
+    assert match, stop.detail
+    return int(match.group(1))
+
+
+def test_the_unmutated_text_passes() -> None:
+    assert extract_units(corpus_text(NAME), doc_code="VN-HP-2013").counts["article"] == 120
+
+
+@pytest.mark.parametrize("number", [10, 65, 119])  # 65 is one of the NFD articles
+def test_deleted_article_stops_at_the_next_heading(number: int) -> None:
+    lines = _lines()
+    start, end = _article_block(lines, number)
+    mutated = lines[:start] + lines[end:]
+    stop = _stop_of("\n".join(mutated))
+    expected_line = _heading_index(mutated, number + 1) + 1
+    assert _reported_line(stop) == expected_line
+    assert f"article numbering gap (expected {number}, found {number + 1})" in stop.detail
+    assert f"Điều {number + 1}." in unicodedata.normalize("NFC", stop.detail)
+
+
+@pytest.mark.parametrize("number", [10, 66])
+def test_duplicated_article_stops_at_the_copy(number: int) -> None:
+    lines = _lines()
+    start, end = _article_block(lines, number)
+    mutated = lines[:end] + lines[start:end] + lines[end:]
+    stop = _stop_of("\n".join(mutated))
+    copy_line = _heading_index(mutated, number, start=start + 1) + 1
+    assert copy_line == end + 1  # the copy begins where the original ended
+    assert _reported_line(stop) == copy_line
+    assert f"duplicate article {number} (expected {number + 1})" in stop.detail
+
+
+def test_swapped_articles_stop_at_the_first_one_out_of_place() -> None:
+    lines = _lines()
+    start10, end10 = _article_block(lines, 10)
+    start11, end11 = _article_block(lines, 11)
+    assert end10 == start11
+    mutated = lines[:start10] + lines[start11:end11] + lines[start10:end10] + lines[end11:]
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == _heading_index(mutated, 11) + 1 == start10 + 1
+    assert "article numbering gap (expected 10, found 11)" in stop.detail
+
+
+def test_swapped_chapters_stop_on_the_chapter_heading() -> None:
+    lines = _lines()
+    text = "\n".join(lines)
+    # Rename "Chương II." and "Chương III." headings into each other's numbers.
+    two = lines.index("Chương II.")
+    three = lines.index("Chương III.")
+    mutated = list(lines)
+    mutated[two], mutated[three] = "Chương III.", "Chương II."
+    assert "\n".join(mutated) != text
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == two + 1
+    assert "chapter numbering gap (expected 2, found 3)" in stop.detail
+
+
+def test_removed_clause_stops_inside_the_article() -> None:
+    lines = _lines()
+    start, end = _article_block(lines, 2)
+    clause2 = next(i for i in range(start, end) if lines[i].startswith("2. "))
+    mutated = lines[:clause2] + lines[clause2 + 2 :]  # the clause and its blank line
+    stop = _stop_of("\n".join(mutated))
+    clause3 = next(i for i in range(start, end) if mutated[i].startswith("3. "))
+    assert _reported_line(stop) == clause3 + 1
+    assert "clause numbering gap (expected 2, found 3)" in stop.detail
