@@ -12,12 +12,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
 DAGSTER_YAML_TEMPLATE = PROJECT_ROOT / "instance" / "dagster.yaml"
 
 TARGET_DB_NAME = "cutter"
 DAGSTER_DB_SUFFIX = "_dagster"
+
+
+CONFIG_FILE = "config.yaml"  # non-secret deployment settings under the state dir
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ class Settings:
     kb_root: Path
     external_url: str | None
     max_doc_bytes: int
+    backup_dir: Path
+    gnupg_home: Path
+    backup_recipient: str  # a key fingerprint, never key material
+    sovereign_fingerprints: tuple[str, ...]  # the keys allowed to sign approvals
+    signing_provider: str  # gpg | stub
+    allow_stub_in_live: bool
 
     @property
     def embedded(self) -> bool:
@@ -35,13 +46,37 @@ class Settings:
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Environment first, then ``<state dir>/config.yaml``, then defaults."""
     env = os.environ if environ is None else environ
     state_dir = Path(env.get("CUTTER_STATE_DIR", ".cutter")).absolute()
+    config = _read_config(state_dir / CONFIG_FILE)
+
+    def pick(name: str, key: str, default: str = "") -> str:
+        return str(env.get(name) or config.get(key) or default)
+
     return Settings(
         state_dir=state_dir,
         pg_dir=Path(env.get("CUTTER_PG_DIR", state_dir / "pg")).absolute(),
         dagster_home=Path(env.get("DAGSTER_HOME", state_dir / "dagster")).absolute(),
-        kb_root=Path(env.get("CUTTER_KB_ROOT", "kb")).absolute(),
+        kb_root=Path(pick("CUTTER_KB_ROOT", "kb_root", "kb")).absolute(),
         external_url=env.get("CUTTER_DATABASE_URL") or None,
         max_doc_bytes=int(env.get("CUTTER_MAX_DOC_BYTES", 5 * 1024 * 1024)),
+        backup_dir=Path(pick("CUTTER_BACKUP_DIR", "backup_dir", str(state_dir / "backups"))),
+        gnupg_home=Path(pick("CUTTER_GNUPGHOME", "gnupg_home", str(state_dir / "gnupg"))),
+        backup_recipient=pick("CUTTER_BACKUP_RECIPIENT", "backup_recipient").upper(),
+        sovereign_fingerprints=tuple(
+            fpr.strip().upper()
+            for fpr in pick("CUTTER_SOVEREIGN_KEYS", "sovereign_keys").replace(",", " ").split()
+        ),
+        signing_provider=pick("CUTTER_SIGNING", "signing_provider", "gpg"),
+        allow_stub_in_live=pick("CUTTER_ALLOW_STUB_LIVE", "allow_stub_in_live", "no") == "yes",
     )
+
+
+def _read_config(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if isinstance(data.get("sovereign_keys"), list):
+        data["sovereign_keys"] = " ".join(data["sovereign_keys"])
+    return data

@@ -77,7 +77,8 @@ class PhaseOutcome:
 @dataclass
 class PhaseContext:
     dagster: AssetExecutionContext
-    conn: Any
+    conn: Any  # the phase's work (live: committed with the phase; dryrun: never)
+    ledger: Any  # the run's ledger (live: the same transaction unless the role differs)
     run: ledger.Run
     kb: KnowledgeBase
     earlier: dict[str, ledger.PhaseRecord]
@@ -93,6 +94,16 @@ class PhaseContext:
     def now() -> datetime:
         return datetime.now(UTC)
 
+    @property
+    def live(self) -> bool:
+        return self.run.mode == "live"
+
+    def move_state(self, to_state: str) -> None:
+        ledger.move_state(self.ledger, self.run.run_id, self.run.state, to_state)
+        if not self.live:
+            self.ledger.commit()  # the rehearsal's own session must see the new state
+        self.run = ledger.get_run(self.ledger, self.run.run_id)
+
 
 def run_phase(
     context: AssetExecutionContext,
@@ -104,22 +115,27 @@ def run_phase(
     expected_state: str,
     requires: tuple[str, ...],
     open_run: Callable[[Any, str], str] | None = None,
+    role: str = "cutter_exec",
 ) -> MaterializeResult:
-    """Run one phase of one cut run inside one database transaction."""
+    """Run one phase of one cut run: live in one transaction per phase (the
+    verifier's own session beside it), dryrun inside the rehearsal's
+    never-committed transaction."""
     run_id = None
     try:
         doc_code = check_doc_code(context.partition_key)
         with database.transaction() as conn:
             run_id = _resolve_run(context, conn, doc_code, open_run)
-            run = ledger.get_run(conn, run_id)
+            mode = ledger.get_run(conn, run_id).mode
+        with database.phase_connections(mode, role) as (work, ledger_conn):
+            run = ledger.get_run(ledger_conn, run_id)
             _check_run(run, doc_code, expected_state)
-            earlier = ledger.phases(conn, run_id)
+            earlier = ledger.phases(ledger_conn, run_id)
             _check_prerequisites(earlier, requires)
             if "source_pin" in earlier:
-                _refuse_drift(conn, doc_code, earlier["source_pin"].pins)
-            ctx = PhaseContext(context, conn, run, kb, earlier)
+                _refuse_drift(ledger_conn, doc_code, earlier["source_pin"].pins)
+            ctx = PhaseContext(context, work, ledger_conn, run, kb, earlier)
             outcome = body(ctx)
-            run = ledger.get_run(conn, run_id)  # source_pin may have set the KB folder
+            run = ledger.get_run(ledger_conn, run_id)  # source_pin may have set the KB folder
             return _finish(ctx, run, phase_key, outcome)
     except CutterStop as stop:
         if stop.code not in REFUSED_ACTIONS:
@@ -204,7 +220,7 @@ def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOu
         outcome.kb_text if outcome.kb_text is not None else render_phase_doc(report),
     )
     ledger.record_phase(
-        ctx.conn,
+        ctx.ledger,
         run_id=run.run_id,
         phase=phase_key,
         outcome="passed" if report.passed else "failed",
@@ -219,10 +235,10 @@ def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOu
             f"{i.name} (expected {i.expected}, observed {i.observed})"
             for i in report.failed_invariants
         )
-        ledger.stop_run(ctx.conn, run.run_id, outcome.stop_code.name, f"{phase_key}: {failed}")
+        ledger.stop_run(ctx.ledger, run.run_id, outcome.stop_code.name, f"{phase_key}: {failed}")
         write_stop_doc(ctx.kb, run, phase_key, CutterStop(outcome.stop_code, failed))
     elif outcome.next_state:
-        ledger.move_state(ctx.conn, run.run_id, run.state, outcome.next_state)
+        ledger.move_state(ctx.ledger, run.run_id, run.state, outcome.next_state)
     metadata = {
         "cutter/run_id": run.run_id,
         "cutter/mode": run.mode,
@@ -263,10 +279,11 @@ def _record_stop(
         return
     try:
         with database.transaction() as conn:
+            stop = ledger.between_legs(conn, run_id, stop)
             if ledger.stop_run(conn, run_id, stop.code.name, f"{phase_key}: {stop.detail}"):
                 write_stop_doc(kb, ledger.get_run(conn, run_id), phase_key, stop)
-    except CutterStop:
-        pass  # the original STOP is the one reported; the stop sensor retries the evidence
+    except Exception:  # noqa: BLE001 - the original STOP is the one reported;
+        pass  # the stop sensor retries the evidence from the failed Dagster run
 
 
 def write_stop_doc(kb: KnowledgeBase, run: ledger.Run, phase_key: str, stop: CutterStop) -> None:

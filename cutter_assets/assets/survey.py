@@ -230,7 +230,7 @@ def cutplan(context: AssetExecutionContext, database: CutterDatabase, kb: Knowle
         duplicates = duplicate_keys(rows)
         passed = forward == backward and not unknown and duplicates == 0
         if passed:
-            ledger.save_cutplan(ctx.conn, ctx.run.run_id, rows)
+            ledger.save_cutplan(ctx.ledger, ctx.run.run_id, rows)
         return PhaseOutcome(
             pins={"writer_digest": forward, "row_count": len(rows)},
             checks={

@@ -200,3 +200,24 @@ def load_cutplan(conn, run_id: str) -> list[dict[str, Any]]:
     with conn.cursor() as cur:
         cur.execute(queries.CUTPLAN_ROWS, {"run_id": run_id})
         return [dict(zip(CUTPLAN_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+
+
+def between_legs(conn, run_id: str, stop: CutterStop) -> CutterStop:
+    """A live stop after leg A committed and before leg B is recorded is
+    STOP_BETWEEN_LEG_A_AND_LEG_B: resume completes leg B, never repeats A."""
+    run = get_run(conn, run_id)
+    done = phases(conn, run_id)
+    leg_a = done.get("change_set")
+    if (
+        run.mode == "live"
+        and leg_a is not None
+        and leg_a.outcome == "passed"
+        and "manifest_envelope" not in done
+    ):
+        return CutterStop(
+            StopCode.STOP_BETWEEN_LEG_A_AND_LEG_B,
+            f"change set {leg_a.pins.get('change_set_id')} is written, leg B is "
+            f"not ({stop.code.name}: {stop.detail}); run `cutter orchestrate "
+            f"resume --run-id {run_id}`",
+        )
+    return stop

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,8 @@ from psycopg2 import sql
 from cutter_assets.core.pins import canonical_json
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
+from cutter_assets.resources.gpg import open_gpg
+from cutter_assets.settings import load_settings
 
 FORMAT = "cutter-backup/1"
 DEFAULT_TABLES = ("public.information_unit", "public.unit_version", "public.iu_lifecycle_log")
@@ -64,8 +65,9 @@ def rows_checksum(rows: list[str]) -> str:
 class BackupVault(ConfigurableResource):
     """Where backups go and to whom they are encrypted.
 
-    Empty fields fall back to $CUTTER_BACKUP_DIR, $CUTTER_GNUPGHOME and
-    $CUTTER_BACKUP_RECIPIENT (a key fingerprint, never key material).
+    Empty fields fall back to the settings ($CUTTER_BACKUP_DIR,
+    $CUTTER_GNUPGHOME, $CUTTER_BACKUP_RECIPIENT or the state dir's config.yaml);
+    the recipient is a key fingerprint, never key material.
     """
 
     backup_dir: str = ""
@@ -75,19 +77,13 @@ class BackupVault(ConfigurableResource):
 
     # ---- configuration -----------------------------------------------------
     def directory(self) -> Path:
-        state = Path(os.environ.get("CUTTER_STATE_DIR", ".cutter"))
-        return Path(self.backup_dir or os.environ.get("CUTTER_BACKUP_DIR") or state / "backups")
+        return Path(self.backup_dir) if self.backup_dir else load_settings().backup_dir
 
     def gpg(self):
-        import gnupg
-
-        state = Path(os.environ.get("CUTTER_STATE_DIR", ".cutter"))
-        home = Path(self.gnupg_home or os.environ.get("CUTTER_GNUPGHOME") or state / "gnupg")
-        home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return gnupg.GPG(gnupghome=str(home.absolute()))
+        return open_gpg(Path(self.gnupg_home) if self.gnupg_home else None)
 
     def recipient_fingerprint(self) -> str:
-        return (self.recipient or os.environ.get("CUTTER_BACKUP_RECIPIENT", "")).upper()
+        return (self.recipient or load_settings().backup_recipient).upper()
 
     def require_recipient(self) -> tuple[str, list[str]]:
         """The recipient's fingerprint and encryption key ids, or STOP_BACKUP."""

@@ -2,24 +2,39 @@
 
 It holds no connection string in its config (Dagster stores config in its
 event log): the URL is discovered at run time from the embedded server or
-``CUTTER_DATABASE_URL``. ``transaction`` owns commit and rollback, so an
-asset never half-writes: it commits everything or nothing.
+``CUTTER_DATABASE_URL``. The resource owns transactions, so an asset never
+half-writes: live, a phase commits everything or nothing; dryrun, every
+phase's work goes into one run-long transaction that is rolled back when the
+Dagster run ends (the database also refuses to commit dryrun units), while
+the ledger of the rehearsal is kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from dagster import ConfigurableResource
+from psycopg2 import sql
+from pydantic import PrivateAttr
 
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.settings import load_settings
 
+# Roles with the ledger rights they need for their own phase records.
+LEDGER_ROLE = {
+    "cutter_exec": "cutter_exec",
+    "cutter_enact": "cutter_enact",
+    "cutter_verify": "cutter_exec",
+}
+
 
 class CutterDatabase(ConfigurableResource):
     """Connections to the target database, as one of the lane roles."""
+
+    _rehearsal: Any = PrivateAttr(default=None)
 
     def url(self) -> str:
         return DatabaseServer(load_settings()).target_url()
@@ -27,7 +42,7 @@ class CutterDatabase(ConfigurableResource):
     @contextmanager
     def transaction(self, role: str = "cutter_exec", *, commit: bool = True) -> Iterator:
         """One transaction as ``role``: committed when the block ends normally
-        and ``commit`` is true, rolled back otherwise (dryrun passes False)."""
+        and ``commit`` is true, rolled back otherwise."""
         conn = open_connection(self.url(), role=role)
         try:
             yield conn
@@ -40,3 +55,48 @@ class CutterDatabase(ConfigurableResource):
             raise
         finally:
             conn.close()
+
+    @contextmanager
+    def phase_connections(self, mode: str, role: str) -> Iterator[tuple[Any, Any]]:
+        """(work, ledger) connections for one phase run as ``role``."""
+        if mode == "dryrun":
+            with self._rehearsal_phase(role) as pair:
+                yield pair
+            return
+        ledger_role = LEDGER_ROLE[role]
+        with self.transaction(ledger_role) as ledger:
+            if role == ledger_role:
+                yield ledger, ledger
+                return
+            with self.transaction(role) as work:  # an independent session (the verifier)
+                yield work, ledger
+
+    @contextmanager
+    def _rehearsal_phase(self, role: str):
+        if self._rehearsal is None:
+            self._rehearsal = open_connection(self.url())
+        work = self._rehearsal
+        ledger = open_connection(self.url(), role="cutter_exec")  # kept: the rehearsal's ledger
+        try:
+            with work.cursor() as cur:
+                cur.execute("SAVEPOINT phase")
+                cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+            try:
+                yield work, ledger
+                ledger.commit()
+            except BaseException:
+                ledger.rollback()
+                with work.cursor() as cur:
+                    cur.execute("ROLLBACK TO SAVEPOINT phase")
+                raise
+            finally:
+                with work.cursor() as cur:
+                    cur.execute("RESET ROLE")
+        finally:
+            ledger.close()
+
+    def teardown_after_execution(self, context) -> None:
+        if self._rehearsal is not None:
+            self._rehearsal.rollback()  # nothing a rehearsal wrote survives it
+            self._rehearsal.close()
+            self._rehearsal = None

@@ -18,6 +18,7 @@ from dagster import ConfigurableResource
 
 from cutter_assets.core.secrets import redact, url_password
 from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.settings import load_settings
 
 LAWS_DIR = Path("knowledge/dev/laws")
 RUNS_INDEX = LAWS_DIR / "_orchestrator-runs-index" / "v0.6-runs.md"
@@ -50,7 +51,7 @@ class KnowledgeBase(ConfigurableResource):
     retry_base_seconds: float = 1.0
 
     def root_path(self) -> Path:
-        return Path(self.root or os.environ.get("CUTTER_KB_ROOT", "kb")).absolute()
+        return Path(self.root).absolute() if self.root else load_settings().kb_root
 
     def claim_run_folder(
         self, doc_code: str, version_sha: str, started: datetime, mode: str

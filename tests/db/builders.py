@@ -39,7 +39,25 @@ def open_run(conn, doc_id, version_id, code, *, state="WRITING", mode="live") ->
                VALUES (%s, %s, %s, %s, %s, 'tester', %s)""",
             (run_id, doc_id, version_id, code, mode, state),
         )
+    if mode == "live" and state == "WRITING":
+        authorize(conn, run_id)
     return run_id
+
+
+def authorize(conn, run_id) -> None:
+    """What a live write needs from the database's point of view: an armed
+    execution switch and a consumed SG_1 decision of the run."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO cutter_governance.execution_switch (run_id) SELECT NULL WHERE NOT EXISTS "
+            "(SELECT 1 FROM cutter_governance.execution_switch WHERE disarmed_at IS NULL)"
+        )
+    decision = add_review_decision(conn, run_id, gate="SG_1_cut_authz")
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE cutter_governance.review_decision SET consumed_at = now() WHERE id = %s",
+            (decision,),
+        )
 
 
 def open_change_set(conn, run_id, expected: int = 3) -> str:

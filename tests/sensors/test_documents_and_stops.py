@@ -27,19 +27,24 @@ from tests.conftest import CORPUS
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
 
 
+def _evaluate(instance):
+    with build_sensor_context(instance=instance, resources=RESOURCES) as context:
+        return document_sensor(context)
+
+
 def test_every_registered_document_becomes_a_partition(cutter_env, db_url):
     instance = DagsterInstance.ephemeral()
     register(db_url, "SENS-ONE", SMALL_LAW)
     register(db_url, "SENS-TWO", SMALL_LAW)
-    result = document_sensor(build_sensor_context(instance=instance, resources=RESOURCES))
+    result = _evaluate(instance)
     (request,) = result.dynamic_partitions_requests
     assert request.partitions_def_name == "documents"
     assert {"SENS-ONE", "SENS-TWO"} <= set(request.partition_keys)
     instance.add_dynamic_partitions(documents.name, list(request.partition_keys))
-    again = document_sensor(build_sensor_context(instance=instance, resources=RESOURCES))
+    again = _evaluate(instance)
     assert isinstance(again, SkipReason)
     register(db_url, "SENS-THREE", SMALL_LAW)
-    third = document_sensor(build_sensor_context(instance=instance, resources=RESOURCES))
+    third = _evaluate(instance)
     assert list(third.dynamic_partitions_requests[0].partition_keys) == ["SENS-THREE"]
     assert not any(isinstance(r, RunRequest) for r in third.run_requests or [])
 
@@ -60,25 +65,29 @@ def _failed_run(instance, run_id: str, *, cutter_stop: bool):
     return run, failure.records[0].event_log_entry.dagster_event
 
 
+def _evaluate_stop(instance, dagster_run, event):
+    with build_run_status_sensor_context(
+        sensor_name="stop_sensor",
+        dagster_event=event,
+        dagster_instance=instance,
+        dagster_run=dagster_run,
+        resources=RESOURCES,
+    ).for_run_failure() as context:
+        stop_sensor(context)
+
+
 def test_an_unhandled_failure_stops_the_cut_run_with_a_stop_doc(cutter_env, db_url):
     code = "SENS-" + uuid.uuid4().hex[:5].upper()
     register(db_url, code, SMALL_LAW)
     run_id = start(code)
     instance = DagsterInstance.ephemeral()
     dagster_run, event = _failed_run(instance, run_id, cutter_stop=False)
-    context = build_run_status_sensor_context(
-        sensor_name="stop_sensor",
-        dagster_event=event,
-        dagster_instance=instance,
-        dagster_run=dagster_run,
-        resources=RESOURCES,
-    ).for_run_failure()
-    stop_sensor(context)
+    _evaluate_stop(instance, dagster_run, event)
     run = run_row(run_id)
     assert (run.state, run.stop_code) == ("STOPPED", "STOP_INVARIANT_FAILED")
     docs = kb_files(cutter_env["CUTTER_KB_ROOT"], run)
     assert [n for n in docs if n.startswith("STOP-STOP_INVARIANT_FAILED-")]
-    stop_sensor(context)  # evaluating again adds nothing
+    _evaluate_stop(instance, dagster_run, event)  # evaluating again adds nothing
     assert kb_files(cutter_env["CUTTER_KB_ROOT"], run) == docs
 
 
@@ -88,14 +97,6 @@ def test_a_refused_action_does_not_stop_the_cut_run(cutter_env, db_url):
     run_id = start(code)
     instance = DagsterInstance.ephemeral()
     dagster_run, event = _failed_run(instance, run_id, cutter_stop=True)
-    stop_sensor(
-        build_run_status_sensor_context(
-            sensor_name="stop_sensor",
-            dagster_event=event,
-            dagster_instance=instance,
-            dagster_run=dagster_run,
-            resources=RESOURCES,
-        ).for_run_failure()
-    )
+    _evaluate_stop(instance, dagster_run, event)
     assert run_row(run_id).state == "SURVEYING"
     assert survey(code, run_id).success  # the run goes on

@@ -1,0 +1,173 @@
+"""Sovereign approval documents (DESIGN §4): the format, drafting, parsing
+and the validation rules, as pure functions.
+
+An approval is markdown with a YAML header::
+
+    ---
+    gate: SG_1_cut_authz
+    run_id: <run id>
+    payload_sha: <sha256 of the request payload>
+    signed_utc: 2026-11-21T10:00:00Z
+    allowance: explicit
+    approver: sovereign@example
+    ---
+    free text
+
+and is then signed (clearsigned with GnuPG, or with the test-only stub).
+Only the signed content is ever parsed. Every refusal has its own reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import yaml
+
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2
+
+TTL = {GATE_SG1: timedelta(hours=24), GATE_SG2: timedelta(hours=12)}
+CLOCK_SKEW = timedelta(minutes=2)
+HEADER_FIELDS = ("gate", "run_id", "payload_sha", "signed_utc", "allowance", "approver")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_RUN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class Refusal(enum.Enum):
+    """Why an approval document is refused (recorded in approval_attempt)."""
+
+    OUTSIDE_KB = "the path is a symlink or lies outside the KB"
+    UNREADABLE = "the document cannot be read as UTF-8 text"
+    UNSIGNED = "the document carries no signature"
+    BAD_SIGNATURE = "the signature does not verify (forged or altered)"
+    UNKNOWN_KEY = "the signing key is not on the sovereign allow-list"
+    STUB_IN_LIVE = "a stub signature is not accepted for a live run"
+    TEXT_OUTSIDE_SIGNATURE = "the document has text outside its signature"
+    MALFORMED = "the header is malformed or incomplete"
+    NOT_EXPLICIT = "the allowance is not explicit"
+    WRONG_GATE = "the approval is for another gate"
+    UNKNOWN_RUN = "no such cut run"
+    WRONG_RUN = "the approval names another run"
+    NOT_AWAITED = "the run is not awaiting this gate"
+    WRONG_PAYLOAD = "payload_sha differs from the request"
+    STALE = "the approval is older than the gate's TTL"
+    FUTURE_DATED = "the approval is dated in the future"
+    SELF_APPROVAL = "the signer started the run (separation of duties)"
+    REPLAYED = "the approval or its signature was already used"
+
+
+class ApprovalRefused(Exception):
+    def __init__(self, reason: Refusal, detail: str = ""):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason.name}: {reason.value}" + (f" ({detail})" if detail else ""))
+
+
+@dataclass(frozen=True)
+class ApprovalHeader:
+    gate: str
+    run_id: str
+    payload_sha: str
+    signed_utc: datetime
+    allowance: str
+    approver: str
+
+
+def draft(
+    *, gate: str, run_id: str, payload_sha: str, approver: str, signed_utc: datetime, doc_code: str
+) -> str:
+    """The document the sovereign signs."""
+    header = {
+        "gate": gate,
+        "run_id": run_id,
+        "payload_sha": payload_sha,
+        "signed_utc": signed_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "allowance": "explicit",
+        "approver": approver,
+    }
+    lines = ["---", *(f"{k}: {header[k]}" for k in HEADER_FIELDS), "---", ""]
+    what = "cut (write draft units)" if gate == GATE_SG1 else "enact (draft -> enacted)"
+    lines += [
+        f"I authorize cut run {run_id} of {doc_code} to {what},",
+        f"for exactly the payload {payload_sha}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def parse(signed_content: str) -> ApprovalHeader:
+    """The header of the signed content, or MALFORMED / NOT_EXPLICIT."""
+    text = signed_content.replace("\r\n", "\n")
+    match = re.match(r"\A---\n(.*?)\n---\n", text, re.S)
+    if match is None:
+        raise ApprovalRefused(Refusal.MALFORMED, "no YAML header between --- lines")
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        raise ApprovalRefused(Refusal.MALFORMED, "the header is not YAML") from None
+    if not isinstance(data, dict) or any(f not in data for f in HEADER_FIELDS):
+        missing = [f for f in HEADER_FIELDS if not isinstance(data, dict) or f not in data]
+        raise ApprovalRefused(Refusal.MALFORMED, f"missing {', '.join(missing)}")
+    extra = sorted(set(data) - set(HEADER_FIELDS))
+    if extra:
+        raise ApprovalRefused(Refusal.MALFORMED, f"unknown fields {', '.join(extra)}")
+    signed = data["signed_utc"]
+    if isinstance(signed, str):
+        try:
+            signed = datetime.strptime(signed, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise ApprovalRefused(
+                Refusal.MALFORMED, "signed_utc is not YYYY-MM-DDTHH:MM:SSZ"
+            ) from None
+    if not isinstance(signed, datetime):
+        raise ApprovalRefused(Refusal.MALFORMED, "signed_utc is not a UTC timestamp")
+    signed = signed.replace(tzinfo=UTC) if signed.tzinfo is None else signed.astimezone(UTC)
+    header = ApprovalHeader(
+        str(data["gate"]),
+        str(data["run_id"]),
+        str(data["payload_sha"]),
+        signed,
+        str(data["allowance"]),
+        str(data["approver"]),
+    )
+    if header.gate not in TTL:
+        raise ApprovalRefused(
+            Refusal.MALFORMED, "gate is not SG_1_cut_authz or SG_2_lifecycle_authz"
+        )
+    if not _SHA.match(header.payload_sha) or not _RUN_ID.match(header.run_id):
+        raise ApprovalRefused(Refusal.MALFORMED, "run_id or payload_sha has the wrong form")
+    if header.allowance != "explicit":
+        raise ApprovalRefused(Refusal.NOT_EXPLICIT)
+    return header
+
+
+def check(
+    header: ApprovalHeader, *, gate: str, run_id: str, payload_sha: str, now: datetime
+) -> None:
+    """The approval fits this gate of this run's request, now."""
+    if header.gate != gate:
+        raise ApprovalRefused(Refusal.WRONG_GATE, f"{header.gate}, expected {gate}")
+    if header.run_id != run_id:
+        raise ApprovalRefused(Refusal.WRONG_RUN)
+    if header.payload_sha != payload_sha:
+        raise ApprovalRefused(
+            Refusal.WRONG_PAYLOAD, f"{header.payload_sha[:12]} vs {payload_sha[:12]}"
+        )
+    if header.signed_utc > now + CLOCK_SKEW:
+        raise ApprovalRefused(Refusal.FUTURE_DATED, header.signed_utc.isoformat())
+    if now - header.signed_utc > TTL[gate]:
+        raise ApprovalRefused(
+            Refusal.STALE,
+            f"signed {header.signed_utc:%Y-%m-%dT%H:%MZ}, TTL "
+            f"{int(TTL[gate].total_seconds() // 3600)} h",
+        )
+
+
+def gate_of_file_name(name: str) -> str | None:
+    if name.startswith("SG1-cut-authz-approval-"):
+        return GATE_SG1
+    if name.startswith("SG2-lifecycle-authz-approval-"):
+        return GATE_SG2
+    return None

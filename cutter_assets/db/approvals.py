@@ -1,0 +1,223 @@
+"""Evaluating a sovereign approval doc against the ledger, recording the
+decision once, and consuming it inside the transaction that writes.
+
+Every evaluation leaves an ``approval_attempt`` row, accepted or refused with
+its reason; a refusal never records a decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from psycopg2 import errors
+
+from cutter_assets.core import approvals
+from cutter_assets.core.approvals import ApprovalRefused, Refusal
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2, RunState
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import ledger
+from cutter_assets.resources.signing import verify_document
+from cutter_assets.settings import load_settings
+
+AWAITED = {
+    GATE_SG1: RunState.AWAITING_CUT_AUTHORIZATION,
+    GATE_SG2: RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
+}
+REQUEST_PHASE = {GATE_SG1: "cut_authorization_request", GATE_SG2: "lifecycle_authorization_request"}
+
+INSERT_ATTEMPT = """
+INSERT INTO cutter_governance.approval_attempt
+    (doc_path, doc_sha256, gate, run_id, outcome, reason, channel)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+"""
+INSERT_DECISION = """
+INSERT INTO cutter_governance.review_decision
+    (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256, signature_sha256,
+     provider, approver, signer_fingerprint, signed_utc)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+RETURNING id::text
+"""
+OPEN_DECISION = """
+SELECT id::text, approval_doc_path, signature_sha256 FROM cutter_governance.review_decision
+ WHERE run_id = %s AND gate = %s AND consumed_at IS NULL
+"""
+CONSUME = """
+UPDATE cutter_governance.review_decision SET consumed_at = clock_timestamp(), consumed_by = %s
+ WHERE id = %s AND consumed_at IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    gate: str
+    run_id: str
+    doc_code: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class _Checked:
+    header: approvals.ApprovalHeader
+    run: ledger.Run
+    provider: str
+    signer: str
+    signature_sha256: str
+
+
+def kb_relative(kb_root: Path, path: str | Path) -> str:
+    """The path inside the KB, refusing symlinks and anything outside it."""
+    root = kb_root.absolute()
+    candidate = Path(path) if Path(path).is_absolute() else root / path
+    absolute = Path(os.path.normpath(candidate.absolute()))
+    inside = os.path.commonpath([root, absolute]) == str(root)
+    if not inside or os.path.realpath(absolute) != str(absolute) or absolute.is_symlink():
+        raise ApprovalRefused(Refusal.OUTSIDE_KB, str(path)[:120])
+    return str(absolute.relative_to(root))
+
+
+def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _Checked:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApprovalRefused(Refusal.UNREADABLE) from None
+    document = verify_document(text)
+    header = approvals.parse(document.content)
+    named_gate = approvals.gate_of_file_name(Path(relative).name)
+    if named_gate is not None and named_gate != header.gate:
+        raise ApprovalRefused(Refusal.WRONG_GATE, "the file name names the other gate")
+    try:
+        run = ledger.get_run(conn, header.run_id)
+    except CutterStop:
+        raise ApprovalRefused(Refusal.UNKNOWN_RUN, header.run_id) from None
+    settings = load_settings()
+    if document.provider == "stub" and run.mode == "live" and not settings.allow_stub_in_live:
+        raise ApprovalRefused(Refusal.STUB_IN_LIVE)
+    if run.kb_folder and Path(relative).parent != Path(run.kb_folder):
+        raise ApprovalRefused(Refusal.WRONG_RUN, "the doc is not in the run's KB folder")
+    if run.state != AWAITED[header.gate]:
+        raise ApprovalRefused(Refusal.NOT_AWAITED, f"run is {run.state}")
+    request = ledger.phases(conn, run.run_id).get(REQUEST_PHASE[header.gate])
+    if request is None:
+        raise ApprovalRefused(Refusal.NOT_AWAITED, "no request was made")
+    approvals.check(
+        header,
+        gate=header.gate,
+        run_id=run.run_id,
+        payload_sha=request.pins["payload_sha"],
+        now=now,
+    )
+    actor = run.actor.strip().lower()
+    if actor in document.signer_ids or actor == header.approver.strip().lower():
+        raise ApprovalRefused(Refusal.SELF_APPROVAL, run.actor)
+    return _Checked(header, run, document.provider, document.signer, document.signature_sha256)
+
+
+def evaluate(
+    database, kb_root: Path, path: str | Path, *, channel: str, now: datetime | None = None
+) -> Decision:
+    """Validate and record a decision (unconsumed), or raise ApprovalRefused.
+
+    The attempt row is committed either way.
+    """
+    now = now or datetime.now(UTC)
+    relative, doc_sha, gate, run_id = str(path)[:300], None, None, None
+    try:
+        relative = kb_relative(kb_root, path)
+        data = (kb_root / relative).read_bytes()
+        doc_sha = hashlib.sha256(data).hexdigest()
+        with database.transaction() as conn:
+            checked = _check(conn, kb_root, relative, data, now)
+            gate, run_id = checked.header.gate, checked.run.run_id
+            with conn.cursor() as cur:
+                cur.execute("SAVEPOINT decision")
+                try:
+                    cur.execute(
+                        INSERT_DECISION,
+                        (
+                            gate,
+                            run_id,
+                            checked.header.payload_sha,
+                            relative,
+                            doc_sha,
+                            checked.signature_sha256,
+                            checked.provider,
+                            checked.header.approver,
+                            checked.signer if checked.provider == "gpg" else None,
+                            checked.header.signed_utc,
+                        ),
+                    )
+                except errors.UniqueViolation:
+                    cur.execute("ROLLBACK TO SAVEPOINT decision")
+                    raise ApprovalRefused(Refusal.REPLAYED) from None
+                decision_id = cur.fetchone()[0]
+                cur.execute(
+                    INSERT_ATTEMPT, (relative, doc_sha, gate, run_id, "accepted", "valid", channel)
+                )
+        return Decision(decision_id, gate, run_id, checked.run.doc_code, checked.run.mode)
+    except ApprovalRefused as refused:
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute(
+                INSERT_ATTEMPT,
+                (
+                    relative,
+                    doc_sha,
+                    gate,
+                    run_id,
+                    "refused",
+                    f"{refused.reason.name}: {refused.detail}"[:500],
+                    channel,
+                ),
+            )
+        raise
+    except OSError as err:
+        refused = ApprovalRefused(Refusal.UNREADABLE, type(err).__name__)
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute(
+                INSERT_ATTEMPT,
+                (
+                    relative,
+                    doc_sha,
+                    gate,
+                    run_id,
+                    "refused",
+                    f"{refused.reason.name}: {refused.detail}",
+                    channel,
+                ),
+            )
+        raise refused from None
+
+
+def consume(conn, kb_root: Path, run: ledger.Run, gate: str, consumer: str) -> str:
+    """Re-validate the run's recorded, unconsumed decision for ``gate`` inside
+    the caller's (writing) transaction and consume it; STOP_APPROVAL_INVALID
+    otherwise. The sensor is not the last line of defence."""
+    with conn.cursor() as cur:
+        cur.execute(OPEN_DECISION, (run.run_id, gate))
+        row = cur.fetchone()
+    if row is None:
+        raise CutterStop(
+            StopCode.STOP_APPROVAL_INVALID,
+            f"run {run.run_id} has no valid, unconsumed {gate} approval",
+        )
+    decision_id, relative, signature_sha = row
+    try:
+        data = (kb_root / kb_relative(kb_root, relative)).read_bytes()
+        checked = _check(conn, kb_root, relative, data, datetime.now(UTC))
+    except (ApprovalRefused, OSError) as err:
+        raise CutterStop(
+            StopCode.STOP_APPROVAL_INVALID, f"{gate} approval re-check: {err}"
+        ) from None
+    if checked.signature_sha256 != signature_sha:
+        raise CutterStop(
+            StopCode.STOP_APPROVAL_INVALID, "the approval doc changed after it was recorded"
+        )
+    with conn.cursor() as cur:
+        cur.execute(CONSUME, (consumer, decision_id))
+        if cur.rowcount != 1:
+            raise CutterStop(StopCode.STOP_APPROVAL_INVALID, "the approval was already used")
+    return decision_id

@@ -1,0 +1,123 @@
+"""Signing providers behind one interface (DESIGN §4).
+
+``gpg``: clearsigned documents verified with python-gnupg; a signature counts
+only from an allow-listed fingerprint (``valid`` alone does not mean trusted).
+``stub``: sha256 over the content and the principal, for tests and demos; a
+live run refuses it unless the deployment explicitly allows it.
+Service signatures (executor, verifier) on ledger records use the stub
+scheme: they bind a record to its payload, not a person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from cutter_assets.core.approvals import ApprovalRefused, Refusal
+from cutter_assets.resources.gpg import open_gpg
+from cutter_assets.settings import load_settings
+
+_CLEARSIGNED = re.compile(
+    r"\A-----BEGIN PGP SIGNED MESSAGE-----\n(?:Hash: [^\n]*\n)+\n(?P<body>.*?)\n"
+    r"(?P<sig>-----BEGIN PGP SIGNATURE-----\n.*?-----END PGP SIGNATURE-----)\n?\Z",
+    re.S,
+)
+_STUB = re.compile(
+    r"\A(?P<body>.*?)\n-----BEGIN CUTTER STUB SIGNATURE-----\nprincipal: (?P<principal>[^\n]+)\n"
+    r"sha256: (?P<digest>[0-9a-f]{64})\n-----END CUTTER STUB SIGNATURE-----\n?\Z",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class VerifiedDocument:
+    content: str  # exactly the signed text
+    provider: str  # gpg | stub
+    signer: str  # fingerprint (gpg) or principal (stub)
+    signer_ids: tuple[str, ...]  # every identity of the signer (uids, emails, fingerprint)
+    signature_sha256: str  # sha256 of the signature bytes (one use only)
+
+
+def stub_digest(content: str, principal: str) -> str:
+    return hashlib.sha256(f"{content}\n{principal}".encode()).hexdigest()
+
+
+def stub_sign(content: str, principal: str) -> str:
+    return (
+        f"{content.rstrip(chr(10))}\n-----BEGIN CUTTER STUB SIGNATURE-----\n"
+        f"principal: {principal}\nsha256: {stub_digest(content.rstrip(chr(10)), principal)}\n"
+        "-----END CUTTER STUB SIGNATURE-----\n"
+    )
+
+
+def gpg_sign(content: str, fingerprint: str, gpg=None) -> str:
+    gpg = gpg or open_gpg()
+    signed = gpg.sign(content, keyid=fingerprint, clearsign=True)
+    if not signed.data:
+        raise ValueError(f"gpg could not sign with {fingerprint}: {signed.status}")
+    return str(signed)
+
+
+def verify_document(
+    text: str, *, allowed: tuple[str, ...] | None = None, gpg=None, stub_allowed: bool = True
+) -> VerifiedDocument:
+    """The signed content and who signed it, or ApprovalRefused with the reason."""
+    text = text.replace("\r\n", "\n")
+    if text.lstrip().startswith("-----BEGIN PGP SIGNED MESSAGE-----"):
+        return _verify_gpg(text, allowed, gpg)
+    if "-----BEGIN CUTTER STUB SIGNATURE-----" in text:
+        if not stub_allowed:
+            raise ApprovalRefused(Refusal.STUB_IN_LIVE)
+        return _verify_stub(text)
+    if "-----BEGIN PGP" in text:
+        raise ApprovalRefused(Refusal.TEXT_OUTSIDE_SIGNATURE)
+    raise ApprovalRefused(Refusal.UNSIGNED)
+
+
+def _verify_gpg(text: str, allowed, gpg) -> VerifiedDocument:
+    match = _CLEARSIGNED.match(text)
+    if match is None:
+        raise ApprovalRefused(Refusal.TEXT_OUTSIDE_SIGNATURE)
+    gpg = gpg or open_gpg()
+    verified = gpg.verify(text)
+    if not verified.valid:
+        if verified.status == "no public key" or getattr(verified, "key_status", None):
+            raise ApprovalRefused(Refusal.UNKNOWN_KEY, verified.status or "")
+        raise ApprovalRefused(Refusal.BAD_SIGNATURE, verified.status or "")
+    fingerprint = (verified.pubkey_fingerprint or verified.fingerprint or "").upper()
+    allowed = load_settings().sovereign_fingerprints if allowed is None else allowed
+    if fingerprint not in {a.upper() for a in allowed}:
+        raise ApprovalRefused(Refusal.UNKNOWN_KEY, fingerprint)
+    content = "\n".join(
+        line[2:] if line.startswith("- ") else line for line in match.group("body").split("\n")
+    )
+    ids = [fingerprint]
+    for key in gpg.list_keys(keys=[fingerprint]):
+        for uid in key.get("uids", []):
+            ids.append(uid.lower())
+            ids += [m.lower() for m in re.findall(r"<([^>]+)>", uid)]
+    return VerifiedDocument(
+        content,
+        "gpg",
+        fingerprint,
+        tuple(ids),
+        hashlib.sha256(match.group("sig").encode()).hexdigest(),
+    )
+
+
+def _verify_stub(text: str) -> VerifiedDocument:
+    match = _STUB.match(text)
+    if match is None:
+        raise ApprovalRefused(Refusal.TEXT_OUTSIDE_SIGNATURE)
+    body, principal = match.group("body"), match.group("principal").strip()
+    if stub_digest(body, principal) != match.group("digest"):
+        raise ApprovalRefused(Refusal.BAD_SIGNATURE)
+    digest = hashlib.sha256(match.group("digest").encode()).hexdigest()
+    return VerifiedDocument(body + "\n", "stub", principal, (principal.lower(),), digest)
+
+
+def service_signature(payload_sha: str, principal: str) -> tuple[str, str]:
+    """(signature, its sha256) binding a ledger record to its payload."""
+    signature = "stub:" + stub_digest(payload_sha, principal)
+    return signature, hashlib.sha256(signature.encode()).hexdigest()
