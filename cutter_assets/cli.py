@@ -177,20 +177,48 @@ def orchestrate() -> None:
 )
 def orchestrate_cut(doc_code: str, mode: str, actor: str, scope: str) -> None:
     """Survey a document and pause at the SG_1 cut authorization."""
-    from cutter_assets.orchestration import launch_survey
+    from cutter_assets.orchestration import launch_cut
 
     check_doc_code(doc_code)
-    result = launch_survey(doc_code, mode=mode, actor=actor, scope=scope)
+    _report(launch_cut(doc_code, mode=mode, actor=actor, scope=scope))
+
+
+def next_action_line(run_id: str) -> str:
+    from cutter_assets.db import ledger
+    from cutter_assets.orchestration import next_action
+
+    with connection(_server().target_url()) as conn:
+        return next_action(ledger.get_run(conn, run_id))[1]
+
+
+@orchestrate.command("resume")
+@click.option("--run-id", required=True)
+@click.option("--approval-kb-id", default=None, help="A signed approval doc in the KB.")
+def orchestrate_resume(run_id: str, approval_kb_id: str | None) -> None:
+    """Continue a cut run: after an approval, or leg B after a stop between legs."""
+    from cutter_assets.orchestration import resume
+
+    _report(resume(run_id, approval_kb_id))
+
+
+@orchestrate.command("void")
+@click.option("--run-id", required=True)
+@click.option("--reason-kb-id", required=True, help="The KB doc that says why.")
+def orchestrate_void(run_id: str, reason_kb_id: str) -> None:
+    """Void a cut run, forward-only: drafts become voided, nothing is deleted."""
+    from cutter_assets.orchestration import void
+
+    click.echo(f"voided; compensation plan {void(run_id, reason_kb_id)}")
+
+
+def _report(result) -> None:
     click.echo(f"cut run   {result.run_id}")
     click.echo(f"state     {result.state}")
     click.echo(f"kb folder {result.kb_folder}")
     click.echo(f"dagster   run {result.dagster_run_id} (open the UI: cutter ui)")
     if result.stop is not None:
         raise result.stop
-    click.echo(
-        f"next      the sovereign approves SG_1: cutter approve draft --run-id "
-        f"{result.run_id} --gate SG_1"
-    )
+    click.echo(f"next      {next_action_line(result.run_id)}")
 
 
 @orchestrate.command("inspect")
@@ -200,6 +228,64 @@ def orchestrate_inspect(run_id: str) -> None:
     from cutter_assets.orchestration import describe_run
 
     click.echo(describe_run(run_id))
+
+
+# ---- cutter approve / killswitch -----------------------------------------
+@cli.group()
+def approve() -> None:
+    """The sovereign's helpers: draft an approval, sign it into the KB."""
+
+
+@approve.command("draft")
+@click.option("--run-id", required=True)
+@click.option("--gate", type=click.Choice(["SG_1", "SG_2"]), required=True)
+@click.option("--approver", default=lambda: os.environ.get("CUTTER_APPROVER", "sovereign"))
+def approve_draft(run_id: str, gate: str, approver: str) -> None:
+    """Print the approval doc to sign (payload_sha taken from the request doc)."""
+    from cutter_assets.sovereign import draft_approval
+
+    click.echo(draft_approval(run_id, gate, approver), nl=False)
+
+
+@approve.command("sign")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "fingerprint", default=None, help="The signing key's fingerprint (gpg).")
+@click.option("--provider", type=click.Choice(["gpg", "stub"]), default="gpg", show_default=True)
+def approve_sign(file: Path, fingerprint: str | None, provider: str) -> None:
+    """Sign FILE and place it in its run's KB folder (where the sensor finds it)."""
+    from cutter_assets.sovereign import sign_approval
+
+    click.echo(sign_approval(file.read_text(encoding="utf-8"), fingerprint, provider))
+
+
+@cli.group()
+def killswitch() -> None:
+    """Live execution is off at rest; the sovereign arms it for a single run."""
+
+
+@killswitch.command("enable")
+@click.option("--single-run", is_flag=True, required=True, help="Arm for one cut run only.")
+@click.option("--run-id", default=None, help="The run to arm for (default: the next live run).")
+def killswitch_enable(single_run: bool, run_id: str | None) -> None:
+    from cutter_assets.sovereign import arm
+
+    if not single_run:
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, "execution is only ever armed --single-run")
+    click.echo(arm(run_id))
+
+
+@killswitch.command("disable")
+def killswitch_disable() -> None:
+    from cutter_assets.sovereign import disarm
+
+    click.echo(disarm())
+
+
+@killswitch.command("status")
+def killswitch_status() -> None:
+    from cutter_assets.sovereign import switch_status
+
+    click.echo(switch_status())
 
 
 # ---- cutter backup ------------------------------------------------------
@@ -280,6 +366,10 @@ cli.add_command(extract)
 
 SCREENED_COMMANDS = {
     ("orchestrate", "cut"): (),
+    ("orchestrate", "resume"): ("--run-id",),
+    ("orchestrate", "void"): ("--run-id",),
+    ("approve", "draft"): ("--run-id",),
+    ("killswitch", "enable"): ("--run-id",),
     ("orchestrate", "inspect"): ("--run-id",),
     ("backup", "verify"): ("--run-id",),
     ("backup", "restore"): ("--run-id",),

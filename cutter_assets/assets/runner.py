@@ -48,6 +48,8 @@ REFUSED_ACTIONS = frozenset(
         StopCode.STOP_REPLAY_CONFLICT,
         StopCode.STOP_DOCUMENT_UNKNOWN,
         StopCode.STOP_BAD_DOC_CODE,
+        StopCode.STOP_EXECUTION_DISABLED,
+        StopCode.STOP_APPROVAL_INVALID,
     }
 )
 
@@ -68,6 +70,7 @@ class PhaseOutcome:
     production_mutation: str = "NONE"
     next_state: str | None = None  # the run's state after this phase passes
     kb_text: str | None = None  # a document of its own instead of the phase template
+    also: list[tuple[str, PhaseOutcome]] = field(default_factory=list)  # phases done within
 
     @property
     def invariants(self) -> list[Invariant]:
@@ -198,14 +201,53 @@ def _refuse_drift(conn, doc_code: str, source_pins: dict[str, Any]) -> None:
 
 
 def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome):
-    phase = catalogue.phase(phase_key)
-    now = datetime.now(UTC)
+    phases = [(phase_key, outcome), *outcome.also]
+    docs = {key: _evidence(ctx, run, key, part) for key, part in phases}
+    failed = [inv for _, part in phases for inv in part.invariants if not inv.ok]
+    if failed:
+        detail = ", ".join(
+            f"{i.name} (expected {i.expected}, observed {i.observed})" for i in failed
+        )
+        ledger.stop_run(ctx.ledger, run.run_id, outcome.stop_code.name, f"{phase_key}: {detail}")
+        write_stop_doc(ctx.kb, run, phase_key, CutterStop(outcome.stop_code, detail))
+    elif outcome.next_state:
+        ledger.move_state(ctx.ledger, run.run_id, run.state, outcome.next_state)
+    metadata = {
+        "cutter/run_id": run.run_id,
+        "cutter/mode": run.mode,
+        "kb_doc": MetadataValue.path(docs[phase_key].path),
+        "kb_doc_sha256": docs[phase_key].sha256,
+        **{
+            f"kb_doc/{key}": MetadataValue.path(doc.path)
+            for key, doc in docs.items()
+            if key != phase_key
+        },
+        **{f"pin/{k}": _metadata_value(v) for k, v in outcome.pins.items()},
+        **outcome.metadata,
+    }
+    checks = [
+        AssetCheckResult(
+            check_name=name,
+            passed=all(inv.ok for inv in group),
+            metadata={
+                inv.name: MetadataValue.text(f"expected {inv.expected}, observed {inv.observed}")
+                for inv in group[:20]
+            },
+        )
+        for _, part in phases
+        for name, group in part.checks.items()
+    ]
+    return MaterializeResult(metadata=metadata, check_results=checks)
+
+
+def _evidence(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome):
+    """The phase's KB doc (write-once) and its ledger record."""
     report = PhaseReport(
-        phase=phase,
+        phase=catalogue.phase(phase_key),
         run_id=run.run_id,
         doc_code=run.doc_code,
         mode=run.mode,
-        written_utc=now,
+        written_utc=datetime.now(UTC),
         inputs=outcome.inputs,
         work=outcome.work,
         snapshot_diff=outcome.snapshot_diff,
@@ -230,35 +272,7 @@ def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOu
         kb_doc_sha256=doc.sha256,
         dagster_run_id=ctx.dagster.run.run_id,
     )
-    if not report.passed:
-        failed = ", ".join(
-            f"{i.name} (expected {i.expected}, observed {i.observed})"
-            for i in report.failed_invariants
-        )
-        ledger.stop_run(ctx.ledger, run.run_id, outcome.stop_code.name, f"{phase_key}: {failed}")
-        write_stop_doc(ctx.kb, run, phase_key, CutterStop(outcome.stop_code, failed))
-    elif outcome.next_state:
-        ledger.move_state(ctx.ledger, run.run_id, run.state, outcome.next_state)
-    metadata = {
-        "cutter/run_id": run.run_id,
-        "cutter/mode": run.mode,
-        "kb_doc": MetadataValue.path(doc.path),
-        "kb_doc_sha256": doc.sha256,
-        **{f"pin/{k}": _metadata_value(v) for k, v in outcome.pins.items()},
-        **outcome.metadata,
-    }
-    checks = [
-        AssetCheckResult(
-            check_name=name,
-            passed=all(inv.ok for inv in group),
-            metadata={
-                inv.name: MetadataValue.text(f"expected {inv.expected}, observed {inv.observed}")
-                for inv in group[:20]
-            },
-        )
-        for name, group in outcome.checks.items()
-    ]
-    return MaterializeResult(metadata=metadata, check_results=checks)
+    return doc
 
 
 def _metadata_value(value: Any):

@@ -222,6 +222,39 @@ def render_request_doc(
     return _check_length("\n".join(lines))
 
 
+def render_void_doc(run, affected: list[tuple[str, str, str]], voided: int, reason_kb: str) -> str:
+    """The compensation plan of a voided run: what it touched, what became of it."""
+    shown = affected[:180]
+    lines = [
+        f"# VOID compensation plan · {run.run_id}",
+        "",
+        "> ```yaml",
+        f"> run_id              : {run.run_id}",
+        f"> document            : {run.doc_code}",
+        f"> state_before        : {run.state}",
+        f"> reason_kb           : {safe(reason_kb, 200)}",
+        f"> drafts_voided       : {voided}",
+        "> production_mutation : lifecycle draft -> voided only (forward-only; nothing deleted)",
+        "> ```",
+        "",
+        "## Affected rows",
+        "",
+        "| canonical_address | information_unit_id | status before |",
+        "|---|---|---|",
+        *[f"| {safe(a)} | {i} | {s} |" for a, i, s in shown],
+    ]
+    if len(affected) > len(shown):
+        lines.append(f"| … {len(affected) - len(shown)} more | | |")
+    lines += [
+        "",
+        "## Next",
+        "",
+        f"- the document can be cut again: cutter orchestrate cut --document-id {run.doc_code}",
+        "",
+    ]
+    return _check_length("\n".join(lines))
+
+
 def markdown_table(rows: list[dict[str, Any]], columns: list[str], limit: int = 10) -> str:
     """A small markdown table (a preview for Dagster metadata or a KB doc)."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -234,7 +267,7 @@ def markdown_table(rows: list[dict[str, Any]], columns: list[str], limit: int = 
 
 def runs_index_line(fields: list[str]) -> str:
     """One line per run for the runs index (seed doc 04 §9), at most 200 chars per field set."""
-    return "- " + " · ".join(f"`{safe(f, 60)}`" for f in fields)
+    return "- " + " · ".join(f"`{safe(f, 100)}`" for f in fields)
 
 
 def _check_length(text: str) -> str:

@@ -41,7 +41,7 @@ INSERT INTO cutter_governance.review_decision
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 RETURNING id::text
 """
-OPEN_DECISION = """
+DECISION_TO_CONSUME = """
 SELECT id::text, approval_doc_path, signature_sha256 FROM cutter_governance.review_decision
  WHERE run_id = %s AND gate = %s AND consumed_at IS NULL
 """
@@ -197,7 +197,7 @@ def consume(conn, kb_root: Path, run: ledger.Run, gate: str, consumer: str) -> s
     the caller's (writing) transaction and consume it; STOP_APPROVAL_INVALID
     otherwise. The sensor is not the last line of defence."""
     with conn.cursor() as cur:
-        cur.execute(OPEN_DECISION, (run.run_id, gate))
+        cur.execute(DECISION_TO_CONSUME, (run.run_id, gate))
         row = cur.fetchone()
     if row is None:
         raise CutterStop(

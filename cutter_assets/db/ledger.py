@@ -221,3 +221,37 @@ def between_legs(conn, run_id: str, stop: CutterStop) -> CutterStop:
             f"resume --run-id {run_id}`",
         )
     return stop
+
+
+def open_decision(conn, run_id: str, gate: str) -> str | None:
+    with conn.cursor() as cur:
+        cur.execute(queries.OPEN_DECISION, {"run_id": run_id, "gate": gate})
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def reopen_for_leg_b(conn, run_id: str) -> None:
+    """STOPPED between leg A and leg B -> WRITING, so leg B can complete."""
+    with conn.cursor() as cur:
+        cur.execute(queries.REOPEN_FOR_LEG_B, {"run_id": run_id})
+        if cur.rowcount != 1:
+            raise CutterStop(StopCode.STOP_STATE, f"run {run_id} is not stopped between legs")
+
+
+def affected_rows(conn, run_id: str) -> list[tuple[str, str, str]]:
+    with conn.cursor() as cur:
+        cur.execute(queries.AFFECTED_ROWS_OF_RUN, {"run_id": run_id})
+        return cur.fetchall()
+
+
+def void_run(conn, run_id: str, reason_kb: str) -> int:
+    """Void the run's drafts through fn_iu_void and mark the run VOIDED."""
+    voided = 0
+    with conn.cursor() as cur:
+        cur.execute(queries.CHANGE_SET_OF_RUN, {"run_id": run_id})
+        row = cur.fetchone()
+        if row is not None:
+            cur.execute("SELECT public.fn_iu_void(%s)", (row[0],))
+            voided = cur.fetchone()[0]
+        cur.execute(queries.VOID_RUN, {"run_id": run_id, "reason": reason_kb})
+    return voided

@@ -157,3 +157,141 @@ BACKUP_SCOPES = {
 }
 
 TABLE_ROW_COUNT = "SELECT count(*) FROM {table}"
+
+# ---- write and enact stages ---------------------------------------------
+GREEN_REHEARSAL = """
+SELECT r.run_id::text FROM cutter_governance.orchestrator_run r
+  JOIN cutter_governance.phase_record p ON p.run_id = r.run_id AND p.phase = 'cutplan'
+ WHERE r.mode = 'dryrun' AND r.state = 'COMPLETED'
+   AND r.source_version_id = %(version_id)s AND p.pins ->> 'writer_digest' = %(writer_digest)s
+ ORDER BY r.run_id DESC LIMIT 1
+"""
+
+CLAIM_EXECUTION = "SELECT cutter_governance.fn_claim_execution(%(run_id)s)"
+
+INSERT_CHANGE_SET = """
+INSERT INTO cutter_governance.cut_change_set
+    (change_set_id, run_id, idempotency_key, writer_digest, expected_count)
+VALUES (%(change_set_id)s, %(run_id)s, %(idempotency_key)s, %(writer_digest)s, %(expected)s)
+"""
+
+CREATE_UNITS = """
+SELECT f.status, count(*) FROM (VALUES %s) AS v(cs, k, a, kind, st, num, raw, title, body,
+                                              parent, sort, hash)
+ CROSS JOIN LATERAL public.fn_iu_create(v.cs::uuid, v.k, v.a, v.kind, v.st, v.num, v.raw,
+                                        v.title, v.body, v.parent, v.sort::int, v.hash) f
+ GROUP BY f.status
+"""
+
+STRUCTURAL_PROBE = """
+SELECT count(*)                                                              AS units,
+       count(*) FILTER (WHERE iu.lifecycle_status = 'draft')                 AS drafts,
+       count(*) FILTER (WHERE iu.source_document_id <> r.source_document_id
+                          OR iu.source_version_id <> r.source_version_id
+                          OR left(iu.canonical_address, length(r.doc_code) + 1)
+                             <> r.doc_code || '/')                           AS foreign_rows,
+       count(*) FILTER (WHERE iu.parent_address IS NOT NULL AND NOT EXISTS (
+                  SELECT 1 FROM public.information_unit p
+                   WHERE p.change_set_id = iu.change_set_id
+                     AND p.canonical_address = iu.parent_address))           AS unanchored,
+       count(*) FILTER (WHERE encode(sha256(convert_to(uv.body, 'UTF8')), 'hex')
+                              <> iu.content_hash)                            AS hash_mismatch,
+       (SELECT count(*) FROM cutter_governance.cut_change_set_affected_row a
+         WHERE a.change_set_id = %(change_set_id)s)                          AS affected
+  FROM public.information_unit iu
+  JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
+  JOIN cutter_governance.cut_change_set c ON c.change_set_id = iu.change_set_id
+  JOIN cutter_governance.orchestrator_run r ON r.run_id = c.run_id
+ WHERE iu.change_set_id = %(change_set_id)s
+"""
+
+SECTION_TYPE_COUNTS = """
+SELECT section_type, count(*) FROM public.information_unit
+ WHERE change_set_id = %(change_set_id)s GROUP BY section_type
+"""
+
+UNITS_OF_CHANGE_SET = """
+SELECT iu.id::text, iu.canonical_address, iu.unit_kind, iu.section_type, iu.content_hash,
+       iu.idempotency_key, iu.lifecycle_status, iu.sort_order, iu.parent_address, uv.body
+  FROM public.information_unit iu
+  JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
+ WHERE iu.change_set_id = %(change_set_id)s
+ ORDER BY iu.sort_order
+"""
+
+INSERT_SIGNATURE = """
+INSERT INTO cutter_governance.signature
+    (provider, principal, payload_sha, signature, signature_sha256)
+VALUES ('stub', %(principal)s, %(payload_sha)s, %(signature)s, %(signature_sha256)s)
+RETURNING id::text
+"""
+
+INSERT_ENVELOPE = """
+INSERT INTO cutter_governance.manifest_envelope
+    (id, change_set_id, executor_signature_id, payload_sha, row_count)
+VALUES (%(id)s, %(change_set_id)s, %(signature_id)s, %(payload_sha)s, %(row_count)s)
+"""
+
+INSERT_VERIFY_RESULT = """
+INSERT INTO cutter_governance.verify_result
+    (id, change_set_id, verifier_signature_id, verdict, observed, payload_sha)
+VALUES (%(id)s, %(change_set_id)s, %(signature_id)s, %(verdict)s, %(observed)s, %(payload_sha)s)
+"""
+
+REHEARSAL_DECISION = """
+INSERT INTO cutter_governance.review_decision
+    (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256, signature_sha256,
+     provider, approver, signed_utc, consumed_at, consumed_by)
+VALUES ('SG_2_lifecycle_authz', %(run_id)s, %(payload_sha)s, '(rehearsal: no approval)',
+        '-', %(marker)s, 'rehearsal', 'rehearsal', now(), now(), 'rehearsal')
+RETURNING id::text
+"""
+
+ENACT_UNITS = """
+SELECT f.result, count(*) FROM public.information_unit iu
+ CROSS JOIN LATERAL public.fn_iu_enact(iu.id, %(decision_id)s) AS f(result)
+ WHERE iu.change_set_id = %(change_set_id)s AND iu.lifecycle_status = 'draft'
+ GROUP BY f.result
+"""
+
+ENACT_POSTCHECK = """
+SELECT (SELECT count(*) FROM public.information_unit
+         WHERE change_set_id = %(change_set_id)s AND lifecycle_status = 'enacted'),
+       (SELECT count(*) FROM public.iu_lifecycle_log
+         WHERE change_set_id = %(change_set_id)s AND to_status = 'enacted'),
+       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+           AND t.tgname IN ('iu_guard', 'iu_log_lifecycle', 'append_only', 'no_truncate')
+           AND t.tgenabled = 'O')
+"""
+
+OPEN_DECISION = """
+SELECT id::text FROM cutter_governance.review_decision
+ WHERE run_id = %(run_id)s AND gate = %(gate)s AND consumed_at IS NULL
+"""
+
+REOPEN_FOR_LEG_B = """
+UPDATE cutter_governance.orchestrator_run
+   SET state = 'WRITING', stop_code = NULL, stop_detail = NULL, updated_at = clock_timestamp()
+ WHERE run_id = %(run_id)s AND state = 'STOPPED' AND stop_code = 'STOP_BETWEEN_LEG_A_AND_LEG_B'
+"""
+
+CHANGE_SET_OF_RUN = """
+SELECT change_set_id::text FROM cutter_governance.cut_change_set WHERE run_id = %(run_id)s
+"""
+
+AFFECTED_ROWS_OF_RUN = """
+SELECT a.canonical_address, a.information_unit_id::text, iu.lifecycle_status
+  FROM cutter_governance.cut_change_set c
+  JOIN cutter_governance.cut_change_set_affected_row a ON a.change_set_id = c.change_set_id
+  JOIN public.information_unit iu ON iu.id = a.information_unit_id
+ WHERE c.run_id = %(run_id)s
+ ORDER BY iu.sort_order
+"""
+
+VOID_RUN = """
+UPDATE cutter_governance.orchestrator_run
+   SET state = 'VOIDED', voided_at = clock_timestamp(), void_reason_kb = %(reason)s,
+       updated_at = clock_timestamp()
+ WHERE run_id = %(run_id)s AND state <> 'VOIDED'
+"""

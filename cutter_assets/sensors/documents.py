@@ -1,6 +1,6 @@
 """Every registered document becomes a partition of the asset graph."""
 
-from dagster import SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from cutter_assets.core.intake import DOC_CODE_PATTERN
 from cutter_assets.db import queries
@@ -8,7 +8,7 @@ from cutter_assets.partitions import documents
 from cutter_assets.resources.database import CutterDatabase
 
 
-@sensor(minimum_interval_seconds=30)
+@sensor(minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def document_sensor(context: SensorEvaluationContext, database: CutterDatabase):
     """Add a `documents` partition for each new source_document row."""
     with database.transaction(commit=False) as conn, conn.cursor() as cur:

@@ -4,7 +4,12 @@ Assets record their own STOPs; this sensor is the backstop for failures
 they could not record (a crash, an unexpected exception, a killed worker).
 """
 
-from dagster import DagsterEventType, RunFailureSensorContext, run_failure_sensor
+from dagster import (
+    DagsterEventType,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    run_failure_sensor,
+)
 
 from cutter_assets.assets.runner import write_stop_doc
 from cutter_assets.core.secrets import redact
@@ -15,7 +20,7 @@ from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
 
 
-@run_failure_sensor(minimum_interval_seconds=15)
+@run_failure_sensor(minimum_interval_seconds=5, default_status=DefaultSensorStatus.RUNNING)
 def stop_sensor(context: RunFailureSensorContext, database: CutterDatabase, kb: KnowledgeBase):
     run = context.dagster_run
     if _handled_by_cutter(context.instance, run.run_id):

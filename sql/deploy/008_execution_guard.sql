@@ -25,6 +25,20 @@ AS $$
                     WHERE s.disarmed_at IS NULL AND (s.run_id = p_run_id OR s.run_id IS NULL))
 $$;
 
+-- The live write claims the armed switch for its run (an unclaimed switch is
+-- claimed by the first live run that writes); false when nothing is armed.
+CREATE FUNCTION cutter_governance.fn_claim_execution(p_run_id uuid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE cutter_governance.execution_switch SET run_id = p_run_id
+     WHERE disarmed_at IS NULL AND (run_id IS NULL OR run_id = p_run_id);
+    RETURN FOUND;
+END
+$$;
+
 CREATE FUNCTION cutter_governance.tg_disarm_on_close() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
@@ -187,6 +201,10 @@ $$;
 
 REVOKE ALL ON cutter_governance.execution_switch FROM PUBLIC;
 REVOKE ALL ON FUNCTION cutter_governance.fn_execution_allowed(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cutter_governance.fn_claim_execution(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cutter_governance.tg_disarm_on_close() FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.tg_refuse_dryrun_commit() FROM PUBLIC;
 GRANT SELECT ON cutter_governance.execution_switch TO cutter_exec, cutter_enact, cutter_verify;
-GRANT EXECUTE ON FUNCTION cutter_governance.fn_execution_allowed(uuid)
+GRANT EXECUTE ON FUNCTION cutter_governance.fn_execution_allowed(uuid),
+                          cutter_governance.fn_claim_execution(uuid)
    TO cutter_exec, cutter_enact;

@@ -1,0 +1,484 @@
+"""The write stage (after SG_1): leg A writes the draft units through
+fn_iu_create (structural_verify is its blocking check), leg B records the
+manifest envelope, the verifier re-reads and signs, and SG_2 is requested.
+
+Each mutating asset checks for itself, from the ledger, that every earlier
+gate of this cut run passed and that its approval is valid and unconsumed;
+a Dagster blocking check only guards steps inside the same Dagster run.
+"""
+
+from collections import Counter
+
+from dagster import AssetCheckSpec, AssetExecutionContext, asset
+from psycopg2 import errors
+from psycopg2.extras import Json, execute_values
+
+from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, run_phase
+from cutter_assets.assets.survey import cut_authorization_request
+from cutter_assets.core.approvals import TTL
+from cutter_assets.core.ids import uuid7
+from cutter_assets.core.legal import writer_digest
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2, SURVEY, RunState
+from cutter_assets.core.pins import sha256_of, sha256_text
+from cutter_assets.core.reports import Invariant, render_request_doc
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import approvals, ledger, queries
+from cutter_assets.partitions import documents
+from cutter_assets.resources.database import CutterDatabase
+from cutter_assets.resources.kb import KnowledgeBase
+from cutter_assets.resources.signing import service_signature
+
+GROUP = "write"
+LEG_A = (*SURVEY, "change_set", "structural_verify")
+
+
+def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
+    return [AssetCheckSpec(name, asset=asset_name, blocking=True) for name in names]
+
+
+def require_green_rehearsal(ctx: PhaseContext, digest: str) -> str:
+    """A live cut needs a completed dryrun of the same version and writer digest."""
+    with ctx.ledger.cursor() as cur:
+        cur.execute(
+            queries.GREEN_REHEARSAL,
+            {"version_id": ctx.run.source_version_id, "writer_digest": digest},
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise CutterStop(
+            StopCode.STOP_INVARIANT_FAILED,
+            f"no green rehearsal of {ctx.doc_code} for this version and writer "
+            f"digest; run `cutter orchestrate cut --document-id {ctx.doc_code}` "
+            "(dryrun) first",
+        )
+    return row[0]
+
+
+def _authorize_live_write(ctx: PhaseContext, gate: str) -> str:
+    """Kill switch claimed for this run and the gate's approval consumed, in
+    the writing transaction (the database re-checks both on every write)."""
+    with ctx.ledger.cursor() as cur:
+        cur.execute(queries.CLAIM_EXECUTION, {"run_id": ctx.run.run_id})
+        if not cur.fetchone()[0]:
+            raise CutterStop(
+                StopCode.STOP_EXECUTION_DISABLED,
+                "execution is not enabled; the sovereign arms it for one run "
+                "with `cutter killswitch enable --single-run`",
+            )
+    return approvals.consume(
+        ctx.ledger, ctx.kb.root_path(), ctx.run, gate, consumer=ctx.dagster.run.run_id
+    )
+
+
+# ---- 6. change_set (leg A) + 7. structural_verify --------------------------------
+@asset(
+    partitions_def=documents,
+    group_name=GROUP,
+    deps=[cut_authorization_request],
+    check_specs=_checks("change_set", "structural_verify"),
+)
+def change_set(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
+    """Leg A: write the approved rowset as draft units, all or nothing (G-CUT-ONCE)."""
+
+    def body(ctx: PhaseContext) -> PhaseOutcome:
+        plan = ctx.pins_of("cutplan")
+        rows = ledger.load_cutplan(ctx.ledger, ctx.run.run_id)
+        if writer_digest(rows) != plan["writer_digest"] or len(rows) != plan["row_count"]:
+            raise CutterStop(
+                StopCode.STOP_DRIFT, "the persisted cut plan no longer matches its writer digest"
+            )
+        decision = "rehearsal (no approval in dryrun)"
+        if ctx.live:
+            require_green_rehearsal(ctx, plan["writer_digest"])
+            decision = _authorize_live_write(ctx, GATE_SG1)
+        ctx.move_state(RunState.WRITING)
+        change_set_id = str(uuid7())
+        with ctx.conn.cursor() as cur:
+            cur.execute(
+                queries.INSERT_CHANGE_SET,
+                {
+                    "change_set_id": change_set_id,
+                    "run_id": ctx.run.run_id,
+                    "idempotency_key": sha256_text(f"{ctx.run.run_id}|{plan['writer_digest']}"),
+                    "writer_digest": plan["writer_digest"],
+                    "expected": len(rows),
+                },
+            )
+            statuses = dict(
+                execute_values(
+                    cur,
+                    queries.CREATE_UNITS,
+                    [
+                        (
+                            change_set_id,
+                            r["idempotency_key"],
+                            r["canonical_address"],
+                            r["unit_kind"],
+                            r["section_type"],
+                            r["number"],
+                            r["raw_heading"],
+                            r["title"],
+                            r["body"],
+                            r["parent_address"],
+                            r["sort_order"],
+                            r["content_hash"],
+                        )
+                        for r in rows
+                    ],
+                    page_size=500,
+                    fetch=True,
+                )
+            )
+        invariants = structural_invariants(ctx.conn, change_set_id, rows)
+        failed = [i for i in invariants if not i.ok]
+        if statuses.get("created", 0) != len(rows) or failed:
+            raise CutterStop(
+                StopCode.STOP_INVARIANT_FAILED,
+                "leg A rolled back: "
+                f"created {statuses}; "
+                + "; ".join(
+                    f"{i.name}: expected {i.expected}, observed {i.observed}" for i in failed
+                ),
+            )
+        pins = {
+            "change_set_id": change_set_id,
+            "row_count": len(rows),
+            "writer_digest": plan["writer_digest"],
+            "sg1_decision": decision,
+        }
+        verify = PhaseOutcome(
+            pins={
+                "change_set_id": change_set_id,
+                "probe_sha": sha256_of([(i.name, str(i.observed)) for i in invariants]),
+            },
+            checks={"structural_verify": invariants},
+            idempotency_key=sha256_text(f"{change_set_id}|structural"),
+            inputs={"change_set_id": change_set_id, "expected_rows": len(rows)},
+            work=[
+                "re-read the written units in the writing transaction",
+                "checked status, section types, foreign ids, anchoring, body hashes, count",
+            ],
+        )
+        return PhaseOutcome(
+            pins=pins,
+            checks={},
+            idempotency_key=change_set_id,
+            inputs={
+                "writer_digest": plan["writer_digest"],
+                "row_count": len(rows),
+                "sg1_decision": decision,
+            },
+            work=[
+                f"re-checked the persisted plan against writer digest {plan['writer_digest']}",
+                "claimed the kill switch and consumed the SG_1 approval"
+                if ctx.live
+                else "dryrun: no approval, the rehearsal transaction is never committed",
+                f"created change set {change_set_id}",
+                f"called fn_iu_create for {len(rows)} rows: {statuses}",
+            ],
+            snapshot_diff=[("draft units in change set", 0, len(rows))],
+            production_mutation=f"{len(rows)} draft units" if ctx.live else "NONE (dryrun)",
+            also=[("structural_verify", verify)],
+        )
+
+    return run_phase(
+        context,
+        database,
+        kb,
+        "change_set",
+        body,
+        expected_state=RunState.AWAITING_CUT_AUTHORIZATION,
+        requires=SURVEY,
+    )
+
+
+def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[Invariant]:
+    """The six structural invariants of phase 7, read back from PostgreSQL."""
+    with conn.cursor() as cur:
+        cur.execute(queries.STRUCTURAL_PROBE, {"change_set_id": change_set_id})
+        units, drafts, foreign, unanchored, mismatched, affected = cur.fetchone()
+        cur.execute(queries.SECTION_TYPE_COUNTS, {"change_set_id": change_set_id})
+        section_types = dict(cur.fetchall())
+    planned = dict(Counter(r["section_type"] for r in rows))
+    return [
+        Invariant("all units draft", units, drafts),
+        Invariant(
+            "section_type cardinality", sorted(planned.items()), sorted(section_types.items())
+        ),
+        Invariant("foreign id intrusion", 0, foreign),
+        Invariant("anchored exact (parents in the change set)", 0, unanchored),
+        Invariant("body hash match", 0, mismatched),
+        Invariant(
+            "count = expected (units, affected rows)", (len(rows), len(rows)), (units, affected)
+        ),
+    ]
+
+
+# ---- 8. manifest_envelope (leg B) --------------------------------------------------
+@asset(
+    partitions_def=documents,
+    group_name=GROUP,
+    deps=[change_set],
+    check_specs=_checks("manifest_envelope", "envelope_recorded_once"),
+)
+def manifest_envelope(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
+    """Leg B: the executor's signed envelope over the change set (G-LEG-B-ONCE)."""
+
+    def body(ctx: PhaseContext) -> PhaseOutcome:
+        leg_a = ctx.pins_of("change_set")
+        payload = {
+            "change_set_id": leg_a["change_set_id"],
+            "row_count": leg_a["row_count"],
+            "writer_digest": leg_a["writer_digest"],
+            "run_id": ctx.run.run_id,
+        }
+        payload_sha = sha256_of(payload)
+        envelope_id = str(uuid7())
+        with ctx.conn.cursor() as cur:
+            signature_id = _sign(cur, payload_sha, "executor")
+            cur.execute("SAVEPOINT envelope")
+            try:
+                cur.execute(
+                    queries.INSERT_ENVELOPE,
+                    {
+                        "id": envelope_id,
+                        "change_set_id": leg_a["change_set_id"],
+                        "signature_id": signature_id,
+                        "payload_sha": payload_sha,
+                        "row_count": leg_a["row_count"],
+                    },
+                )
+            except errors.UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT envelope")
+                raise CutterStop(
+                    StopCode.STOP_INVARIANT_FAILED,
+                    "G-LEG-B-ONCE: the change set already has its manifest envelope",
+                ) from None
+            cur.execute(
+                "SELECT count(*) FROM cutter_governance.manifest_envelope WHERE change_set_id = %s",
+                (leg_a["change_set_id"],),
+            )
+            envelopes = cur.fetchone()[0]
+        return PhaseOutcome(
+            pins={
+                "manifest_envelope_id": envelope_id,
+                "executor_signature_id": signature_id,
+                "payload_sha": payload_sha,
+            },
+            checks={
+                "envelope_recorded_once": [Invariant("envelopes for the change set", 1, envelopes)]
+            },
+            idempotency_key=envelope_id,
+            inputs=payload,
+            work=[
+                "signed the envelope payload as executor",
+                f"recorded manifest envelope {envelope_id}",
+            ],
+            production_mutation="1 manifest envelope, 1 signature" if ctx.live else "NONE",
+        )
+
+    return run_phase(
+        context,
+        database,
+        kb,
+        "manifest_envelope",
+        body,
+        expected_state=RunState.WRITING,
+        requires=LEG_A,
+    )
+
+
+def _sign(cur, payload_sha: str, principal: str) -> str:
+    signature, signature_sha = service_signature(payload_sha, principal)
+    cur.execute(
+        queries.INSERT_SIGNATURE,
+        {
+            "principal": principal,
+            "payload_sha": payload_sha,
+            "signature": signature,
+            "signature_sha256": signature_sha,
+        },
+    )
+    return cur.fetchone()[0]
+
+
+# ---- 9. verify_result --------------------------------------------------------------
+@asset(
+    partitions_def=documents,
+    group_name=GROUP,
+    deps=[manifest_envelope],
+    check_specs=_checks("verify_result", "verified_once"),
+)
+def verify_result(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
+    """The verifier, in its own session and role, re-reads and signs (G-VERIFY-ONCE)."""
+
+    def body(ctx: PhaseContext) -> PhaseOutcome:
+        leg_a = ctx.pins_of("change_set")
+        plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
+        with ctx.conn.cursor() as cur:
+            cur.execute("SELECT current_user")
+            verifier = cur.fetchone()[0]
+            cur.execute(queries.UNITS_OF_CHANGE_SET, {"change_set_id": leg_a["change_set_id"]})
+            units = cur.fetchall()
+        observed = independent_verification(units, plan, leg_a["writer_digest"])
+        verdict = "pass" if all(observed.values()) else "fail"
+        if verdict != "pass":
+            raise CutterStop(StopCode.STOP_INVARIANT_FAILED, f"verification failed: {observed}")
+        payload_sha = sha256_of({"change_set_id": leg_a["change_set_id"], **observed})
+        result_id = str(uuid7())
+        with ctx.conn.cursor() as cur:
+            signature_id = _sign(cur, payload_sha, "verifier")
+            cur.execute("SAVEPOINT verify")
+            try:
+                cur.execute(
+                    queries.INSERT_VERIFY_RESULT,
+                    {
+                        "id": result_id,
+                        "change_set_id": leg_a["change_set_id"],
+                        "signature_id": signature_id,
+                        "verdict": verdict,
+                        "observed": Json(observed),
+                        "payload_sha": payload_sha,
+                    },
+                )
+            except errors.UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT verify")
+                raise CutterStop(
+                    StopCode.STOP_INVARIANT_FAILED,
+                    "G-VERIFY-ONCE: the change set was already verified",
+                ) from None
+            cur.execute(
+                "SELECT count(*) FROM cutter_governance.verify_result WHERE change_set_id = %s",
+                (leg_a["change_set_id"],),
+            )
+            results = cur.fetchone()[0]
+        return PhaseOutcome(
+            pins={
+                "verify_result_id": result_id,
+                "verifier_signature_id": signature_id,
+                "verifier_role": verifier,
+                "verdict": verdict,
+            },
+            checks={
+                "verified_once": [
+                    Invariant("verify results for the change set", 1, results),
+                    Invariant("verifier role", "cutter_verify", verifier),
+                ]
+            },
+            idempotency_key=result_id,
+            inputs={"change_set_id": leg_a["change_set_id"]},
+            work=[
+                f"as {verifier}: re-read {len(units)} units and their bodies",
+                *(f"{k}: {v}" for k, v in observed.items()),
+                f"signed and recorded verify result {result_id}",
+            ],
+            production_mutation="1 verify result, 1 signature" if ctx.live else "NONE",
+        )
+
+    return run_phase(
+        context,
+        database,
+        kb,
+        "verify_result",
+        body,
+        expected_state=RunState.WRITING,
+        requires=(*LEG_A, "manifest_envelope"),
+        role="cutter_verify",
+    )
+
+
+def independent_verification(units: list[tuple], plan: list[dict], digest: str) -> dict:
+    """Recompute from the stored rows, in Python, what the writer claimed."""
+    import hashlib
+
+    by_address = {row["canonical_address"]: row for row in plan}
+    rows = [
+        {
+            "canonical_address": u[1],
+            "unit_kind": u[2],
+            "section_type": u[3],
+            "content_hash": u[4],
+            "idempotency_key": u[5],
+        }
+        for u in units
+    ]
+    return {
+        "count_matches_plan": len(units) == len(plan),
+        "all_draft": all(u[6] == "draft" for u in units),
+        "bodies_hash_to_content_hash": all(
+            hashlib.sha256(u[9].encode("utf-8")).hexdigest() == u[4] for u in units
+        ),
+        "addresses_match_plan": {u[1] for u in units} == set(by_address),
+        "writer_digest_recomputed": writer_digest(rows) == digest,
+    }
+
+
+# ---- SG_2 request --------------------------------------------------------------------
+@asset(
+    partitions_def=documents,
+    group_name=GROUP,
+    deps=[verify_result],
+    check_specs=_checks("lifecycle_authorization_request", "request_covers_every_pin"),
+)
+def lifecycle_authorization_request(
+    context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
+):
+    """Ask the sovereign for SG_2 (draft -> enacted) over the verified change set."""
+
+    def body(ctx: PhaseContext) -> PhaseOutcome:
+        leg_a, leg_b = ctx.pins_of("change_set"), ctx.pins_of("manifest_envelope")
+        verified = ctx.pins_of("verify_result")
+        payload = {
+            "gate": GATE_SG2,
+            "run_id": ctx.run.run_id,
+            "doc_code": ctx.doc_code,
+            "mode": ctx.run.mode,
+            "change_set_id": leg_a["change_set_id"],
+            "row_count": leg_a["row_count"],
+            "writer_digest": leg_a["writer_digest"],
+            "manifest_envelope_id": leg_b["manifest_envelope_id"],
+            "verify_result_id": verified["verify_result_id"],
+            "sg1_payload_sha": ctx.pins_of("cut_authorization_request")["payload_sha"],
+        }
+        payload_sha = sha256_of(payload)
+        command = f"cutter approve draft --run-id {ctx.run.run_id} --gate SG_2"
+        return PhaseOutcome(
+            pins={"gate": GATE_SG2, "payload_sha": payload_sha, "payload": payload},
+            checks={
+                "request_covers_every_pin": [
+                    Invariant(
+                        f"payload.{k}", "present", "present" if v not in (None, "") else "missing"
+                    )
+                    for k, v in sorted(payload.items())
+                ]
+            },
+            idempotency_key=payload_sha,
+            kb_text=render_request_doc(
+                title="SG_2 lifecycle authorization request",
+                gate=GATE_SG2,
+                run_id=ctx.run.run_id,
+                doc_code=ctx.doc_code,
+                mode=ctx.run.mode,
+                payload_sha=payload_sha,
+                payload=payload,
+                written_utc=ctx.now(),
+                ttl_hours=int(TTL[GATE_SG2].total_seconds() // 3600),
+                next_command=command,
+            ),
+            metadata={"payload_sha": payload_sha, "next_command": command},
+            next_state=RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
+        )
+
+    return run_phase(
+        context,
+        database,
+        kb,
+        "lifecycle_authorization_request",
+        body,
+        expected_state=RunState.WRITING,
+        requires=(*LEG_A, "manifest_envelope", "verify_result"),
+    )
+
+
+WRITE_ASSETS = [change_set, manifest_envelope, verify_result, lifecycle_authorization_request]
+LEG_B_ASSETS = WRITE_ASSETS[1:]

@@ -1,0 +1,60 @@
+"""Signed approvals dropped into the KB continue their cut run.
+
+A cursor remembers every approval doc already evaluated (by sha256). A new
+doc is validated and recorded (``review_decision``) and a RunRequest starts
+the partition's next stage, with ``run_key`` = the doc's sha256; an invalid
+doc is refused with its reason (``approval_attempt`` row and a log line),
+never silently skipped and never a run.
+"""
+
+import hashlib
+import json
+
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
+
+from cutter_assets.core.approvals import ApprovalRefused
+from cutter_assets.db import approvals
+from cutter_assets.jobs import JOB_AFTER_GATE, enact_job, write_job
+from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG
+from cutter_assets.resources.database import CutterDatabase
+from cutter_assets.resources.kb import LAWS_DIR, KnowledgeBase
+
+APPROVAL_GLOB = "*/*/SG[12]-*-approval-*.md"
+
+
+@sensor(
+    jobs=[write_job, enact_job],
+    minimum_interval_seconds=5,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def approval_sensor(context: SensorEvaluationContext, database: CutterDatabase, kb: KnowledgeBase):
+    root = kb.root_path()
+    seen = set(json.loads(context.cursor or "[]"))
+    requests = []
+    for path in sorted((root / LAWS_DIR).glob(APPROVAL_GLOB)):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        relative = path.relative_to(root)
+        try:
+            decision = approvals.evaluate(database, root, relative, channel="sensor")
+        except ApprovalRefused as refused:
+            context.log.warning(f"approval {relative} refused: {refused}")
+            continue
+        context.log.info(f"approval {relative} accepted for run {decision.run_id}")
+        requests.append(
+            RunRequest(
+                run_key=digest,
+                job_name=JOB_AFTER_GATE[decision.gate],
+                partition_key=decision.doc_code,
+                tags={RUN_ID_TAG: decision.run_id, MODE_TAG: decision.mode},
+            )
+        )
+    return SensorResult(run_requests=requests, cursor=json.dumps(sorted(seen)))

@@ -1,0 +1,163 @@
+"""The sovereign's side: drafting and signing approval docs, arming the kill
+switch for one run, and the demo keys."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from cutter_assets.core import approvals as core
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2
+from cutter_assets.core.reports import approval_stem
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import ledger
+from cutter_assets.db.approvals import REQUEST_PHASE
+from cutter_assets.db.connection import connection
+from cutter_assets.db.server import DatabaseServer
+from cutter_assets.resources import RESOURCES
+from cutter_assets.resources.gpg import open_gpg
+from cutter_assets.resources.signing import gpg_sign, stub_sign
+from cutter_assets.settings import CONFIG_FILE, load_settings
+
+GATES = {"SG_1": GATE_SG1, "SG_2": GATE_SG2}
+_PAYLOAD_LINE = re.compile(r"^> payload_sha\s*:\s*([0-9a-f]{64})\s*$", re.M)
+
+
+def draft_approval(run_id: str, gate: str, approver: str) -> str:
+    """The doc to sign; payload_sha is read from the run's request doc in the KB
+    and must equal the ledger's pin (else STOP_DRIFT)."""
+    gate_name = GATES[gate]
+    with RESOURCES["database"].transaction(commit=False) as conn:
+        run = ledger.get_run(conn, run_id)
+        request = ledger.phases(conn, run_id).get(REQUEST_PHASE[gate_name])
+    if request is None:
+        raise CutterStop(StopCode.STOP_STATE, f"run {run_id} has not requested {gate}")
+    text = RESOURCES["kb"].read(request.kb_doc_path).decode("utf-8")
+    found = _PAYLOAD_LINE.search(text)
+    if found is None or found.group(1) != request.pins["payload_sha"]:
+        raise CutterStop(
+            StopCode.STOP_DRIFT, f"the {gate} request doc and the ledger disagree on payload_sha"
+        )
+    return core.draft(
+        gate=gate_name,
+        run_id=run_id,
+        payload_sha=found.group(1),
+        approver=approver,
+        signed_utc=datetime.now(UTC),
+        doc_code=run.doc_code,
+    )
+
+
+def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
+    """Sign a drafted approval and place it, write-once, in its run's KB folder."""
+    try:
+        header = core.parse(text)
+    except core.ApprovalRefused as refused:
+        raise CutterStop(StopCode.STOP_APPROVAL_INVALID, str(refused)) from None
+    with RESOURCES["database"].transaction(commit=False) as conn:
+        run = ledger.get_run(conn, header.run_id)
+    if provider == "gpg":
+        if not fingerprint:
+            raise CutterStop(StopCode.STOP_REFUSED_INPUT, "--key FPR is needed to sign with gpg")
+        try:
+            signed = gpg_sign(text, fingerprint)
+        except ValueError as err:
+            raise CutterStop(StopCode.STOP_APPROVAL_INVALID, str(err)) from None
+    else:
+        signed = stub_sign(text, header.approver)
+    now = datetime.now(UTC)
+    kb = RESOURCES["kb"]
+    stem = f"{run.kb_folder}/{approval_stem(header.gate)}-{now:%Y%m%d}"
+    for name in (f"{stem}.md", f"{stem}-{now:%H%M%S}.md"):
+        if not kb.resolve(name).exists():
+            return kb.write_once(name, signed).path
+    raise CutterStop(StopCode.STOP_KB_UPLOAD, f"{stem}.md already exists")
+
+
+# ---- the kill switch -------------------------------------------------------------
+def _admin():
+    return connection(DatabaseServer(load_settings()).target_url())
+
+
+def arm(run_id: str | None) -> str:
+    with _admin() as conn, conn.cursor() as cur:
+        if run_id is not None:
+            ledger.get_run(conn, run_id)
+        cur.execute(
+            "SELECT count(*) FROM cutter_governance.execution_switch WHERE disarmed_at IS NULL"
+        )
+        if cur.fetchone()[0]:
+            raise CutterStop(StopCode.STOP_STATE, "execution is already armed")
+        cur.execute(
+            "INSERT INTO cutter_governance.execution_switch (run_id) VALUES (%s)", (run_id,)
+        )
+        conn.commit()
+    target = f"run {run_id}" if run_id else "the next live run that writes"
+    return f"execution armed for {target}; it disarms itself when that run closes or stops"
+
+
+def disarm() -> str:
+    with _admin() as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE cutter_governance.execution_switch SET disarmed_at = now(), "
+            "disarm_reason = 'disabled by hand' WHERE disarmed_at IS NULL"
+        )
+        conn.commit()
+        return f"execution disarmed ({cur.rowcount} switch)"
+
+
+def switch_status() -> str:
+    with _admin() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT run_id::text, armed_at FROM cutter_governance.execution_switch "
+            "WHERE disarmed_at IS NULL"
+        )
+        row = cur.fetchone()
+    if row is None:
+        return "execution disarmed (at rest)"
+    return f"execution ARMED since {row[1]:%Y-%m-%d %H:%M} for {row[0] or 'the next live run'}"
+
+
+# ---- demo keys -------------------------------------------------------------------
+def ensure_demo_keys() -> dict[str, str]:
+    """A demo backup key and a demo sovereign key in the project's keyring, and
+    a config.yaml naming them (only when nothing is configured yet)."""
+    settings = load_settings()
+    config_path = settings.state_dir / CONFIG_FILE
+    config = yaml.safe_load(config_path.read_text()) if config_path.exists() else {}
+    config = config or {}
+    gpg = open_gpg(settings.gnupg_home)
+    wanted = {
+        "backup_recipient": ("cutter demo backup", "backup@demo.cutter"),
+        "sovereign_keys": ("cutter demo sovereign", "sovereign@demo.cutter"),
+    }
+    for key, (name, email) in wanted.items():
+        if config.get(key):
+            continue
+        made = gpg.gen_key(
+            gpg.gen_key_input(
+                key_type="EDDSA",
+                key_curve="ed25519",
+                subkey_type="ECDH",
+                subkey_curve="cv25519",
+                name_real=name,
+                name_email=email,
+                no_protection=True,
+                expire_date=0,
+            )
+        )
+        config[key] = made.fingerprint if key == "backup_recipient" else [made.fingerprint]
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
+    sovereign = config["sovereign_keys"]
+    return {
+        "backup": config["backup_recipient"],
+        "sovereign": sovereign[0] if isinstance(sovereign, list) else sovereign.split()[0],
+    }
+
+
+def kb_path_of(relative: str) -> Path:
+    return RESOURCES["kb"].resolve(relative)
