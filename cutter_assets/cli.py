@@ -346,19 +346,15 @@ def ui(port: int) -> None:
 # ---- cutter demo --------------------------------------------------------
 @cli.command("demo")
 def demo() -> None:
-    """Start the embedded database, apply the schema, register and list a sample law."""
-    server = _server()
-    click.echo(server.up().describe())
-    with connection(server.target_url()) as conn:
-        report = apply_schema(conn)
-    click.echo(f"schema: {len(report.applied)} applied, {len(report.unchanged)} unchanged")
-    registration = register_file(
-        DEMO_DOC_CODE, DEMO_DOCUMENT, title="Hiến pháp 2013", language="vi"
-    )
-    click.echo(registration.describe())
-    with connection(server.target_url()) as conn:
-        for row in documents.list_documents(conn):
-            click.echo(f"  {row.doc_code}  v{row.version_no}  {row.byte_size} bytes  {row.title}")
+    """The whole story on the embedded database: rehearse, cut, approve, enact."""
+    from cutter_assets.demo import run_demo
+
+    def register() -> str:
+        return register_file(
+            DEMO_DOC_CODE, DEMO_DOCUMENT, title="Hiến pháp 2013", language="vi"
+        ).describe()
+
+    run_demo(click.echo, register)
 
 
 cli.add_command(extract)

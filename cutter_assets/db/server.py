@@ -147,6 +147,9 @@ class DatabaseServer:
         return {
             "DAGSTER_HOME": str(self.write_dagster_home()),
             DAGSTER_STORAGE_ENV: self.dagster_url(),
+            # absolute, so run workers started elsewhere find the same state and KB
+            "CUTTER_STATE_DIR": str(self.settings.state_dir),
+            "CUTTER_KB_ROOT": str(self.settings.kb_root),
         }
 
     # ---- internals -------------------------------------------------------

@@ -1,0 +1,136 @@
+"""The whole story on the embedded default, as the README's demo runs it:
+register a law, rehearse it, cut it live up to SG_1, let a demo sovereign
+sign, and let the approval sensor in the Dagster daemon continue the run to
+SG_2, enactment and closeout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cutter_assets.core.phases import RunState
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import ledger
+from cutter_assets.db.connection import connection
+from cutter_assets.db.schema import apply_schema
+from cutter_assets.db.server import DatabaseServer
+from cutter_assets.orchestration import describe_run, launch_cut
+from cutter_assets.resources import RESOURCES
+from cutter_assets.settings import PROJECT_ROOT, load_settings
+from cutter_assets.sovereign import arm, draft_approval, ensure_demo_keys, sign_approval
+
+DOC_CODE = "ICX-CONST"
+OPERATOR = "operator@demo.cutter"
+WAIT_SECONDS = 300
+
+
+def run_demo(say: Callable[[str], None], register: Callable[[], str]) -> None:
+    server = DatabaseServer(load_settings())
+    say(server.up().describe())
+    with connection(server.target_url()) as conn:
+        report = apply_schema(conn)
+    say(f"schema: {len(report.applied)} applied, {len(report.unchanged)} unchanged")
+    keys = ensure_demo_keys()
+    say(f"demo keys: backup {keys['backup'][:16]}…, sovereign {keys['sovereign'][:16]}…")
+    say(register())
+    done = _completed_live_run()
+    if done is not None:
+        say(f"{DOC_CODE} is already cut (run {done}); nothing is cut twice.")
+        _finish(say, done)
+        return
+    say("1/5 rehearsal (dryrun, all eleven phases, nothing committed) …")
+    rehearsal = launch_cut(DOC_CODE, mode="dryrun", actor=OPERATOR, scope="enacted_only")
+    _raise(rehearsal)
+    say(f"    {rehearsal.state}: {rehearsal.kb_folder}")
+    say("2/5 live cut: survey up to the SG_1 request …")
+    live = launch_cut(DOC_CODE, mode="live", actor=OPERATOR, scope="enacted_only")
+    _raise(live)
+    say(f"    {live.state}: run {live.run_id}")
+    say(f"    {arm(live.run_id)}")
+    with _daemon(server) as log:
+        say("3/5 the demo sovereign signs SG_1; the approval sensor (Dagster daemon) continues …")
+        say(f"    {_sign(live.run_id, 'SG_1', keys['sovereign'])}")
+        _wait_for(live.run_id, RunState.AWAITING_LIFECYCLE_AUTHORIZATION, log)
+        say("4/5 the demo sovereign signs SG_2; the sensor continues to enactment and closeout …")
+        say(f"    {_sign(live.run_id, 'SG_2', keys['sovereign'])}")
+        _wait_for(live.run_id, RunState.COMPLETED, log)
+    say("5/5 done.")
+    _finish(say, live.run_id)
+
+
+def _sign(run_id: str, gate: str, fingerprint: str) -> str:
+    return sign_approval(draft_approval(run_id, gate, "sovereign"), fingerprint, "gpg")
+
+
+def _finish(say, run_id: str) -> None:
+    say("")
+    say(describe_run(run_id))
+    say("")
+    say(f"KB evidence:  {load_settings().kb_root}")
+    say(
+        f"lineage:      cutter ui   (then open http://127.0.0.1:3000, Assets, partition {DOC_CODE})"
+    )
+
+
+def _raise(result) -> None:
+    if result.stop is not None:
+        raise result.stop
+
+
+def _completed_live_run() -> str | None:
+    with RESOURCES["database"].transaction(commit=False) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT run_id::text FROM cutter_governance.orchestrator_run "
+            "WHERE doc_code = %s AND mode = 'live' AND state = 'COMPLETED' "
+            "ORDER BY run_id DESC LIMIT 1",
+            (DOC_CODE,),
+        )
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+class _daemon:
+    """The Dagster daemon on the project's workspace, for the length of a block."""
+
+    def __init__(self, server: DatabaseServer):
+        self.env = {**os.environ, **server.dagster_env()}
+
+    def __enter__(self) -> Path:
+        self.log = Path(tempfile.mkstemp(prefix="cutter-daemon-", suffix=".log")[1])
+        daemon = Path(sys.executable).with_name("dagster-daemon")
+        self.proc = subprocess.Popen(
+            [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        return self.log
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _wait_for(run_id: str, state: str, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        with RESOURCES["database"].transaction(commit=False) as conn:
+            run = ledger.get_run(conn, run_id)
+        if run.state == state:
+            return
+        if run.state == RunState.STOPPED:
+            raise CutterStop(StopCode[run.stop_code], run.stop_detail or "")
+        time.sleep(1)
+    raise CutterStop(
+        StopCode.STOP_STATE,
+        f"run {run_id} did not reach {state} within {WAIT_SECONDS} s (daemon log: {log})",
+    )
