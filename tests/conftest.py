@@ -119,3 +119,50 @@ def cutter_env(db_url, gpg_home, tmp_path_factory):
 
 
 CORPUS = REPO / "corpus" / "vn"
+
+
+@pytest.fixture(scope="session")
+def sovereign_key(gpg_home) -> str:
+    """An allow-listed sovereign signing key in the test keyring."""
+    import gnupg
+
+    gpg = gnupg.GPG(gnupghome=str(gpg_home))
+    key = gpg.gen_key(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            name_real="test sovereign",
+            name_email="sovereign@test.cutter",
+            no_protection=True,
+            expire_date=0,
+        )
+    )
+    return key.fingerprint
+
+
+@pytest.fixture(scope="session")
+def stranger_key(gpg_home) -> str:
+    """A key in the keyring that is NOT on the sovereign allow-list."""
+    import gnupg
+
+    gpg = gnupg.GPG(gnupghome=str(gpg_home))
+    key = gpg.gen_key(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            name_real="stranger",
+            name_email="stranger@test.cutter",
+            no_protection=True,
+            expire_date=0,
+        )
+    )
+    return key.fingerprint
+
+
+@pytest.fixture(scope="module")
+def governed_env(cutter_env, sovereign_key):
+    """cutter_env plus the sovereign allow-list."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CUTTER_SOVEREIGN_KEYS", sovereign_key)
+    yield {**cutter_env, "sovereign": sovereign_key}
+    mp.undo()

@@ -104,7 +104,8 @@ def parse(signed_content: str) -> ApprovalHeader:
     if match is None:
         raise ApprovalRefused(Refusal.MALFORMED, "no YAML header between --- lines")
     try:
-        data = yaml.safe_load(match.group(1))
+        # every scalar a string: a digest must never turn into a number or a date
+        data = yaml.load(match.group(1), Loader=yaml.BaseLoader)
     except yaml.YAMLError:
         raise ApprovalRefused(Refusal.MALFORMED, "the header is not YAML") from None
     if not isinstance(data, dict) or any(f not in data for f in HEADER_FIELDS):

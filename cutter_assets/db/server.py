@@ -143,7 +143,9 @@ class DatabaseServer:
         return home
 
     def dagster_env(self) -> dict[str, str]:
-        """Environment for Dagster processes (webserver, daemon, runs)."""
+        """Environment for Dagster processes (webserver, daemon, runs); the server
+        runs and both databases exist once this returns."""
+        self.up()
         return {
             "DAGSTER_HOME": str(self.write_dagster_home()),
             DAGSTER_STORAGE_ENV: self.dagster_url(),

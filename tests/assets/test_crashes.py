@@ -1,0 +1,138 @@
+"""Crashes: a worker killed (SIGKILL) in the middle of leg A leaves no rows
+and resume then succeeds once; a stop between leg A and leg B is resumed by
+completing leg B without repeating leg A."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg2
+import pytest
+
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.orchestration import resume
+from cutter_assets.sovereign import arm, disarm
+from tests.assets.flow import approve, count, live_to_sg1, rehearse, write
+from tests.assets.harness import phase_records, register, run_row
+from tests.conftest import CORPUS
+
+SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
+UNITS = "SELECT count(*) FROM public.information_unit WHERE canonical_address LIKE %s"
+
+
+def _wait(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once(governed_env, db_url):
+    register(db_url, "CRASH-A", SMALL_LAW)
+    rehearse("CRASH-A")
+    run_id = live_to_sg1("CRASH-A")
+    arm(run_id)
+    approve(run_id, "SG_1", governed_env["sovereign"])
+    blocker = psycopg2.connect(db_url)
+    blocker.cursor().execute(
+        "LOCK TABLE cutter_governance.cut_change_set_affected_row IN SHARE ROW EXCLUSIVE MODE"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "cutter_assets.cli", "orchestrate", "resume", "--run-id", run_id],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def worker_waits_inside_leg_a():
+            with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = "
+                    "l.relation WHERE c.relname = 'cut_change_set_affected_row' "
+                    "AND NOT l.granted"
+                )
+                return cur.fetchone()[0] > 0
+
+        _wait(worker_waits_inside_leg_a)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    def backend_gone():
+        return (
+            count(
+                db_url,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                "'cutter' AND query LIKE '%%fn_iu_create%%' AND state <> 'idle'",
+            )
+            == 0
+        )
+
+    _wait(backend_gone)
+    assert count(db_url, UNITS, ("CRASH-A/%",)) == 0
+    assert (
+        count(
+            db_url,
+            "SELECT count(*) FROM cutter_governance.cut_change_set WHERE run_id = %s",
+            (run_id,),
+        )
+        == 0
+    )
+    assert run_row(run_id).state == "AWAITING_CUT_AUTHORIZATION"
+    assert "change_set" not in phase_records(run_id)
+
+    result = resume(run_id, None)
+    assert result.stop is None and result.state == "AWAITING_LIFECYCLE_AUTHORIZATION"
+    written = count(db_url, UNITS, ("CRASH-A/%",))
+    assert written == phase_records(run_id)["cutplan"].pins["row_count"]
+    with pytest.raises(CutterStop) as again:
+        resume(run_id, None)
+    assert again.value.code is StopCode.STOP_APPROVAL_INVALID
+    assert count(db_url, UNITS, ("CRASH-A/%",)) == written
+    disarm()
+
+
+def test_a_stop_between_legs_is_resumed_by_leg_b_alone(governed_env, db_url):
+    register(db_url, "CRASH-B", SMALL_LAW)
+    rehearse("CRASH-B")
+    run_id = live_to_sg1("CRASH-B")
+    arm(run_id)
+    approve(run_id, "SG_1", governed_env["sovereign"])
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("REVOKE INSERT ON cutter_governance.manifest_envelope FROM cutter_exec")
+    try:
+        assert not write("CRASH-B", run_id).success
+    finally:
+        with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+            cur.execute("GRANT INSERT ON cutter_governance.manifest_envelope TO cutter_exec")
+    run = run_row(run_id)
+    assert (run.state, run.stop_code) == ("STOPPED", "STOP_BETWEEN_LEG_A_AND_LEG_B")
+    leg_a = phase_records(run_id)["change_set"]
+    units = count(db_url, UNITS, ("CRASH-B/%",))
+    assert units == leg_a.pins["row_count"]
+
+    result = resume(run_id, None)
+    assert result.stop is None and result.state == "AWAITING_LIFECYCLE_AUTHORIZATION"
+    after = phase_records(run_id)
+    assert after["change_set"].recorded_at == leg_a.recorded_at  # leg A not repeated
+    assert count(db_url, UNITS, ("CRASH-B/%",)) == units
+    assert (
+        count(
+            db_url,
+            "SELECT count(*) FROM cutter_governance.manifest_envelope WHERE change_set_id = %s",
+            (leg_a.pins["change_set_id"],),
+        )
+        == 1
+    )
+    with pytest.raises(CutterStop):
+        resume(run_id, None)  # nothing left to resume without SG_2
+    disarm()

@@ -1,0 +1,75 @@
+"""The continuation through the real Dagster daemon: signed approvals dropped
+into the KB are picked up by the approval sensor, which launches the write
+and enact stages on the project's Postgres-backed instance."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dagster import DagsterInstance, RunsFilter
+
+from cutter_assets.db.server import DatabaseServer
+from cutter_assets.settings import PROJECT_ROOT, load_settings
+from cutter_assets.sovereign import arm
+from tests.assets.flow import live_to_sg1, place, rehearse, signed_doc
+from tests.assets.harness import register, run_row
+from tests.conftest import CORPUS
+
+
+def _wait_for_state(run_id: str, state: str, daemon_log: Path, daemon, seconds: int = 240):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert daemon.poll() is None, daemon_log.read_text()[-3000:]
+        current = run_row(run_id).state
+        if current == state:
+            return
+        assert current != "STOPPED", run_row(run_id).stop_detail
+        time.sleep(1)
+    raise AssertionError(f"not {state} in time; daemon log:\n{daemon_log.read_text()[-3000:]}")
+
+
+def test_the_daemon_continues_a_cut_from_signed_approvals(governed_env, db_url, tmp_path):
+    register(db_url, "DAEMON-LAW", CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt")
+    rehearse("DAEMON-LAW")
+    run_id = live_to_sg1("DAEMON-LAW")
+    arm(run_id)
+    server = DatabaseServer(load_settings())
+    env = {**os.environ, **server.dagster_env()}
+    log = tmp_path / "daemon.log"
+    daemon = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("dagster-daemon")),
+            "run",
+            "-w",
+            str(PROJECT_ROOT / "workspace.yaml"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        sg1 = place(run_id, "SG_1", signed_doc(run_id, "SG_1", governed_env["sovereign"]))
+        _wait_for_state(run_id, "AWAITING_LIFECYCLE_AUTHORIZATION", log, daemon)
+        sg2 = place(run_id, "SG_2", signed_doc(run_id, "SG_2", governed_env["sovereign"]))
+        _wait_for_state(run_id, "COMPLETED", log, daemon)
+    finally:
+        daemon.terminate()
+        daemon.wait(60)
+    os.environ.update(server.dagster_env())
+    instance = DagsterInstance.get()
+    try:
+        runs = instance.get_runs(RunsFilter(tags={"cutter/run_id": run_id}))
+        keys = {r.tags.get("dagster/run_key") for r in runs}
+        root = Path(governed_env["CUTTER_KB_ROOT"])
+        for doc in (sg1, sg2):
+            assert hashlib.sha256((root / doc).read_bytes()).hexdigest() in keys
+        assert {r.job_name for r in runs} == {"write", "enact"}
+        assert all(r.is_success for r in runs)
+    finally:
+        instance.dispose()
