@@ -102,8 +102,12 @@ def test_a_bad_document_code_is_refused(cutter):
     assert code == StopCode.STOP_BAD_DOC_CODE.exit_code
 
 
-@pytest.mark.parametrize("utterance", ["Cắt văn bản CLI-SAY", "Cat van ban CLI-SAY"])
-def test_the_sovereigns_one_liner_surveys_and_pauses_at_sg1(cutter_env, db_url, utterance):
+def _fields(stdout: str) -> dict[str, str]:
+    return dict(line.split(None, 1) for line in stdout.splitlines() if line.strip())
+
+
+@pytest.mark.parametrize("say", ["Cắt văn bản", "Cat van ban"])
+def test_the_sovereigns_one_liner_rehearses_then_cuts_to_sg1(cutter_env, db_url, say):
     code_name = "CLI-SAY"
     register(db_url, code_name, SMALL_LAW)
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:  # a fresh run each time
@@ -111,9 +115,13 @@ def test_the_sovereigns_one_liner_surveys_and_pauses_at_sg1(cutter_env, db_url, 
             "UPDATE cutter_governance.orchestrator_run SET state = 'VOIDED' WHERE doc_code = %s",
             (code_name,),
         )
-    done = _subprocess({}, utterance)
+    rehearsal = _subprocess({}, f"{say} {code_name}")
+    assert rehearsal.returncode == 0, rehearsal.stderr
+    assert _fields(rehearsal.stdout)["state"] == "COMPLETED"
+    assert "--mode live" in _fields(rehearsal.stdout)["next"]
+    done = _subprocess({}, f"{say} {code_name}", "--mode", "live")
     assert done.returncode == 0, done.stderr
-    fields = dict(line.split(None, 1) for line in done.stdout.splitlines() if line.strip())
+    fields = _fields(done.stdout)
     assert fields["state"] == "AWAITING_CUT_AUTHORIZATION"
     run_id = fields["cut"].split()[-1]
     assert f"cutter approve draft --run-id {run_id} --gate SG_1" in done.stdout
@@ -127,9 +135,10 @@ def test_the_sovereigns_one_liner_surveys_and_pauses_at_sg1(cutter_env, db_url, 
 
 def test_a_second_cut_of_an_open_run_is_a_replay_conflict(cutter_env, db_url):
     register(db_url, "CLI-TWICE", SMALL_LAW)
-    assert _subprocess({}, "orchestrate", "cut", "--document-id", "CLI-TWICE").returncode == 0
+    live = ("orchestrate", "cut", "--document-id", "CLI-TWICE", "--mode", "live")
+    assert _subprocess({}, *live).returncode == 0
     before = _runs(db_url)
-    again = _subprocess({}, "orchestrate", "cut", "--document-id", "CLI-TWICE")
+    again = _subprocess({}, *live)
     assert again.returncode == StopCode.STOP_REPLAY_CONFLICT.exit_code
     assert again.stderr.startswith("STOP_REPLAY_CONFLICT:")
     assert _runs(db_url) == before

@@ -11,7 +11,7 @@ from collections import Counter
 
 from dagster import AssetCheckSpec, AssetExecutionContext, asset
 from psycopg2 import errors
-from psycopg2.extras import Json, execute_values
+from psycopg2.extras import Json
 
 from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, run_phase
 from cutter_assets.assets.survey import cut_authorization_request
@@ -23,6 +23,7 @@ from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant, render_request_doc
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, queries
+from cutter_assets.db.units import create_units
 from cutter_assets.partitions import documents
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase
@@ -104,31 +105,7 @@ def change_set(context: AssetExecutionContext, database: CutterDatabase, kb: Kno
                     "expected": len(rows),
                 },
             )
-            statuses = dict(
-                execute_values(
-                    cur,
-                    queries.CREATE_UNITS,
-                    [
-                        (
-                            change_set_id,
-                            r["idempotency_key"],
-                            r["canonical_address"],
-                            r["unit_kind"],
-                            r["section_type"],
-                            r["number"],
-                            r["raw_heading"],
-                            r["title"],
-                            r["body"],
-                            r["parent_address"],
-                            r["sort_order"],
-                            r["content_hash"],
-                        )
-                        for r in rows
-                    ],
-                    page_size=500,
-                    fetch=True,
-                )
-            )
+            statuses = dict(create_units(cur, change_set_id, rows))
         invariants = structural_invariants(ctx.conn, change_set_id, rows)
         failed = [i for i in invariants if not i.ok]
         if statuses.get("created", 0) != len(rows) or failed:

@@ -89,6 +89,8 @@ class DatabaseServer:
 
     def target_url(self) -> str:
         """The admin URL of the target database; starts the embedded server if needed."""
+        if not self.settings.embedded:
+            return self.settings.external_url  # connecting says whether it is reachable
         status = self.status()
         if status.running:
             return status.url

@@ -11,6 +11,7 @@ the ledger of the rehearsal is kept.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,14 @@ from pydantic import PrivateAttr
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.settings import load_settings
+
+
+@functools.lru_cache(maxsize=8)
+def _target_url(settings) -> str:
+    """The target URL, found once per process and settings (the embedded
+    server's socket lives in its data directory, so the URL does not move)."""
+    return DatabaseServer(settings).target_url()
+
 
 # Roles with the ledger rights they need for their own phase records.
 LEDGER_ROLE = {
@@ -37,7 +46,7 @@ class CutterDatabase(ConfigurableResource):
     _rehearsal: Any = PrivateAttr(default=None)
 
     def url(self) -> str:
-        return DatabaseServer(load_settings()).target_url()
+        return _target_url(load_settings())
 
     @contextmanager
     def transaction(self, role: str = "cutter_exec", *, commit: bool = True) -> Iterator:

@@ -239,3 +239,32 @@ def test_content_hash_is_sha256_of_the_stored_body(conn, change_set):
             (unit_id,),
         )
         assert cur.fetchone() == (body, sha(body))
+
+
+def test_batched_creation_counts_every_page_and_replays_as_a_whole(conn, change_set):
+    """More rows than one page (500): every page's statuses are summed."""
+    from cutter_assets.db.units import PAGE, create_units
+
+    code, _, cs = change_set
+    rows = []
+    for i in range(1, 2 * PAGE + 201):
+        body = f"Điều {i}. nội dung {i}"
+        rows.append(
+            {
+                "canonical_address": f"{code}/art_{i}",
+                "unit_kind": "article",
+                "section_type": "provision",
+                "number": str(i),
+                "raw_heading": f"Điều {i}.",
+                "title": "",
+                "body": body,
+                "parent_address": None,
+                "sort_order": i,
+                "content_hash": sha(body),
+                "idempotency_key": f"{code}-{i}",
+            }
+        )
+    with as_role(conn, "cutter_exec") as cur:
+        assert create_units(cur, cs, rows) == {"created": len(rows)}
+        assert create_units(cur, cs, rows) == {"replayed": len(rows)}
+    assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == len(rows)

@@ -1,0 +1,370 @@
+"""End-to-end figures, each against a baseline run in the same process.
+
+    python bench/e2e.py [--repeat N]
+
+(a) the rehearsal (all eleven phases, dryrun) through Dagster with Postgres
+    instance storage, versus the same core functions and the same unit writes
+    called directly (no Dagster, no ledger, no KB), for the Constitution
+    (target <= 2x) and the largest corpus law with a raised cap (<= 1.25x);
+(b) leg A for 1,000 units (fn_iu_create in batches, as change_set does)
+    versus a COPY of the same rows into a plain table (target <= 3x) and versus
+    one round trip per row.
+
+Runs on a fresh database of the embedded server (or CUTTER_DATABASE_URL),
+with a throw-away KB, backup directory and GnuPG key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CORPUS = REPO / "corpus" / "vn"
+
+
+def setup_environment() -> tuple[str, str]:
+    """A server, a fresh database with the schema, temp KB/backups/key; returns urls."""
+    import gnupg
+
+    from cutter_assets.db.connection import open_connection
+    from cutter_assets.db.schema import apply_schema
+    from cutter_assets.db.server import create_database, with_database
+
+    work = Path(tempfile.mkdtemp(prefix="cutbench-", dir="/tmp"))
+    server_url = os.environ.get("CUTTER_DATABASE_URL")
+    if not server_url:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+        server_url = pgserver.get_server(work / "pg", cleanup_mode="delete").get_uri()
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    create_database(server_url, name)
+    create_database(server_url, name + "_dagster")
+    url = with_database(server_url, name)
+    conn = open_connection(url)
+    apply_schema(conn)
+    conn.close()
+    home = work / "gnupg"
+    home.mkdir(mode=0o700)
+    gpg = gnupg.GPG(gnupghome=str(home))
+    key = gpg.gen_key(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            name_real="bench",
+            no_protection=True,
+            expire_date=0,
+        )
+    )
+    os.environ.update(
+        {
+            "CUTTER_DATABASE_URL": url,
+            "CUTTER_STATE_DIR": str(work / "state"),
+            "CUTTER_KB_ROOT": str(work / "kb"),
+            "CUTTER_BACKUP_DIR": str(work / "backups"),
+            "CUTTER_GNUPGHOME": str(home),
+            "CUTTER_BACKUP_RECIPIENT": key.fingerprint,
+            "DAGSTER_HOME": str(work / "state" / "dagster"),
+        }
+    )
+    return url, with_database(server_url, name + "_dagster", driver="postgresql+psycopg2")
+
+
+def register(code: str, path: Path, max_units: int) -> None:
+    from cutter_assets.core.intake import decode_document
+    from cutter_assets.db import documents
+    from cutter_assets.db.connection import open_connection
+
+    conn = open_connection(os.environ["CUTTER_DATABASE_URL"])
+    documents.register_version(
+        conn,
+        doc_code=code,
+        title=code,
+        language="vi",
+        text=decode_document(path.read_bytes()),
+        max_units=max_units,
+    )
+    conn.close()
+
+
+def rehearsal_through_dagster(code: str, instance) -> float:
+    from dagster import materialize
+
+    from cutter_assets.assets.enact import ENACT_ASSETS
+    from cutter_assets.assets.survey import SURVEY_ASSETS
+    from cutter_assets.assets.write import WRITE_ASSETS
+    from cutter_assets.cutruns import start_cut_run
+    from cutter_assets.orchestration import QUIET
+    from cutter_assets.partitions import RUN_ID_TAG
+    from cutter_assets.resources import RESOURCES
+
+    started = time.perf_counter()
+    with RESOURCES["database"].transaction() as conn:
+        run = start_cut_run(conn, RESOURCES["kb"], code, mode="dryrun", actor="bench")
+    result = materialize(
+        [*SURVEY_ASSETS, *WRITE_ASSETS, *ENACT_ASSETS],
+        partition_key=code,
+        instance=instance,
+        resources=RESOURCES,
+        run_config=QUIET,
+        tags={RUN_ID_TAG: run.run_id},
+        raise_on_error=True,
+    )
+    assert result.success
+    return time.perf_counter() - started
+
+
+def core_directly(code: str) -> float:
+    """The same core work and unit writes, called directly and rolled back."""
+    from cutter_assets.core.cutplan import plan_rows, two_pass_digests
+    from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, writer_digest
+    from cutter_assets.db import queries, survey
+    from cutter_assets.db.connection import open_connection
+    from cutter_assets.db.units import create_units
+
+    started = time.perf_counter()
+    conn = open_connection(os.environ["CUTTER_DATABASE_URL"])
+    try:
+        document = survey.find_document(conn, code)
+        version = survey.latest_version(conn, document.id)
+        for _ in range(3):  # source_pin, mark and cutplan each cut the text
+            extraction = extract_units(version.full_text, doc_code=code, max_units=10**7)
+        region_sha(extraction), manifest_digest(extraction, version.text_sha256)
+        rows = plan_rows(extraction.units, code)
+        two_pass_digests(extraction.units, code)
+        digest = writer_digest(rows)
+        run_id, change_set_id = str(uuid.uuid4()), str(uuid.uuid4())
+        with conn.cursor() as cur:
+            cur.execute(
+                queries.INSERT_RUN,
+                {
+                    "run_id": run_id,
+                    "document_id": document.id,
+                    "version_id": version.id,
+                    "doc_code": code,
+                    "mode": "dryrun",
+                    "scope": "all",
+                    "actor": "b",
+                },
+            )
+            cur.execute(
+                "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
+                (run_id,),
+            )
+            cur.execute(
+                queries.INSERT_CHANGE_SET,
+                {
+                    "change_set_id": change_set_id,
+                    "run_id": run_id,
+                    "idempotency_key": run_id,
+                    "writer_digest": digest,
+                    "expected": len(rows),
+                },
+            )
+            create_units(cur, change_set_id, rows)
+            cur.execute(queries.UNITS_OF_CHANGE_SET, {"change_set_id": change_set_id})
+            cur.fetchall()
+            cur.execute(
+                queries.REHEARSAL_DECISION,
+                {"run_id": run_id, "payload_sha": digest, "marker": run_id},
+            )
+            decision = cur.fetchone()[0]
+            cur.execute(
+                queries.ENACT_UNITS, {"decision_id": decision, "change_set_id": change_set_id}
+            )
+            cur.fetchall()
+    finally:
+        conn.rollback()
+        conn.close()
+    return time.perf_counter() - started
+
+
+def leg_a_figures(n: int = 1000) -> tuple[float, float, float]:
+    """(batched fn_iu_create, COPY into a plain table, one round trip per row) seconds."""
+    from cutter_assets.db import queries
+    from cutter_assets.db.connection import open_connection
+    from cutter_assets.db.units import create_units
+
+    rows = []
+    for i in range(1, n + 1):
+        body = f"Điều {i}. Nội dung của điều {i} " + "quy định chi tiết " * 12
+        rows.append(
+            {
+                "canonical_address": f"BENCH/art_{i}",
+                "unit_kind": "article",
+                "section_type": "provision",
+                "number": str(i),
+                "raw_heading": f"Điều {i}.",
+                "title": "",
+                "body": body,
+                "parent_address": None,
+                "sort_order": i,
+                "content_hash": hashlib.sha256(body.encode()).hexdigest(),
+                "idempotency_key": f"bench-{i}",
+            }
+        )
+    conn = open_connection(os.environ["CUTTER_DATABASE_URL"])
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT id, source_document_id FROM public.source_version LIMIT 1")
+            version_id, document_id = cur.fetchone()
+
+            def fresh_change_set() -> str:
+                run_id, change_set_id = str(uuid.uuid4()), str(uuid.uuid4())
+                cur.execute("SAVEPOINT fresh")
+                cur.execute(
+                    queries.INSERT_RUN,
+                    {
+                        "run_id": run_id,
+                        "document_id": document_id,
+                        "version_id": version_id,
+                        "doc_code": "BENCH",
+                        "mode": "dryrun",
+                        "scope": "all",
+                        "actor": "b",
+                    },
+                )
+                cur.execute(
+                    "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' "
+                    "WHERE run_id = %s",
+                    (run_id,),
+                )
+                cur.execute(
+                    queries.INSERT_CHANGE_SET,
+                    {
+                        "change_set_id": change_set_id,
+                        "run_id": run_id,
+                        "idempotency_key": run_id,
+                        "writer_digest": "b",
+                        "expected": n,
+                    },
+                )
+                return change_set_id
+
+            cs = fresh_change_set()
+            started = time.perf_counter()
+            create_units(cur, cs, rows)
+            batched = time.perf_counter() - started
+            cur.execute("ROLLBACK TO SAVEPOINT fresh")
+
+            cur.execute("CREATE TEMP TABLE plain_units (LIKE public.information_unit)")
+            cur.execute("ALTER TABLE plain_units ADD COLUMN body text")
+            buffer = io.StringIO()
+            for r in rows:
+                buffer.write(
+                    "\t".join(
+                        [
+                            str(uuid.uuid4()),
+                            str(document_id),
+                            str(version_id),
+                            cs,
+                            r["idempotency_key"],
+                            r["canonical_address"],
+                            "article",
+                            "provision",
+                            r["number"],
+                            r["raw_heading"],
+                            "",
+                            "\\N",
+                            str(r["sort_order"]),
+                            r["content_hash"],
+                            "draft",
+                            "\\N",
+                            "2026-01-01",
+                            "\\N",
+                            r["body"],
+                        ]
+                    )
+                    + "\n"
+                )
+            buffer.seek(0)
+            started = time.perf_counter()
+            cur.copy_expert("COPY plain_units FROM STDIN", buffer)
+            copied = time.perf_counter() - started
+
+            cs = fresh_change_set()
+            started = time.perf_counter()
+            for r in rows:
+                values = (
+                    cs,
+                    r["idempotency_key"],
+                    r["canonical_address"],
+                    r["unit_kind"],
+                    r["section_type"],
+                    r["number"],
+                    r["raw_heading"],
+                    r["title"],
+                    r["body"],
+                    r["parent_address"],
+                    r["sort_order"],
+                    r["content_hash"],
+                )
+                cur.execute(
+                    "SELECT * FROM public.fn_iu_create(%s::uuid, %s, %s, %s, %s, %s, %s, "
+                    "%s, %s, %s, %s, %s)",
+                    values,
+                )
+                cur.fetchone()
+            per_row = time.perf_counter() - started
+    finally:
+        conn.rollback()
+        conn.close()
+    return batched, copied, per_row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    from dagster import DagsterInstance
+
+    _, dagster_url = setup_environment()
+    os.environ["CUTTER_DAGSTER_STORAGE_URL"] = dagster_url
+    from cutter_assets.db.server import DatabaseServer
+    from cutter_assets.settings import load_settings
+
+    home = DatabaseServer(load_settings()).write_dagster_home()
+    instance = DagsterInstance.from_config(str(home))
+    print("(a) rehearsal through Dagster (Postgres instance storage) vs core called directly")
+    for label, file, cap, target in [
+        ("Constitution", "hien-phap.txt", 1000, 2.0),
+        ("largest law", "bo-luat-to-tung-hinh-su.txt", 5000, 1.25),
+    ]:
+        code = f"BENCH-{file.split('.')[0].upper()[:20]}"
+        register(code, CORPUS / file, cap)
+        instance.add_dynamic_partitions("documents", [code])
+        dagster_s = min(rehearsal_through_dagster(code, instance) for _ in range(args.repeat))
+        direct_s = min(core_directly(code) for _ in range(args.repeat))
+        ratio = dagster_s / direct_s
+        print(
+            f"    {label:<13} dagster {dagster_s:7.2f} s   direct {direct_s:6.2f} s   "
+            f"ratio {ratio:5.2f}x (target <= {target}x: {'met' if ratio <= target else 'MISSED'})"
+        )
+    print("(b) leg A, 1,000 units")
+    batched, copied, per_row = (min(x) for x in zip(*(leg_a_figures() for _ in range(3)), strict=False))
+    print(f"    fn_iu_create batched {batched * 1000:8.1f} ms")
+    print(
+        f"    COPY, plain table    {copied * 1000:8.1f} ms   ratio {batched / copied:5.2f}x "
+        f"(target <= 3x: {'met' if batched / copied <= 3 else 'MISSED'})"
+    )
+    print(
+        f"    one round trip/row   {per_row * 1000:8.1f} ms   batched is "
+        f"{per_row / batched:4.1f}x faster"
+    )
+    instance.dispose()
+
+
+if __name__ == "__main__":
+    main()
