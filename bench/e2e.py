@@ -353,7 +353,8 @@ def main() -> None:
             f"ratio {ratio:5.2f}x (target <= {target}x: {'met' if ratio <= target else 'MISSED'})"
         )
     print("(b) leg A, 1,000 units")
-    batched, copied, per_row = (min(x) for x in zip(*(leg_a_figures() for _ in range(3)), strict=False))
+    trials = [leg_a_figures() for _ in range(3)]
+    batched, copied, per_row = (min(t[i] for t in trials) for i in range(3))
     print(f"    fn_iu_create batched {batched * 1000:8.1f} ms")
     print(
         f"    COPY, plain table    {copied * 1000:8.1f} ms   ratio {batched / copied:5.2f}x "
