@@ -39,6 +39,7 @@ def setup_environment() -> tuple[str, str]:
     from cutter_assets.db.connection import open_connection
     from cutter_assets.db.schema import apply_schema
     from cutter_assets.db.server import create_database, with_database
+    from cutter_assets.resources.gpg import make_key
 
     work = Path(tempfile.mkdtemp(prefix="cutbench-", dir="/tmp"))
     server_url = os.environ.get("CUTTER_DATABASE_URL")
@@ -57,17 +58,7 @@ def setup_environment() -> tuple[str, str]:
     home = work / "gnupg"
     home.mkdir(mode=0o700)
     gpg = gnupg.GPG(gnupghome=str(home))
-    key = gpg.gen_key(
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            subkey_type="ECDH",
-            subkey_curve="cv25519",
-            name_real="bench",
-            no_protection=True,
-            expire_date=0,
-        )
-    )
+    key_fingerprint = make_key(gpg, "bench", "bench@cutter.local")
     os.environ.update(
         {
             "CUTTER_DATABASE_URL": url,
@@ -75,7 +66,7 @@ def setup_environment() -> tuple[str, str]:
             "CUTTER_KB_ROOT": str(work / "kb"),
             "CUTTER_BACKUP_DIR": str(work / "backups"),
             "CUTTER_GNUPGHOME": str(home),
-            "CUTTER_BACKUP_RECIPIENT": key.fingerprint,
+            "CUTTER_BACKUP_RECIPIENT": key_fingerprint,
             "DAGSTER_HOME": str(work / "state" / "dagster"),
         }
     )

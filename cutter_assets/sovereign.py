@@ -18,7 +18,7 @@ from cutter_assets.db.approvals import REQUEST_PHASE
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.resources import RESOURCES
-from cutter_assets.resources.gpg import open_gpg
+from cutter_assets.resources.gpg import make_key, open_gpg
 from cutter_assets.resources.signing import gpg_sign, stub_sign
 from cutter_assets.settings import CONFIG_FILE, load_settings
 
@@ -137,19 +137,8 @@ def ensure_demo_keys() -> dict[str, str]:
     for key, (name, email) in wanted.items():
         if config.get(key):
             continue
-        made = gpg.gen_key(
-            gpg.gen_key_input(
-                key_type="EDDSA",
-                key_curve="ed25519",
-                subkey_type="ECDH",
-                subkey_curve="cv25519",
-                name_real=name,
-                name_email=email,
-                no_protection=True,
-                expire_date=0,
-            )
-        )
-        config[key] = made.fingerprint if key == "backup_recipient" else [made.fingerprint]
+        made_fingerprint = make_key(gpg, name, email)
+        config[key] = made_fingerprint if key == "backup_recipient" else [made_fingerprint]
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
     sovereign = config["sovereign_keys"]

@@ -16,6 +16,7 @@ import pytest
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import create_database, drop_database, with_database
+from cutter_assets.resources.gpg import make_key
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,20 +81,8 @@ def gpg_home(tmp_path_factory) -> Path:
     home = Path(tempfile.mkdtemp(prefix="cutgpg-", dir="/tmp"))
     home.chmod(0o700)
     gpg = gnupg.GPG(gnupghome=str(home))
-    key = gpg.gen_key(
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            subkey_type="ECDH",
-            subkey_curve="cv25519",
-            name_real="cutter test backup",
-            name_email="backup@test.cutter",
-            no_protection=True,
-            expire_date=0,
-        )
-    )
-    assert key.fingerprint
-    (home / "backup.fpr").write_text(key.fingerprint)
+    key_fingerprint = make_key(gpg, "cutter test backup", "backup@test.cutter")
+    (home / "backup.fpr").write_text(key_fingerprint)
     return home
 
 
@@ -127,17 +116,8 @@ def sovereign_key(gpg_home) -> str:
     import gnupg
 
     gpg = gnupg.GPG(gnupghome=str(gpg_home))
-    key = gpg.gen_key(
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            name_real="test sovereign",
-            name_email="sovereign@test.cutter",
-            no_protection=True,
-            expire_date=0,
-        )
-    )
-    return key.fingerprint
+    key_fingerprint = make_key(gpg, "test sovereign", "sovereign@test.cutter", encrypt=False)
+    return key_fingerprint
 
 
 @pytest.fixture(scope="session")
@@ -146,17 +126,8 @@ def stranger_key(gpg_home) -> str:
     import gnupg
 
     gpg = gnupg.GPG(gnupghome=str(gpg_home))
-    key = gpg.gen_key(
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            name_real="stranger",
-            name_email="stranger@test.cutter",
-            no_protection=True,
-            expire_date=0,
-        )
-    )
-    return key.fingerprint
+    key_fingerprint = make_key(gpg, "stranger", "stranger@test.cutter", encrypt=False)
+    return key_fingerprint
 
 
 @pytest.fixture(scope="module")

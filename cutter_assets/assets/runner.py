@@ -108,6 +108,51 @@ class PhaseContext:
         self.run = ledger.get_run(self.ledger, self.run.run_id)
 
 
+def request_outcome(
+    ctx: PhaseContext, gate: str, payload: dict[str, Any], next_state: str
+) -> PhaseOutcome:
+    """A sovereign request: the payload pinned by its sha256, the request doc
+    in the KB, and the run moved to the awaiting state."""
+    from cutter_assets.core.approvals import TTL
+    from cutter_assets.core.pins import sha256_of
+    from cutter_assets.core.reports import render_request_doc
+
+    payload_sha = sha256_of(payload)
+    short = "SG_1" if gate.startswith("SG_1") else "SG_2"
+    command = f"cutter approve draft --run-id {ctx.run.run_id} --gate {short}"
+    title = (
+        "SG_1 cut authorization request"
+        if short == "SG_1"
+        else "SG_2 lifecycle authorization request"
+    )
+    return PhaseOutcome(
+        pins={"gate": gate, "payload_sha": payload_sha, "payload": payload},
+        checks={
+            "request_covers_every_pin": [
+                Invariant(
+                    f"payload.{k}", "present", "present" if v not in (None, "") else "missing"
+                )
+                for k, v in sorted(payload.items())
+            ]
+        },
+        idempotency_key=payload_sha,
+        kb_text=render_request_doc(
+            title=title,
+            gate=gate,
+            run_id=ctx.run.run_id,
+            doc_code=ctx.doc_code,
+            mode=ctx.run.mode,
+            payload_sha=payload_sha,
+            payload=payload,
+            written_utc=ctx.now(),
+            ttl_hours=int(TTL[gate].total_seconds() // 3600),
+            next_command=command,
+        ),
+        metadata={"payload_sha": payload_sha, "next_command": command},
+        next_state=next_state,
+    )
+
+
 def run_phase(
     context: AssetExecutionContext,
     database: CutterDatabase,

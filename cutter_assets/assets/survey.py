@@ -6,13 +6,13 @@ from collections import Counter
 
 from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
 
-from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, run_phase
+from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, request_outcome, run_phase
 from cutter_assets.core.cutplan import duplicate_keys, plan_rows, two_pass_digests, vocab_violations
 from cutter_assets.core.grants import matrix_delta, matrix_sha
 from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, units_frame
 from cutter_assets.core.phases import GATE_SG1, SURVEY, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
-from cutter_assets.core.reports import Artifact, Invariant, markdown_table, render_request_doc
+from cutter_assets.core.reports import Artifact, Invariant, markdown_table
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import ledger, survey
@@ -27,7 +27,6 @@ GROUP = "survey"
 # The extractor sees every unit (intake bounds a text to a few MB); the
 # per-document cap is mark's blocking check, so an overflow is a gate failure.
 EXTRACT_CEILING = 10_000_000
-SG1_TTL_HOURS = 24
 
 
 def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
@@ -397,35 +396,7 @@ def cut_authorization_request(
     """Ask the sovereign for SG_1 with a payload that pins every survey result."""
 
     def body(ctx: PhaseContext) -> PhaseOutcome:
-        payload = sg1_payload(ctx)
-        payload_sha = sha256_of(payload)
-        command = f"cutter approve draft --run-id {ctx.run.run_id} --gate SG_1"
-        return PhaseOutcome(
-            pins={"gate": GATE_SG1, "payload_sha": payload_sha, "payload": payload},
-            checks={
-                "request_covers_every_pin": [
-                    Invariant(
-                        f"payload.{k}", "present", "present" if v not in (None, "") else "missing"
-                    )
-                    for k, v in sorted(payload.items())
-                ]
-            },
-            idempotency_key=payload_sha,
-            kb_text=render_request_doc(
-                title="SG_1 cut authorization request",
-                gate=GATE_SG1,
-                run_id=ctx.run.run_id,
-                doc_code=ctx.doc_code,
-                mode=ctx.run.mode,
-                payload_sha=payload_sha,
-                payload=payload,
-                written_utc=ctx.now(),
-                ttl_hours=SG1_TTL_HOURS,
-                next_command=command,
-            ),
-            metadata={"payload_sha": payload_sha, "next_command": command},
-            next_state=RunState.AWAITING_CUT_AUTHORIZATION,
-        )
+        return request_outcome(ctx, GATE_SG1, sg1_payload(ctx), RunState.AWAITING_CUT_AUTHORIZATION)
 
     return run_phase(
         context,

@@ -13,14 +13,13 @@ from dagster import AssetCheckSpec, AssetExecutionContext, asset
 from psycopg2 import errors
 from psycopg2.extras import Json
 
-from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, run_phase
+from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, request_outcome, run_phase
 from cutter_assets.assets.survey import cut_authorization_request
-from cutter_assets.core.approvals import TTL
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
 from cutter_assets.core.phases import GATE_SG1, GATE_SG2, SURVEY, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
-from cutter_assets.core.reports import Invariant, render_request_doc
+from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, queries
 from cutter_assets.db.units import create_units
@@ -417,34 +416,7 @@ def lifecycle_authorization_request(
             "verify_result_id": verified["verify_result_id"],
             "sg1_payload_sha": ctx.pins_of("cut_authorization_request")["payload_sha"],
         }
-        payload_sha = sha256_of(payload)
-        command = f"cutter approve draft --run-id {ctx.run.run_id} --gate SG_2"
-        return PhaseOutcome(
-            pins={"gate": GATE_SG2, "payload_sha": payload_sha, "payload": payload},
-            checks={
-                "request_covers_every_pin": [
-                    Invariant(
-                        f"payload.{k}", "present", "present" if v not in (None, "") else "missing"
-                    )
-                    for k, v in sorted(payload.items())
-                ]
-            },
-            idempotency_key=payload_sha,
-            kb_text=render_request_doc(
-                title="SG_2 lifecycle authorization request",
-                gate=GATE_SG2,
-                run_id=ctx.run.run_id,
-                doc_code=ctx.doc_code,
-                mode=ctx.run.mode,
-                payload_sha=payload_sha,
-                payload=payload,
-                written_utc=ctx.now(),
-                ttl_hours=int(TTL[GATE_SG2].total_seconds() // 3600),
-                next_command=command,
-            ),
-            metadata={"payload_sha": payload_sha, "next_command": command},
-            next_state=RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
-        )
+        return request_outcome(ctx, GATE_SG2, payload, RunState.AWAITING_LIFECYCLE_AUTHORIZATION)
 
     return run_phase(
         context,

@@ -159,7 +159,12 @@ def evaluate(
                     INSERT_ATTEMPT, (relative, doc_sha, gate, run_id, "accepted", "valid", channel)
                 )
         return Decision(decision_id, gate, run_id, checked.run.doc_code, checked.run.mode)
-    except ApprovalRefused as refused:
+    except (ApprovalRefused, OSError) as err:
+        refused = (
+            err
+            if isinstance(err, ApprovalRefused)
+            else ApprovalRefused(Refusal.UNREADABLE, type(err).__name__)
+        )
         with database.transaction() as conn, conn.cursor() as cur:
             cur.execute(
                 INSERT_ATTEMPT,
@@ -170,22 +175,6 @@ def evaluate(
                     run_id,
                     "refused",
                     f"{refused.reason.name}: {refused.detail}"[:500],
-                    channel,
-                ),
-            )
-        raise
-    except OSError as err:
-        refused = ApprovalRefused(Refusal.UNREADABLE, type(err).__name__)
-        with database.transaction() as conn, conn.cursor() as cur:
-            cur.execute(
-                INSERT_ATTEMPT,
-                (
-                    relative,
-                    doc_sha,
-                    gate,
-                    run_id,
-                    "refused",
-                    f"{refused.reason.name}: {refused.detail}",
                     channel,
                 ),
             )

@@ -14,3 +14,23 @@ def open_gpg(home: Path | None = None) -> gnupg.GPG:
     home = (home or load_settings().gnupg_home).absolute()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return gnupg.GPG(gnupghome=str(home))
+
+
+def make_key(gpg: gnupg.GPG, name: str, email: str, *, encrypt: bool = True) -> str:
+    """A new ed25519 key (with a cv25519 encryption subkey) without passphrase,
+    for demos and tests; returns its fingerprint."""
+    extra = {"subkey_type": "ECDH", "subkey_curve": "cv25519"} if encrypt else {}
+    made = gpg.gen_key(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            name_real=name,
+            name_email=email,
+            no_protection=True,
+            expire_date=0,
+            **extra,
+        )
+    )
+    if not made.fingerprint:
+        raise RuntimeError(f"gpg could not make a key: {made.stderr[-200:]}")
+    return made.fingerprint

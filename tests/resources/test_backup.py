@@ -11,6 +11,7 @@ import pytest
 
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.resources.backup import BackupVault
+from cutter_assets.resources.gpg import make_key
 from tests.db.builders import add_document, create_unit, open_change_set, open_run
 
 
@@ -99,21 +100,10 @@ def test_a_backup_for_another_recipient_is_refused(db_url, cutter_env, written_u
     other_home = tmp_path / "g"
     other_home.mkdir(mode=0o700)
     gpg = gnupg.GPG(gnupghome=str(other_home))
-    other = gpg.gen_key(
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            subkey_type="ECDH",
-            subkey_curve="cv25519",
-            name_real="other",
-            name_email="o@test.cutter",
-            no_protection=True,
-            expire_date=0,
-        )
-    )
+    other_fingerprint = make_key(gpg, "other", "o@test.cutter")
     run_id = str(uuid.uuid4())
     writer = BackupVault(
-        gnupg_home=str(other_home), recipient=other.fingerprint, backup_dir=str(tmp_path / "b")
+        gnupg_home=str(other_home), recipient=other_fingerprint, backup_dir=str(tmp_path / "b")
     )
     with psycopg2.connect(db_url) as conn:
         writer.create(conn, run_id=run_id, doc_code="BK-DOC")
