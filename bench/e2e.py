@@ -6,7 +6,7 @@
     instance storage, versus the same core functions and the same unit writes
     called directly (no Dagster, no ledger, no KB), for the Constitution
     (target <= 2x) and the largest corpus law with a raised cap (<= 1.25x);
-(b) leg A for 1,000 units (fn_iu_create in batches, as change_set does)
+(b) leg A for 1,000 units (fn_iu_create_many, as change_set does)
     versus a COPY of the same rows into a plain table (target <= 3x) and versus
     one round trip per row.
 
@@ -346,7 +346,7 @@ def main() -> None:
     print("(b) leg A, 1,000 units")
     trials = [leg_a_figures() for _ in range(3)]
     batched, copied, per_row = (min(t[i] for t in trials) for i in range(3))
-    print(f"    fn_iu_create batched {batched * 1000:8.1f} ms")
+    print(f"    fn_iu_create_many    {batched * 1000:8.1f} ms   (one call per page, as change_set)")
     print(
         f"    COPY, plain table    {copied * 1000:8.1f} ms   ratio {batched / copied:5.2f}x "
         f"(target <= 3x: {'met' if batched / copied <= 3 else 'MISSED'})"

@@ -41,6 +41,12 @@ INSERT INTO cutter_governance.review_decision
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 RETURNING id::text
 """
+RECORDED_FOR_DOC = """
+SELECT d.id::text, d.gate, d.run_id::text, r.doc_code, r.mode
+  FROM cutter_governance.review_decision d
+  JOIN cutter_governance.orchestrator_run r ON r.run_id = d.run_id
+ WHERE d.approval_doc_sha256 = %s AND d.consumed_at IS NULL
+"""
 DECISION_TO_CONSUME = """
 SELECT id::text, approval_doc_path, signature_sha256 FROM cutter_governance.review_decision
  WHERE run_id = %s AND gate = %s AND consumed_at IS NULL
@@ -179,6 +185,14 @@ def evaluate(
                 ),
             )
         raise refused from None
+
+
+def recorded_unconsumed(database, doc_sha256: str) -> Decision | None:
+    """The decision already recorded for this exact approval doc, if unconsumed."""
+    with database.transaction(commit=False) as conn, conn.cursor() as cur:
+        cur.execute(RECORDED_FOR_DOC, (doc_sha256,))
+        row = cur.fetchone()
+    return Decision(*row) if row else None
 
 
 def consume(conn, kb_root: Path, run: ledger.Run, gate: str, consumer: str) -> str:

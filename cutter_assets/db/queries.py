@@ -175,13 +175,7 @@ INSERT INTO cutter_governance.cut_change_set
 VALUES (%(change_set_id)s, %(run_id)s, %(idempotency_key)s, %(writer_digest)s, %(expected)s)
 """
 
-CREATE_UNITS = """
-SELECT f.status, count(*) FROM (VALUES %s) AS v(cs, k, a, kind, st, num, raw, title, body,
-                                              parent, sort, hash)
- CROSS JOIN LATERAL public.fn_iu_create(v.cs::uuid, v.k, v.a, v.kind, v.st, v.num, v.raw,
-                                        v.title, v.body, v.parent, v.sort::int, v.hash) f
- GROUP BY f.status
-"""
+CREATE_UNITS_MANY = "SELECT status, units FROM public.fn_iu_create_many(%s, %s)"
 
 STRUCTURAL_PROBE = """
 SELECT count(*)                                                              AS units,

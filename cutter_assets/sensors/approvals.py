@@ -21,7 +21,7 @@ from dagster import (
 from cutter_assets.core.approvals import ApprovalRefused
 from cutter_assets.db import approvals
 from cutter_assets.jobs import JOB_AFTER_GATE, enact_job, write_job
-from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG
+from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import LAWS_DIR, KnowledgeBase
 
@@ -36,19 +36,23 @@ APPROVAL_GLOB = "*/*/SG[12]-*-approval-*.md"
 def approval_sensor(context: SensorEvaluationContext, database: CutterDatabase, kb: KnowledgeBase):
     root = kb.root_path()
     seen = set(json.loads(context.cursor or "[]"))
-    requests = []
+    requests, documents_needed = [], set()
     for path in sorted((root / LAWS_DIR).glob(APPROVAL_GLOB)):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest in seen:
             continue
         seen.add(digest)
         relative = path.relative_to(root)
-        try:
-            decision = approvals.evaluate(database, root, relative, channel="sensor")
-        except ApprovalRefused as refused:
-            context.log.warning(f"approval {relative} refused: {refused}")
-            continue
+        # recorded by a tick that failed before its run was requested: request it again
+        decision = approvals.recorded_unconsumed(database, digest)
+        if decision is None:
+            try:
+                decision = approvals.evaluate(database, root, relative, channel="sensor")
+            except ApprovalRefused as refused:
+                context.log.warning(f"approval {relative} refused: {refused}")
+                continue
         context.log.info(f"approval {relative} accepted for run {decision.run_id}")
+        documents_needed.add(decision.doc_code)
         requests.append(
             RunRequest(
                 run_key=digest,
@@ -57,4 +61,16 @@ def approval_sensor(context: SensorEvaluationContext, database: CutterDatabase, 
                 tags={RUN_ID_TAG: decision.run_id, MODE_TAG: decision.mode},
             )
         )
-    return SensorResult(run_requests=requests, cursor=json.dumps(sorted(seen)))
+    # the partition must exist before its run is requested, whatever sensor ran first
+    new_partitions = sorted(
+        code
+        for code in documents_needed
+        if not context.instance.has_dynamic_partition(documents.name, code)
+    )
+    return SensorResult(
+        run_requests=requests,
+        cursor=json.dumps(sorted(seen)),
+        dynamic_partitions_requests=[documents.build_add_request(new_partitions)]
+        if new_partitions
+        else [],
+    )

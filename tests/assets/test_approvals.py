@@ -212,6 +212,9 @@ def test_the_sensor_continues_valid_approvals_and_refuses_the_rest(
         == hashlib.sha256((RESOURCES["kb"].root_path() / good).read_bytes()).hexdigest()
     )
     assert mine[0].job_name == "write" and mine[0].partition_key == "APPR-SENSOR"
+    # the partition is requested with the run, whatever sensor ran first
+    (added,) = result.dynamic_partitions_requests
+    assert "APPR-SENSOR" in added.partition_keys
     assert _attempt(db_url, bad)[0] == "refused" and _attempt(db_url, good)[0] == "accepted"
     # the cursor remembers: a second evaluation requests nothing again
     with build_sensor_context(
@@ -219,3 +222,24 @@ def test_the_sensor_continues_valid_approvals_and_refuses_the_rest(
     ) as context:
         second = approval_sensor(context)
     assert not [r for r in second.run_requests if r.tags.get("cutter/run_id") == run]
+
+
+def test_a_recorded_approval_whose_tick_failed_is_requested_again(governed_env, db_url):
+    register(db_url, "APPR-RETRY", SMALL_LAW)
+    rehearse("APPR-RETRY")
+    run = live_to_sg1("APPR-RETRY")
+    path = place(run, "SG_1", signed_doc(run, "SG_1", governed_env["sovereign"]))
+    _evaluate(path)  # recorded, as by a tick that then failed to request its run
+    with build_sensor_context(instance=DagsterInstance.ephemeral(), resources=RESOURCES) as context:
+        result = approval_sensor(context)
+    assert [
+        r.tags["cutter/run_id"] for r in result.run_requests if r.tags.get("cutter/run_id") == run
+    ] == [run]
+    assert (
+        count(
+            db_url,
+            "SELECT count(*) FROM cutter_governance.review_decision WHERE run_id = %s",
+            (run,),
+        )
+        == 1
+    )

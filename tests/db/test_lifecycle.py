@@ -268,3 +268,123 @@ def test_batched_creation_counts_every_page_and_replays_as_a_whole(conn, change_
         assert create_units(cur, cs, rows) == {"created": len(rows)}
         assert create_units(cur, cs, rows) == {"replayed": len(rows)}
     assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == len(rows)
+
+
+@pytest.mark.parametrize(
+    "mutate,match",
+    [
+        (lambda r, code: r.update(canonical_address="OTHER-DOC/art_1"), "lies outside document"),
+        (lambda r, code: r.update(content_hash="0" * 64), "does not match its content hash"),
+        (lambda r, code: r.update(parent_address=f"{code}/art_99"), "is not written in this"),
+    ],
+    ids=["foreign-address", "hash-mismatch", "orphan"],
+)
+def test_the_batch_writer_refuses_bad_pages_whole(conn, change_set, mutate, match):
+    from cutter_assets.db.units import create_units
+
+    code, _, cs = change_set
+    rows = []
+    for i in range(1, 4):
+        body = f"Điều {i}."
+        rows.append(
+            {
+                "canonical_address": f"{code}/art_{i}",
+                "unit_kind": "article",
+                "section_type": "provision",
+                "number": str(i),
+                "raw_heading": "",
+                "title": "",
+                "body": body,
+                "parent_address": None,
+                "sort_order": i,
+                "content_hash": sha(body),
+                "idempotency_key": f"{code}-b{i}",
+            }
+        )
+    mutate(rows[2], code)
+    with pytest.raises(errors.RaiseException, match=match):
+        with as_role(conn, "cutter_exec") as cur:
+            create_units(cur, cs, rows)
+    assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == 0
+
+
+def test_the_batch_writer_needs_the_switch_and_sg1_for_a_live_run(conn):
+    from cutter_assets.db.units import create_units
+
+    doc_id, version_id = add_document(conn, "LC-LIVE-GUARD")
+    run_id = open_run(conn, doc_id, version_id, "LC-LIVE-GUARD", state="SURVEYING")
+    cs = open_change_set(conn, run_id)
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
+            (run_id,),
+        )
+        cur.execute(
+            "UPDATE cutter_governance.execution_switch SET disarmed_at = now() "
+            "WHERE disarmed_at IS NULL"
+        )
+    body = "x"
+    row = {
+        "canonical_address": "LC-LIVE-GUARD/art_1",
+        "unit_kind": "article",
+        "section_type": "provision",
+        "number": "1",
+        "raw_heading": "",
+        "title": "",
+        "body": body,
+        "parent_address": None,
+        "sort_order": 1,
+        "content_hash": sha(body),
+        "idempotency_key": "live-guard-1",
+    }
+    with pytest.raises(errors.RaiseException, match="execution is not enabled"):
+        with as_role(conn, "cutter_exec") as cur:
+            create_units(cur, cs, [row])
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO cutter_governance.execution_switch (run_id) VALUES (%s)", (run_id,)
+        )
+    with pytest.raises(errors.RaiseException, match="no consumed SG_1 approval"):
+        with as_role(conn, "cutter_exec") as cur:
+            create_units(cur, cs, [row])
+
+
+def test_dryrun_units_can_never_be_committed(db_url):
+    from cutter_assets.db.units import create_units
+
+    connection = psycopg2.connect(db_url)
+    try:
+        doc_id, version_id = add_document(connection, "LC-DRY-COMMIT")
+        run_id = open_run(connection, doc_id, version_id, "LC-DRY-COMMIT", mode="dryrun")
+        cs = open_change_set(connection, run_id)
+        body = "y"
+        with as_role(connection, "cutter_exec") as cur:
+            create_units(
+                cur,
+                cs,
+                [
+                    {
+                        "canonical_address": "LC-DRY-COMMIT/art_1",
+                        "unit_kind": "article",
+                        "section_type": "provision",
+                        "number": "1",
+                        "raw_heading": "",
+                        "title": "",
+                        "body": body,
+                        "parent_address": None,
+                        "sort_order": 1,
+                        "content_hash": sha(body),
+                        "idempotency_key": "dry-1",
+                    }
+                ],
+            )
+        with pytest.raises(errors.RaiseException, match="never committed"):
+            connection.commit()
+    finally:
+        connection.close()
+    with psycopg2.connect(db_url) as check, check.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM public.information_unit "
+            "WHERE canonical_address LIKE 'LC-DRY-COMMIT/%%'"
+        )
+        assert cur.fetchone()[0] == 0

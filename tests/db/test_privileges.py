@@ -66,6 +66,28 @@ def _create(w, suffix):
     )
 
 
+def _create_many(w, suffix):
+    import json
+
+    body = "Thân " + suffix
+    rows = [
+        {
+            "idempotency_key": "m-" + suffix,
+            "canonical_address": "PRIV-DOC/art_" + suffix,
+            "unit_kind": "article",
+            "section_type": "provision",
+            "number": suffix,
+            "raw_heading": "",
+            "title": "",
+            "body": body,
+            "parent_address": None,
+            "sort_order": int(suffix),
+            "content_hash": sha(body),
+        }
+    ]
+    return ("SELECT * FROM public.fn_iu_create_many(%s, %s::jsonb)", (w["cs"], json.dumps(rows)))
+
+
 INSERT_UNIT = (
     "INSERT INTO public.information_unit (source_document_id, source_version_id, change_set_id, "
     "idempotency_key, canonical_address, unit_kind, section_type, sort_order, content_hash) "
@@ -130,6 +152,20 @@ MATRIX = [
         lambda w: ("SELECT count(*) FROM public.information_unit", ()),
         True,
     ),
+    ("cutter_exec", "create IUs through fn_iu_create_many", lambda w: _create_many(w, "20"), True),
+    (
+        "cutter_enact",
+        "create IUs through fn_iu_create_many",
+        lambda w: _create_many(w, "21"),
+        False,
+    ),
+    (
+        "cutter_verify",
+        "create IUs through fn_iu_create_many",
+        lambda w: _create_many(w, "22"),
+        False,
+    ),
+    (NOBODY, "call fn_iu_create_many", lambda w: _create_many(w, "23"), False),
     # cutter_enact: enact only
     (
         "cutter_enact",
