@@ -111,3 +111,28 @@ def test_a_backup_for_another_recipient_is_refused(db_url, cutter_env, written_u
         BackupVault(backup_dir=str(tmp_path / "b")).verify(run_id)
     assert stop.value.code is StopCode.STOP_BACKUP
     assert "configured recipient" in stop.value.detail
+
+
+def test_the_backup_commands(db_url, cutter_env, written_units, capsys):
+    from cutter_assets.cli import main
+
+    vault = BackupVault()
+    run_id = str(uuid.uuid4())
+    with psycopg2.connect(db_url) as conn:
+        record = vault.create(conn, run_id=run_id, doc_code="BK-DOC")
+
+    def cutter(*args):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main([*args])
+            raise SystemExit(0)
+        return done.value.code or 0, *capsys.readouterr()
+
+    code, out, _ = cutter("backup", "verify", "--run-id", run_id)
+    assert code == 0 and record.sha256[:16] in out
+    code, out, _ = cutter("backup", "restore", "--run-id", run_id, "--into", "scratch_cli")
+    assert code == 0 and out.count("equals the backup's") == 3
+    code, _, err = cutter("backup", "restore", "--run-id", run_id, "--into", "Bad-Schema;")
+    assert code == StopCode.STOP_REFUSED_INPUT.exit_code
+    code, _, err = cutter("backup", "verify", "--run-id", str(uuid.uuid4()))
+    assert code == StopCode.STOP_BACKUP.exit_code and err.startswith("STOP_BACKUP:")
