@@ -117,13 +117,31 @@ def doc() -> None:
 @click.option("--code", "doc_code", required=True, help="Document code, e.g. ICX-CONST.")
 @click.option("--title", default="", help="Human title.")
 @click.option("--language", type=click.Choice(["vi", "en"]), default=None)
+@click.option(
+    "--max-units",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The most units a cut of this document may produce (default 1000).",
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def doc_add(doc_code: str, title: str, language: str | None, file: Path) -> None:
+def doc_add(
+    doc_code: str, title: str, language: str | None, max_units: int | None, file: Path
+) -> None:
     """Register FILE as the next version of document CODE."""
-    click.echo(register_file(doc_code, file, title=title, language=language).describe())
+    registration = register_file(
+        doc_code, file, title=title, language=language, max_units=max_units
+    )
+    click.echo(registration.describe())
 
 
-def register_file(doc_code: str, file: Path, *, title: str = "", language: str | None = None):
+def register_file(
+    doc_code: str,
+    file: Path,
+    *,
+    title: str = "",
+    language: str | None = None,
+    max_units: int | None = None,
+):
     settings = load_settings()
     check_doc_code(doc_code)
     data = _read_bytes(file, settings.max_doc_bytes)
@@ -131,7 +149,12 @@ def register_file(doc_code: str, file: Path, *, title: str = "", language: str |
     language = check_language(language or detect_language(text.text))
     with connection(DatabaseServer(settings).target_url()) as conn:
         return documents.register_version(
-            conn, doc_code=doc_code, title=title, language=language, text=text
+            conn,
+            doc_code=doc_code,
+            title=title,
+            language=language,
+            text=text,
+            max_units=max_units,
         )
 
 

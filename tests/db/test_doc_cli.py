@@ -104,3 +104,13 @@ def test_intake_refusals_write_nothing(
     assert err.strip().startswith(stop.name + ":") and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
     assert _all_rows(db_url) == before
+
+
+def test_the_cap_is_set_per_document(cutter, db_url, tmp_path):
+    law = tmp_path / "cap.txt"
+    law.write_text("Điều 1. Phạm vi\nNội dung.\n", encoding="utf-8")
+    assert cutter("doc", "add", "--code", "CLI-CAP", "--max-units", "4321", str(law))[0] == 0
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT max_units FROM public.source_document WHERE doc_code = 'CLI-CAP'")
+        assert cur.fetchone() == (4321,)
+    assert cutter("doc", "add", "--code", "CLI-CAP", "--max-units", "0", str(law))[0] != 0
