@@ -9,26 +9,16 @@ from typing import Any
 from psycopg2.extras import Json
 
 from cutter_assets.db import queries
+from cutter_assets.db.ledger import CUTPLAN_COLUMNS
 
 PAGE = 1000
-PLAN_COLUMNS = (
-    "idempotency_key",
-    "canonical_address",
-    "unit_kind",
-    "section_type",
-    "number",
-    "raw_heading",
-    "title",
-    "body",
-    "parent_address",
-    "sort_order",
-    "content_hash",
-)
+# fn_iu_create's parameter order after the change set: the key, then the plan columns
+ARGUMENT_ORDER = ("idempotency_key", *CUTPLAN_COLUMNS[:-1])
 
 
 def unit_arguments(change_set_id: str, row: dict[str, Any]) -> tuple:
     """fn_iu_create's arguments for one plan row, in its parameter order."""
-    return (change_set_id, *(row[c] for c in PLAN_COLUMNS))
+    return (change_set_id, *(row[c] for c in ARGUMENT_ORDER))
 
 
 def create_units(cur, change_set_id: str, rows: Sequence[dict[str, Any]]) -> Counter:
@@ -37,7 +27,7 @@ def create_units(cur, change_set_id: str, rows: Sequence[dict[str, Any]]) -> Cou
     statuses: Counter = Counter()
     ordered = sorted(rows, key=lambda r: r["sort_order"])
     for start in range(0, len(ordered), PAGE):
-        page = [{c: r[c] for c in PLAN_COLUMNS} for r in ordered[start : start + PAGE]]
+        page = [{c: r[c] for c in CUTPLAN_COLUMNS} for r in ordered[start : start + PAGE]]
         cur.execute(queries.CREATE_UNITS_MANY, (change_set_id, Json(page)))
         for status, count in cur.fetchall():
             statuses[status] += count
