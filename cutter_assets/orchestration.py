@@ -39,9 +39,7 @@ class CutResult:
 
 def project_instance() -> DagsterInstance:
     """The Dagster instance of this project (Postgres storage on our server)."""
-    server = DatabaseServer(load_settings())
-    server.up()  # idempotent: the server runs and both databases exist
-    os.environ.update(server.dagster_env())
+    os.environ.update(DatabaseServer(load_settings()).dagster_env())  # starts what is needed
     return DagsterInstance.get()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import yaml
 
@@ -146,7 +145,3 @@ def ensure_demo_keys() -> dict[str, str]:
         "backup": config["backup_recipient"],
         "sovereign": sovereign[0] if isinstance(sovereign, list) else sovereign.split()[0],
     }
-
-
-def kb_path_of(relative: str) -> Path:
-    return RESOURCES["kb"].resolve(relative)

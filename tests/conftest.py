@@ -137,3 +137,19 @@ def governed_env(cutter_env, sovereign_key):
     mp.setenv("CUTTER_SOVEREIGN_KEYS", sovereign_key)
     yield {**cutter_env, "sovereign": sovereign_key}
     mp.undo()
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``cutter`` in process: (exit code, stdout, stderr)."""
+    from cutter_assets.cli import main
+
+    def run(*args):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main([*args])
+            raise SystemExit(0)
+        out, err = capsys.readouterr()
+        return done.value.code or 0, out, err
+
+    return run

@@ -14,7 +14,6 @@ import psycopg2
 import pytest
 from dagster import DagsterInstance
 
-from cutter_assets.cli import main
 from cutter_assets.core.stops import StopCode
 from tests.assets.harness import register
 from tests.conftest import CORPUS
@@ -23,16 +22,8 @@ SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
 
 
 @pytest.fixture
-def cutter(cutter_env, capsys):
-    def run(*args):
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as done:
-            main([*args])
-            raise SystemExit(0)
-        out, err = capsys.readouterr()
-        return done.value.code or 0, out, err
-
-    return run
+def cutter(cutter_env, cli):
+    return cli
 
 
 def _runs(db_url) -> int:

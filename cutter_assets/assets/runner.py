@@ -22,14 +22,16 @@ from dagster import (
 )
 
 from cutter_assets.core import phases as catalogue
+from cutter_assets.core.approvals import TTL
 from cutter_assets.core.ids import uuid7_datetime
 from cutter_assets.core.intake import check_doc_code
-from cutter_assets.core.pins import drift
+from cutter_assets.core.pins import drift, sha256_of
 from cutter_assets.core.reports import (
     Artifact,
     Invariant,
     PhaseReport,
     render_phase_doc,
+    render_request_doc,
     render_stop_doc,
 )
 from cutter_assets.core.secrets import redact
@@ -113,10 +115,6 @@ def request_outcome(
 ) -> PhaseOutcome:
     """A sovereign request: the payload pinned by its sha256, the request doc
     in the KB, and the run moved to the awaiting state."""
-    from cutter_assets.core.approvals import TTL
-    from cutter_assets.core.pins import sha256_of
-    from cutter_assets.core.reports import render_request_doc
-
     payload_sha = sha256_of(payload)
     short = "SG_1" if gate.startswith("SG_1") else "SG_2"
     command = f"cutter approve draft --run-id {ctx.run.run_id} --gate {short}"

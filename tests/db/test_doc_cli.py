@@ -7,24 +7,14 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from cutter_assets.cli import main
 from cutter_assets.core.stops import StopCode
 
 
 @pytest.fixture
-def cutter(db_url, monkeypatch, tmp_path, capsys):
+def cutter(db_url, monkeypatch, tmp_path, cli):
     monkeypatch.setenv("CUTTER_DATABASE_URL", db_url)
     monkeypatch.setenv("CUTTER_STATE_DIR", str(tmp_path / "state"))
-
-    def run(*args):
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as done:
-            main([*args])
-            raise SystemExit(0)
-        out, err = capsys.readouterr()
-        return done.value.code or 0, out, err
-
-    return run
+    return cli
 
 
 def _versions(db_url, code):

@@ -113,21 +113,13 @@ def test_a_backup_for_another_recipient_is_refused(db_url, cutter_env, written_u
     assert "configured recipient" in stop.value.detail
 
 
-def test_the_backup_commands(db_url, cutter_env, written_units, capsys):
-    from cutter_assets.cli import main
-
+def test_the_backup_commands(db_url, cutter_env, written_units, cli):
     vault = BackupVault()
     run_id = str(uuid.uuid4())
     with psycopg2.connect(db_url) as conn:
         record = vault.create(conn, run_id=run_id, doc_code="BK-DOC")
 
-    def cutter(*args):
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as done:
-            main([*args])
-            raise SystemExit(0)
-        return done.value.code or 0, *capsys.readouterr()
-
+    cutter = cli
     code, out, _ = cutter("backup", "verify", "--run-id", run_id)
     assert code == 0 and record.sha256[:16] in out
     code, out, _ = cutter("backup", "restore", "--run-id", run_id, "--into", "scratch_cli")
