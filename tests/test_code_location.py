@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from dagster import DagsterInstance
+from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
+from cutter_assets.dagster_storage import PooledEventLogStorage, PooledRunStorage
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.settings import PROJECT_ROOT, load_settings
 
@@ -37,8 +39,10 @@ def test_instance_uses_postgres_storage_on_the_same_server(db_url, tmp_path, mon
     monkeypatch.setenv("CUTTER_DAGSTER_STORAGE_URL", env["CUTTER_DAGSTER_STORAGE_URL"])
     instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
     try:
-        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert isinstance(instance.run_storage, PooledRunStorage)
+        assert isinstance(instance.run_storage, PostgresRunStorage)
+        assert isinstance(instance.event_log_storage, PooledEventLogStorage)
+        assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert instance.get_runs_count() == 0
     finally:
         instance.dispose()

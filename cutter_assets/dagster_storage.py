@@ -1,0 +1,115 @@
+"""Dagster's Postgres storage with kept connections.
+
+dagster-postgres opens a new connection for every statement it runs (its
+engines use ``NullPool``), which is about 470 connections and several seconds
+for one rehearsal. These classes are the same storages with a small pool per
+process: one connection kept, more opened while threads need them. A process
+keeps at most one idle connection per storage; ``dispose`` closes it.
+
+``instance/dagster.yaml`` names ``PooledPostgresStorage`` under
+``storage: custom``; the config is dagster-postgres's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster._serdes import ConfigurableClassData
+from dagster_postgres import (
+    DagsterPostgresStorage,
+    PostgresEventLogStorage,
+    PostgresRunStorage,
+    PostgresScheduleStorage,
+)
+from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
+
+# A dropped connection is replaced after this long, as the webserver does.
+POOL_RECYCLE_SECONDS = 3600
+# Connections beyond the kept one, for threads (sensors, the webserver).
+MAX_OVERFLOW = 10
+NO_STATEMENT_TIMEOUT = 0
+
+
+class _KeptConnections:
+    """dagster-postgres's own switch from NullPool to a pool with one kept
+    connection (what dagster-webserver calls on start), and its release."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.optimize_for_webserver(NO_STATEMENT_TIMEOUT, POOL_RECYCLE_SECONDS, MAX_OVERFLOW)
+
+    def dispose(self) -> None:
+        super().dispose()
+        self._engine.dispose()
+
+
+class PooledRunStorage(_KeptConnections, PostgresRunStorage):
+    pass
+
+
+class PooledEventLogStorage(_KeptConnections, PostgresEventLogStorage):
+    """Also remembers which of its tables and columns exist: the generic code
+    asks the catalog again for nearly every event it stores. Only a yes is
+    remembered (a migration adds tables and columns, none removes them), so a
+    table added later is still seen."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._present: set[tuple[str, str]] = set()
+        super().__init__(*args, **kwargs)
+
+    def has_table(self, table_name: str) -> bool:
+        if ("table", table_name) in self._present:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._present.add(("table", table_name))
+        return found
+
+    def _has_asset_key_col_on_connection(self, conn, column_name: str) -> bool:
+        if ("asset_keys column", column_name) in self._present:
+            return True
+        found = super()._has_asset_key_col_on_connection(conn, column_name)
+        if found:
+            self._present.add(("asset_keys column", column_name))
+        return found
+
+
+class PooledScheduleStorage(_KeptConnections, PostgresScheduleStorage):
+    pass
+
+
+class PooledPostgresStorage(DagsterPostgresStorage):
+    """``DagsterPostgresStorage`` whose three storages keep their connections."""
+
+    def __init__(
+        self,
+        postgres_url: str,
+        should_autocreate_tables: bool = True,
+        inst_data: ConfigurableClassData | None = None,
+        token_provider: Any = None,
+    ):
+        self.postgres_url = postgres_url
+        self.should_autocreate_tables = should_autocreate_tables
+        self._inst_data = inst_data
+        options = {"token_provider": token_provider}
+        self._run_storage = PooledRunStorage(postgres_url, should_autocreate_tables, **options)
+        self._event_log_storage = PooledEventLogStorage(
+            postgres_url, should_autocreate_tables, **options
+        )
+        self._schedule_storage = PooledScheduleStorage(
+            postgres_url, should_autocreate_tables, **options
+        )
+        super(DagsterPostgresStorage, self).__init__()
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> PooledPostgresStorage:
+        return cls(
+            inst_data=inst_data,
+            postgres_url=pg_url_from_config(config_value),
+            should_autocreate_tables=config_value.get("should_autocreate_tables", True),
+            token_provider=get_token_provider_from_config(config_value),
+        )
+
+    def dispose(self) -> None:
+        for storage in (self._run_storage, self._event_log_storage, self._schedule_storage):
+            storage.dispose()
