@@ -4,7 +4,7 @@ the only transition cutter makes."""
 
 from dagster import AssetCheckSpec, AssetExecutionContext, asset
 
-from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, run_phase
+from cutter_assets.assets.runner import Phase, PhaseContext, PhaseOutcome, run_phase
 from cutter_assets.assets.write import WRITE_ASSETS, lifecycle_authorization_request
 from cutter_assets.core import phases as catalogue
 from cutter_assets.core.phases import GATE_SG2, RunState
@@ -26,6 +26,76 @@ def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
 
 
 # ---- 10. lifecycle_enactment ----------------------------------------------------
+def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
+    leg_a = ctx.pins_of("change_set")
+    count = leg_a["row_count"]
+    if ctx.live:
+        with ctx.ledger.cursor() as cur:
+            cur.execute(queries.CLAIM_EXECUTION, {"run_id": ctx.run.run_id})
+            if not cur.fetchone()[0]:
+                raise CutterStop(
+                    StopCode.STOP_EXECUTION_DISABLED,
+                    "execution is not enabled; the sovereign arms it with "
+                    "`cutter killswitch enable --single-run`",
+                )
+        decision = approvals.consume(
+            ctx.ledger, ctx.kb.root_path(), ctx.run, GATE_SG2, consumer=ctx.dagster_run_id
+        )
+    else:
+        decision = _rehearsal_decision(ctx)
+    ctx.move_state(RunState.ENACTING)
+    with ctx.conn.cursor() as cur:
+        cur.execute(
+            queries.ENACT_UNITS,
+            {"decision_id": decision, "change_set_id": leg_a["change_set_id"]},
+        )
+        results = dict(cur.fetchall())
+        cur.execute(queries.ENACT_POSTCHECK, {"change_set_id": leg_a["change_set_id"]})
+        enacted, logged, triggers = cur.fetchone()
+    invariants = [
+        Invariant("units enacted", count, enacted),
+        Invariant("lifecycle log rows (draft -> enacted)", count, logged),
+        Invariant("immutability triggers enabled", IMMUTABILITY_TRIGGERS, triggers),
+    ]
+    if not all(i.ok for i in invariants) or results != {"enacted": count}:
+        raise CutterStop(
+            StopCode.STOP_INVARIANT_FAILED,
+            "enactment rolled back: "
+            + "; ".join(
+                f"{i.name}: expected {i.expected}, observed {i.observed}"
+                for i in invariants
+                if not i.ok
+            ),
+        )
+    return PhaseOutcome(
+        pins={"review_decision_id": decision, "enacted_count": enacted},
+        checks={"all_units_enacted_and_logged": invariants},
+        idempotency_key=decision,
+        inputs={"change_set_id": leg_a["change_set_id"], "units": count},
+        work=[
+            "claimed the kill switch and consumed the SG_2 approval"
+            if ctx.live
+            else "dryrun: a rehearsal decision inside the never-committed transaction",
+            f"fn_iu_enact for {count} drafts: {results}",
+            "post-checked enacted count, lifecycle log and immutability triggers",
+        ],
+        snapshot_diff=[
+            ("enacted units in change set", 0, enacted),
+            ("lifecycle log rows", 0, logged),
+        ],
+        production_mutation=f"{count} units draft -> enacted" if ctx.live else "NONE (dryrun)",
+    )
+
+
+LIFECYCLE_ENACTMENT = Phase(
+    "lifecycle_enactment",
+    _lifecycle_enactment_story,
+    expected_state=RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
+    requires=BEFORE_ENACT,
+    role="cutter_enact",
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -36,77 +106,7 @@ def lifecycle_enactment(
     context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
 ):
     """Enact every draft of the change set under SG_2, in one transaction."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        leg_a = ctx.pins_of("change_set")
-        count = leg_a["row_count"]
-        if ctx.live:
-            with ctx.ledger.cursor() as cur:
-                cur.execute(queries.CLAIM_EXECUTION, {"run_id": ctx.run.run_id})
-                if not cur.fetchone()[0]:
-                    raise CutterStop(
-                        StopCode.STOP_EXECUTION_DISABLED,
-                        "execution is not enabled; the sovereign arms it with "
-                        "`cutter killswitch enable --single-run`",
-                    )
-            decision = approvals.consume(
-                ctx.ledger, ctx.kb.root_path(), ctx.run, GATE_SG2, consumer=ctx.dagster.run.run_id
-            )
-        else:
-            decision = _rehearsal_decision(ctx)
-        ctx.move_state(RunState.ENACTING)
-        with ctx.conn.cursor() as cur:
-            cur.execute(
-                queries.ENACT_UNITS,
-                {"decision_id": decision, "change_set_id": leg_a["change_set_id"]},
-            )
-            results = dict(cur.fetchall())
-            cur.execute(queries.ENACT_POSTCHECK, {"change_set_id": leg_a["change_set_id"]})
-            enacted, logged, triggers = cur.fetchone()
-        invariants = [
-            Invariant("units enacted", count, enacted),
-            Invariant("lifecycle log rows (draft -> enacted)", count, logged),
-            Invariant("immutability triggers enabled", IMMUTABILITY_TRIGGERS, triggers),
-        ]
-        if not all(i.ok for i in invariants) or results != {"enacted": count}:
-            raise CutterStop(
-                StopCode.STOP_INVARIANT_FAILED,
-                "enactment rolled back: "
-                + "; ".join(
-                    f"{i.name}: expected {i.expected}, observed {i.observed}"
-                    for i in invariants
-                    if not i.ok
-                ),
-            )
-        return PhaseOutcome(
-            pins={"review_decision_id": decision, "enacted_count": enacted},
-            checks={"all_units_enacted_and_logged": invariants},
-            idempotency_key=decision,
-            inputs={"change_set_id": leg_a["change_set_id"], "units": count},
-            work=[
-                "claimed the kill switch and consumed the SG_2 approval"
-                if ctx.live
-                else "dryrun: a rehearsal decision inside the never-committed transaction",
-                f"fn_iu_enact for {count} drafts: {results}",
-                "post-checked enacted count, lifecycle log and immutability triggers",
-            ],
-            snapshot_diff=[
-                ("enacted units in change set", 0, enacted),
-                ("lifecycle log rows", 0, logged),
-            ],
-            production_mutation=f"{count} units draft -> enacted" if ctx.live else "NONE (dryrun)",
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "lifecycle_enactment",
-        body,
-        expected_state=RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
-        requires=BEFORE_ENACT,
-        role="cutter_enact",
-    )
+    return run_phase(context, database, kb, LIFECYCLE_ENACTMENT)
 
 
 def _rehearsal_decision(ctx: PhaseContext) -> str:
@@ -127,6 +127,64 @@ def _rehearsal_decision(ctx: PhaseContext) -> str:
 
 
 # ---- 11. closeout -----------------------------------------------------------------
+def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
+    required = (*BEFORE_ENACT, "lifecycle_enactment")
+    keys = {k: ctx.earlier[k].idempotency_key for k in required}
+    leg_a, enacted = ctx.pins_of("change_set"), ctx.pins_of("lifecycle_enactment")
+    summary = {
+        "run_id": ctx.run.run_id,
+        "doc_code": ctx.doc_code,
+        "mode": ctx.run.mode,
+        "change_set_id": leg_a["change_set_id"],
+        "writer_digest": leg_a["writer_digest"],
+        "enacted_count": enacted["enacted_count"],
+        "phase_keys": keys,
+    }
+    summary_sha = sha256_of(summary)
+    ctx.kb.append_line(
+        str(RUNS_INDEX),
+        runs_index_line(
+            [
+                ctx.run.run_id,
+                ctx.doc_code,
+                ctx.run.source_version_id,
+                "COMPLETED",
+                ctx.run.kb_folder or "-",
+                leg_a["change_set_id"],
+                enacted["review_decision_id"],
+                ctx.run.actor,
+                ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ctx.run.mode,
+            ]
+        ),
+    )
+    return PhaseOutcome(
+        pins={"summary_sha": summary_sha},
+        checks={
+            "every_prior_phase_passed": [
+                Invariant(f"{k} passed", "passed", ctx.earlier[k].outcome) for k in required
+            ]
+        },
+        idempotency_key=summary_sha,
+        inputs={
+            "change_set_id": leg_a["change_set_id"],
+            "enacted": enacted["enacted_count"],
+            "mode": ctx.run.mode,
+        },
+        work=[f"{k}: {ctx.earlier[k].kb_doc_path}" for k in required]
+        + [f"appended the run to {RUNS_INDEX}", f"summary sha {summary_sha}"],
+        next_state=RunState.COMPLETED,
+    )
+
+
+CLOSEOUT = Phase(
+    "closeout",
+    _closeout_story,
+    expected_state=RunState.ENACTING,
+    requires=(*BEFORE_ENACT, "lifecycle_enactment"),
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -135,66 +193,9 @@ def _rehearsal_decision(ctx: PhaseContext) -> str:
 )
 def closeout(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """The final report and the runs-index line; the run is COMPLETED."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        required = (*BEFORE_ENACT, "lifecycle_enactment")
-        keys = {k: ctx.earlier[k].idempotency_key for k in required}
-        leg_a, enacted = ctx.pins_of("change_set"), ctx.pins_of("lifecycle_enactment")
-        summary = {
-            "run_id": ctx.run.run_id,
-            "doc_code": ctx.doc_code,
-            "mode": ctx.run.mode,
-            "change_set_id": leg_a["change_set_id"],
-            "writer_digest": leg_a["writer_digest"],
-            "enacted_count": enacted["enacted_count"],
-            "phase_keys": keys,
-        }
-        summary_sha = sha256_of(summary)
-        ctx.kb.append_line(
-            str(RUNS_INDEX),
-            runs_index_line(
-                [
-                    ctx.run.run_id,
-                    ctx.doc_code,
-                    ctx.run.source_version_id,
-                    "COMPLETED",
-                    ctx.run.kb_folder or "-",
-                    leg_a["change_set_id"],
-                    enacted["review_decision_id"],
-                    ctx.run.actor,
-                    ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    ctx.run.mode,
-                ]
-            ),
-        )
-        return PhaseOutcome(
-            pins={"summary_sha": summary_sha},
-            checks={
-                "every_prior_phase_passed": [
-                    Invariant(f"{k} passed", "passed", ctx.earlier[k].outcome) for k in required
-                ]
-            },
-            idempotency_key=summary_sha,
-            inputs={
-                "change_set_id": leg_a["change_set_id"],
-                "enacted": enacted["enacted_count"],
-                "mode": ctx.run.mode,
-            },
-            work=[f"{k}: {ctx.earlier[k].kb_doc_path}" for k in required]
-            + [f"appended the run to {RUNS_INDEX}", f"summary sha {summary_sha}"],
-            next_state=RunState.COMPLETED,
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "closeout",
-        body,
-        expected_state=RunState.ENACTING,
-        requires=(*BEFORE_ENACT, "lifecycle_enactment"),
-    )
+    return run_phase(context, database, kb, CLOSEOUT)
 
 
 ENACT_ASSETS = [lifecycle_enactment, closeout]
+ENACT_PHASES = [LIFECYCLE_ENACTMENT, CLOSEOUT]
 ALL_ASSETS_AFTER_SURVEY = [*WRITE_ASSETS, *ENACT_ASSETS]

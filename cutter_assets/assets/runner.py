@@ -3,12 +3,15 @@ check the run's state and the phases before it, re-read live state against
 the source pins (STOP_DRIFT), write the KB phase doc, record the phase, and
 turn any STOP into a STOP doc, a STOPPED ledger row and a failed step.
 
-An asset body only receives a ``PhaseContext`` and returns a ``PhaseOutcome``.
+A phase's story only receives a ``PhaseContext`` and returns a
+``PhaseOutcome``. ``execute_phase`` runs a phase without Dagster (the
+benchmark's baseline calls it directly); ``run_phase`` is the asset shell
+around it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,14 +82,28 @@ class PhaseOutcome:
         return [inv for group in self.checks.values() for inv in group]
 
 
+@dataclass(frozen=True)
+class StepInfo:
+    """What a phase knows of the Dagster step that carries it."""
+
+    partition_key: str
+    tags: Mapping[str, str]
+    dagster_run_id: str
+
+    @classmethod
+    def of(cls, context: AssetExecutionContext) -> StepInfo:
+        return cls(context.partition_key, dict(context.run.tags), context.run.run_id)
+
+
 @dataclass
 class PhaseContext:
-    dagster: AssetExecutionContext
+    dagster_run_id: str
     conn: Any  # the phase's work (live: committed with the phase; dryrun: never)
     ledger: Any  # the run's ledger (live: the same transaction unless the role differs)
     run: ledger.Run
     kb: KnowledgeBase
     earlier: dict[str, ledger.PhaseRecord]
+    vault: Any = None  # the backup vault, for the backup phase
 
     @property
     def doc_code(self) -> str:
@@ -151,57 +168,94 @@ def request_outcome(
     )
 
 
+@dataclass(frozen=True)
+class Phase:
+    """One phase as its asset runs it: the story (a ``PhaseContext`` in, a
+    ``PhaseOutcome`` out), the run state it needs, the phases that must have
+    passed before it, and the database role it works as."""
+
+    key: str
+    story: Callable[[PhaseContext], PhaseOutcome]
+    expected_state: str
+    requires: tuple[str, ...]
+    role: str = "cutter_exec"
+    # how the first phase opens a cut run when the Dagster run names none
+    open_run: Callable[[Any, KnowledgeBase, StepInfo], str] | None = None
+
+
+@dataclass
+class PhaseResult:
+    run: ledger.Run
+    outcome: PhaseOutcome
+    docs: dict[str, Any]  # the KB doc of the phase and of each phase done within it
+
+
 def run_phase(
     context: AssetExecutionContext,
     database: CutterDatabase,
     kb: KnowledgeBase,
-    phase_key: str,
-    body: Callable[[PhaseContext], PhaseOutcome],
+    phase: Phase,
     *,
-    expected_state: str,
-    requires: tuple[str, ...],
-    open_run: Callable[[Any, str], str] | None = None,
-    role: str = "cutter_exec",
+    vault: Any = None,
 ) -> MaterializeResult:
-    """Run one phase of one cut run: live in one transaction per phase (the
-    verifier's own session beside it), dryrun inside the rehearsal's
-    never-committed transaction."""
+    """The asset shell: the phase, then its evidence as Dagster metadata and
+    check results; a STOP fails the step with its one line."""
+    try:
+        result = execute_phase(database, kb, phase, StepInfo.of(context), vault=vault)
+    except CutterStop as stop:
+        failure = Failure(description=stop.line(), metadata={"stop_code": stop.code.name})
+        raise failure from stop.__cause__  # an unexpected error keeps its traceback
+    return _materialize_result(phase.key, result)
+
+
+def execute_phase(
+    database: CutterDatabase,
+    kb: KnowledgeBase,
+    phase: Phase,
+    step: StepInfo,
+    *,
+    vault: Any = None,
+) -> PhaseResult:
+    """Run one phase of one cut run, without Dagster: live in one transaction
+    per phase (the verifier's own session beside it), dryrun inside the
+    rehearsal's never-committed transaction. A STOP is recorded (ledger, STOP
+    doc) and raised as ``CutterStop``."""
     run_id = None
     try:
-        doc_code = check_doc_code(context.partition_key)
+        doc_code = check_doc_code(step.partition_key)
         with database.transaction() as conn:
-            run_id = _resolve_run(context, conn, doc_code, open_run)
+            run_id = _resolve_run(step, conn, doc_code, kb, phase.open_run)
             mode = ledger.get_run(conn, run_id).mode
-        with database.phase_connections(mode, role) as (work, ledger_conn):
+        with database.phase_connections(mode, phase.role) as (work, ledger_conn):
             run = ledger.get_run(ledger_conn, run_id)
-            _check_run(run, doc_code, expected_state)
+            _check_run(run, doc_code, phase.expected_state)
             earlier = ledger.phases(ledger_conn, run_id)
-            _check_prerequisites(earlier, requires)
+            _check_prerequisites(earlier, phase.requires)
             if "source_pin" in earlier:
                 _refuse_drift(ledger_conn, doc_code, earlier["source_pin"].pins)
-            ctx = PhaseContext(context, work, ledger_conn, run, kb, earlier)
-            outcome = body(ctx)
+            ctx = PhaseContext(step.dagster_run_id, work, ledger_conn, run, kb, earlier, vault)
+            outcome = phase.story(ctx)
             run = ledger.get_run(ledger_conn, run_id)  # source_pin may have set the KB folder
-            return _finish(ctx, run, phase_key, outcome)
+            return _finish(ctx, run, phase.key, outcome)
     except CutterStop as stop:
         if stop.code not in REFUSED_ACTIONS:
-            _record_stop(database, kb, run_id, phase_key, stop)
-        raise Failure(description=stop.line(), metadata={"stop_code": stop.code.name}) from None
+            _record_stop(database, kb, run_id, phase.key, stop)
+        raise
     except Exception as err:
         # An unexpected error is still a STOP: the ledger and the KB say so.
         detail = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:500]
         stop = CutterStop(StopCode.STOP_INVARIANT_FAILED, f"unexpected error: {detail}")
-        _record_stop(database, kb, run_id, phase_key, stop)
-        raise Failure(description=stop.line(), metadata={"stop_code": stop.code.name}) from err
+        _record_stop(database, kb, run_id, phase.key, stop)
+        raise stop from err
 
 
-def _resolve_run(context, conn, doc_code, open_run) -> str:
-    tagged = context.run.tags.get(RUN_ID_TAG)
+def _resolve_run(step: StepInfo, conn, doc_code: str, kb: KnowledgeBase, open_run) -> str:
+    tagged = step.tags.get(RUN_ID_TAG)
     if tagged:
         return tagged
     if open_run is not None:  # the first phase may start a cut run of its own
-        return open_run(conn, doc_code)
-    same_dagster_run = ledger.run_of_dagster_run(conn, context.run.run_id)
+        return open_run(conn, kb, step)
+    same_dagster_run = ledger.run_of_dagster_run(conn, step.dagster_run_id)
     if same_dagster_run:
         return same_dagster_run
     candidates = ledger.open_runs(conn, doc_code)
@@ -243,7 +297,9 @@ def _refuse_drift(conn, doc_code: str, source_pins: dict[str, Any]) -> None:
         )
 
 
-def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome):
+def _finish(
+    ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome
+) -> PhaseResult:
     phases = [(phase_key, outcome), *outcome.also]
     docs = {key: _evidence(ctx, run, key, part) for key, part in phases}
     failed = [inv for _, part in phases for inv in part.invariants if not inv.ok]
@@ -255,6 +311,11 @@ def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOu
         write_stop_doc(ctx.kb, run, phase_key, CutterStop(outcome.stop_code, detail))
     elif outcome.next_state:
         ledger.move_state(ctx.ledger, run.run_id, run.state, outcome.next_state)
+    return PhaseResult(run, outcome, docs)
+
+
+def _materialize_result(phase_key: str, result: PhaseResult) -> MaterializeResult:
+    run, outcome, docs = result.run, result.outcome, result.docs
     metadata = {
         "cutter/run_id": run.run_id,
         "cutter/mode": run.mode,
@@ -277,7 +338,7 @@ def _finish(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOu
                 for inv in group[:20]
             },
         )
-        for _, part in phases
+        for part in (outcome, *(also for _, also in outcome.also))
         for name, group in part.checks.items()
     ]
     return MaterializeResult(metadata=metadata, check_results=checks)
@@ -313,7 +374,7 @@ def _evidence(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: Phase
         idempotency_key=outcome.idempotency_key,
         kb_doc_path=doc.path,
         kb_doc_sha256=doc.sha256,
-        dagster_run_id=ctx.dagster.run.run_id,
+        dagster_run_id=ctx.dagster_run_id,
     )
     return doc
 

@@ -6,7 +6,14 @@ from collections import Counter
 
 from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
 
-from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, request_outcome, run_phase
+from cutter_assets.assets.runner import (
+    Phase,
+    PhaseContext,
+    PhaseOutcome,
+    StepInfo,
+    request_outcome,
+    run_phase,
+)
 from cutter_assets.core.cutplan import duplicate_keys, plan_rows, two_pass_digests, vocab_violations
 from cutter_assets.core.grants import matrix_delta, matrix_sha
 from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, units_frame
@@ -47,6 +54,83 @@ def _extract(ctx: PhaseContext):
 
 
 # ---- 1. source_pin ---------------------------------------------------------
+def _open_from_ui(conn, kb: KnowledgeBase, step: StepInfo) -> str:
+    """A source_pin materialized without a cut run (from the UI) opens one."""
+    mode = step.tags.get(MODE_TAG, "dryrun")
+    return start_cut_run(conn, kb, step.partition_key, mode=mode, actor="dagster-ui").run_id
+
+
+def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
+    document = survey.find_document(ctx.conn, ctx.doc_code)
+    latest = survey.latest_version(ctx.conn, document.id)
+    if latest.id != ctx.run.source_version_id:
+        raise CutterStop(
+            StopCode.STOP_DRIFT,
+            f"{ctx.doc_code} has a newer version "
+            f"(v{latest.version_no}) than the one this run was opened for",
+        )
+    with ctx.conn.cursor() as cur:
+        fingerprints = live_fingerprints(cur)
+    fingerprint_problems = fingerprint_differences(fingerprints, pinned_fingerprints())
+    existing = survey.units_under_prefix(ctx.conn, ctx.doc_code)
+    live_units = sum(n for status, n in existing.items() if status != "voided")
+    _, extraction = _extract(ctx)
+    vocab = survey.vocab(ctx.conn)
+    pins = {
+        "source_document_id": document.id,
+        "source_version_id": latest.id,
+        "version_no": latest.version_no,
+        "text_sha256": latest.text_sha256,
+        "language": document.language,
+        "max_units": document.max_units,
+        "region_sha": region_sha(extraction),
+        "manifest_digest": manifest_digest(extraction, latest.text_sha256),
+        "fingerprints_sha": sha256_of(fingerprints),
+        "vocab_sha": sha256_of(vocab),
+    }
+    return PhaseOutcome(
+        pins=pins,
+        checks={
+            "fingerprints_equal_pins": [
+                Invariant(
+                    "governed functions equal sql/lifecycle/fingerprints.yaml",
+                    "no differences",
+                    "; ".join(fingerprint_problems) or "no differences",
+                )
+            ],
+            "no_units_under_prefix": [
+                Invariant(f"live units under {ctx.doc_code}/ on a fresh run", 0, live_units)
+            ],
+        },
+        stop_code=StopCode.STOP_DRIFT,
+        idempotency_key=sha256_text(f"{ctx.doc_code}|{latest.id}"),
+        inputs={
+            "document": ctx.doc_code,
+            "mode": ctx.run.mode,
+            "actor": ctx.run.actor,
+            "scope": ctx.run.scope,
+        },
+        work=[
+            f"found {ctx.doc_code} ({document.language}), latest version "
+            f"v{latest.version_no} ({latest.byte_size} bytes)",
+            f"compared {len(fingerprints)} governed function definitions with their pins",
+            f"counted units already under {ctx.doc_code}/: {existing or 'none'}",
+            "pinned region_sha and manifest_digest of the version",
+        ],
+        snapshot_diff=[("units under prefix", live_units, live_units)],
+        metadata={"units_under_prefix": live_units},
+    )
+
+
+SOURCE_PIN = Phase(
+    "source_pin",
+    _source_pin_story,
+    expected_state=RunState.SURVEYING,
+    requires=(),
+    open_run=_open_from_ui,
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -54,85 +138,69 @@ def _extract(ctx: PhaseContext):
 )
 def source_pin(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Pin the document, its latest version, the governed functions and the vocab."""
-
-    def open_from_ui(conn, doc_code: str) -> str:
-        mode = context.run.tags.get(MODE_TAG, "dryrun")
-        return start_cut_run(conn, kb, doc_code, mode=mode, actor="dagster-ui").run_id
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        document = survey.find_document(ctx.conn, ctx.doc_code)
-        latest = survey.latest_version(ctx.conn, document.id)
-        if latest.id != ctx.run.source_version_id:
-            raise CutterStop(
-                StopCode.STOP_DRIFT,
-                f"{ctx.doc_code} has a newer version "
-                f"(v{latest.version_no}) than the one this run was opened for",
-            )
-        with ctx.conn.cursor() as cur:
-            fingerprints = live_fingerprints(cur)
-        fingerprint_problems = fingerprint_differences(fingerprints, pinned_fingerprints())
-        existing = survey.units_under_prefix(ctx.conn, ctx.doc_code)
-        live_units = sum(n for status, n in existing.items() if status != "voided")
-        _, extraction = _extract(ctx)
-        vocab = survey.vocab(ctx.conn)
-        pins = {
-            "source_document_id": document.id,
-            "source_version_id": latest.id,
-            "version_no": latest.version_no,
-            "text_sha256": latest.text_sha256,
-            "language": document.language,
-            "max_units": document.max_units,
-            "region_sha": region_sha(extraction),
-            "manifest_digest": manifest_digest(extraction, latest.text_sha256),
-            "fingerprints_sha": sha256_of(fingerprints),
-            "vocab_sha": sha256_of(vocab),
-        }
-        return PhaseOutcome(
-            pins=pins,
-            checks={
-                "fingerprints_equal_pins": [
-                    Invariant(
-                        "governed functions equal sql/lifecycle/fingerprints.yaml",
-                        "no differences",
-                        "; ".join(fingerprint_problems) or "no differences",
-                    )
-                ],
-                "no_units_under_prefix": [
-                    Invariant(f"live units under {ctx.doc_code}/ on a fresh run", 0, live_units)
-                ],
-            },
-            stop_code=StopCode.STOP_DRIFT,
-            idempotency_key=sha256_text(f"{ctx.doc_code}|{latest.id}"),
-            inputs={
-                "document": ctx.doc_code,
-                "mode": ctx.run.mode,
-                "actor": ctx.run.actor,
-                "scope": ctx.run.scope,
-            },
-            work=[
-                f"found {ctx.doc_code} ({document.language}), latest version "
-                f"v{latest.version_no} ({latest.byte_size} bytes)",
-                f"compared {len(fingerprints)} governed function definitions with their pins",
-                f"counted units already under {ctx.doc_code}/: {existing or 'none'}",
-                "pinned region_sha and manifest_digest of the version",
-            ],
-            snapshot_diff=[("units under prefix", live_units, live_units)],
-            metadata={"units_under_prefix": live_units},
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "source_pin",
-        body,
-        expected_state=RunState.SURVEYING,
-        requires=(),
-        open_run=open_from_ui,
-    )
+    return run_phase(context, database, kb, SOURCE_PIN)
 
 
 # ---- 2. mark -----------------------------------------------------------------
+def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
+    pinned = ctx.pins_of("source_pin")
+    cap = pinned["max_units"]
+    _, extraction = _extract(ctx)
+    count = len(extraction.units)
+    frame = units_frame(extraction)
+    warnings = [f"line {w.line}: {w.kind}: {w.message}" for w in extraction.warnings]
+    by_kind = Counter(w.kind for w in extraction.warnings)
+    return PhaseOutcome(
+        pins={
+            "region_sha": region_sha(extraction),
+            "unit_count": count,
+            "counts": extraction.counts,
+            "tolerances": dict(by_kind),
+        },
+        checks={
+            "unit_count_within_cap": [
+                Invariant("0 < units <= cap", f"1..{cap}", count, holds=0 < count <= cap)
+            ],
+            "region_sha_unchanged": [
+                Invariant(
+                    "region_sha equals the source pin",
+                    pinned["region_sha"],
+                    region_sha(extraction),
+                )
+            ],
+        },
+        stop_code=StopCode.STOP_STRUCTURE if count > cap else StopCode.STOP_DRIFT,
+        idempotency_key=sha256_text(
+            f"{ctx.earlier['source_pin'].idempotency_key}|{region_sha(extraction)}"
+        ),
+        inputs={"source_version_id": pinned["source_version_id"], "cap": cap},
+        work=[
+            f"extracted {count} units: "
+            + ", ".join(f"{k} {n}" for k, n in extraction.counts.items() if n),
+            f"{len(warnings)} tolerance(s) applied: "
+            + (", ".join(f"{k} x{n}" for k, n in sorted(by_kind.items())) or "none"),
+            *warnings[:12],
+        ],
+        metadata={
+            "unit_count": count,
+            "preview": MetadataValue.md(
+                markdown_table(
+                    frame.head(10).to_dict("records"),
+                    ["canonical_address", "unit_kind", "number", "title", "content_hash"],
+                )
+            ),
+        },
+    )
+
+
+MARK = Phase(
+    "mark",
+    _mark_story,
+    expected_state=RunState.SURVEYING,
+    requires=("source_pin",),
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -141,69 +209,66 @@ def source_pin(context: AssetExecutionContext, database: CutterDatabase, kb: Kno
 )
 def mark(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Cut the pinned version into candidate units (the DataFrame is previewed)."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        pinned = ctx.pins_of("source_pin")
-        cap = pinned["max_units"]
-        _, extraction = _extract(ctx)
-        count = len(extraction.units)
-        frame = units_frame(extraction)
-        warnings = [f"line {w.line}: {w.kind}: {w.message}" for w in extraction.warnings]
-        by_kind = Counter(w.kind for w in extraction.warnings)
-        return PhaseOutcome(
-            pins={
-                "region_sha": region_sha(extraction),
-                "unit_count": count,
-                "counts": extraction.counts,
-                "tolerances": dict(by_kind),
-            },
-            checks={
-                "unit_count_within_cap": [
-                    Invariant("0 < units <= cap", f"1..{cap}", count, holds=0 < count <= cap)
-                ],
-                "region_sha_unchanged": [
-                    Invariant(
-                        "region_sha equals the source pin",
-                        pinned["region_sha"],
-                        region_sha(extraction),
-                    )
-                ],
-            },
-            stop_code=StopCode.STOP_STRUCTURE if count > cap else StopCode.STOP_DRIFT,
-            idempotency_key=sha256_text(
-                f"{ctx.earlier['source_pin'].idempotency_key}|{region_sha(extraction)}"
-            ),
-            inputs={"source_version_id": pinned["source_version_id"], "cap": cap},
-            work=[
-                f"extracted {count} units: "
-                + ", ".join(f"{k} {n}" for k, n in extraction.counts.items() if n),
-                f"{len(warnings)} tolerance(s) applied: "
-                + (", ".join(f"{k} x{n}" for k, n in sorted(by_kind.items())) or "none"),
-                *warnings[:12],
-            ],
-            metadata={
-                "unit_count": count,
-                "preview": MetadataValue.md(
-                    markdown_table(
-                        frame.head(10).to_dict("records"),
-                        ["canonical_address", "unit_kind", "number", "title", "content_hash"],
-                    )
-                ),
-            },
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "mark",
-        body,
-        expected_state=RunState.SURVEYING,
-        requires=("source_pin",),
-    )
+    return run_phase(context, database, kb, MARK)
 
 
 # ---- 3. cutplan --------------------------------------------------------------
+def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
+    marked = ctx.pins_of("mark")
+    _, extraction = _extract(ctx)
+    if region_sha(extraction) != marked["region_sha"]:
+        raise CutterStop(StopCode.STOP_DRIFT, "the marked region changed since mark")
+    rows = plan_rows(extraction.units, ctx.doc_code)
+    forward, backward = two_pass_digests(extraction.units, ctx.doc_code)
+    unknown = vocab_violations(rows, survey.vocab(ctx.conn))
+    duplicates = duplicate_keys(rows)
+    passed = forward == backward and not unknown and duplicates == 0
+    if passed:
+        ledger.save_cutplan(ctx.ledger, ctx.run.run_id, rows)
+    return PhaseOutcome(
+        pins={"writer_digest": forward, "row_count": len(rows)},
+        checks={
+            "writer_digest_is_deterministic": [
+                Invariant("writer_digest (reversed input)", forward, backward)
+            ],
+            "plan_vocabulary_is_known": [
+                Invariant(
+                    "unit_kind/section_type values missing from vocab",
+                    "none",
+                    ", ".join(unknown) or "none",
+                )
+            ],
+            "idempotency_keys_are_unique": [Invariant("duplicate keys", 0, duplicates)],
+        },
+        idempotency_key=forward,
+        inputs={"region_sha": marked["region_sha"], "unit_count": marked["unit_count"]},
+        work=[
+            f"built {len(rows)} plan rows with idempotency keys",
+            "rebuilt the plan from the reversed unit list and compared digests",
+            f"checked every kind against the live vocab ({'ok' if not unknown else unknown})",
+            "persisted the rowset in cutter_governance.cutplan_row"
+            if passed
+            else "did not persist the rowset (gate failed)",
+        ],
+        snapshot_diff=[("cutplan rows for this run", 0, len(rows) if passed else 0)],
+        metadata={
+            "row_count": len(rows),
+            "writer_digest": forward,
+            "preview": MetadataValue.md(
+                markdown_table(rows, ["sort_order", "canonical_address", "idempotency_key"])
+            ),
+        },
+    )
+
+
+CUTPLAN = Phase(
+    "cutplan",
+    _cutplan_story,
+    expected_state=RunState.SURVEYING,
+    requires=("source_pin", "mark"),
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -217,66 +282,51 @@ def mark(context: AssetExecutionContext, database: CutterDatabase, kb: Knowledge
 )
 def cutplan(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Build the write rowset twice (forward, reversed), persist it in PostgreSQL."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        marked = ctx.pins_of("mark")
-        _, extraction = _extract(ctx)
-        if region_sha(extraction) != marked["region_sha"]:
-            raise CutterStop(StopCode.STOP_DRIFT, "the marked region changed since mark")
-        rows = plan_rows(extraction.units, ctx.doc_code)
-        forward, backward = two_pass_digests(extraction.units, ctx.doc_code)
-        unknown = vocab_violations(rows, survey.vocab(ctx.conn))
-        duplicates = duplicate_keys(rows)
-        passed = forward == backward and not unknown and duplicates == 0
-        if passed:
-            ledger.save_cutplan(ctx.ledger, ctx.run.run_id, rows)
-        return PhaseOutcome(
-            pins={"writer_digest": forward, "row_count": len(rows)},
-            checks={
-                "writer_digest_is_deterministic": [
-                    Invariant("writer_digest (reversed input)", forward, backward)
-                ],
-                "plan_vocabulary_is_known": [
-                    Invariant(
-                        "unit_kind/section_type values missing from vocab",
-                        "none",
-                        ", ".join(unknown) or "none",
-                    )
-                ],
-                "idempotency_keys_are_unique": [Invariant("duplicate keys", 0, duplicates)],
-            },
-            idempotency_key=forward,
-            inputs={"region_sha": marked["region_sha"], "unit_count": marked["unit_count"]},
-            work=[
-                f"built {len(rows)} plan rows with idempotency keys",
-                "rebuilt the plan from the reversed unit list and compared digests",
-                f"checked every kind against the live vocab ({'ok' if not unknown else unknown})",
-                "persisted the rowset in cutter_governance.cutplan_row"
-                if passed
-                else "did not persist the rowset (gate failed)",
-            ],
-            snapshot_diff=[("cutplan rows for this run", 0, len(rows) if passed else 0)],
-            metadata={
-                "row_count": len(rows),
-                "writer_digest": forward,
-                "preview": MetadataValue.md(
-                    markdown_table(rows, ["sort_order", "canonical_address", "idempotency_key"])
-                ),
-            },
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "cutplan",
-        body,
-        expected_state=RunState.SURVEYING,
-        requires=("source_pin", "mark"),
-    )
+    return run_phase(context, database, kb, CUTPLAN)
 
 
 # ---- 4. backup ---------------------------------------------------------------
+def _backup_story(ctx: PhaseContext) -> PhaseOutcome:
+    vault = ctx.vault
+    vault.require_recipient()  # before anything is written
+    record = vault.create(ctx.conn, run_id=ctx.run.run_id, doc_code=ctx.doc_code)
+    verified = vault.verify(ctx.run.run_id)
+    return PhaseOutcome(
+        pins={
+            "backup_sha256": record.sha256,
+            "backup_size": record.size,
+            "backup_recipient": record.recipient,
+            "scoped_rows": record.scoped_rows,
+            "table_counts": record.table_counts,
+        },
+        checks={
+            "backup_is_verifiable": [
+                Invariant("backup sha256 re-read", record.sha256, verified.sha256),
+                Invariant("recipient", vault.recipient_fingerprint(), verified.recipient),
+                Invariant("tables in envelope", sorted(vault.tables), sorted(verified.tables)),
+            ]
+        },
+        stop_code=StopCode.STOP_BACKUP,
+        idempotency_key=sha256_text(f"{ctx.earlier['cutplan'].idempotency_key}|{record.sha256}"),
+        inputs={"tables": ", ".join(vault.tables), "recipient": record.recipient},
+        work=[
+            f"read {sum(record.scoped_rows.values())} scoped rows under {ctx.doc_code}/",
+            "encrypted them with GnuPG to the recipient; wrote file and manifest once",
+            "re-read the file: sha256, envelope and packet recipients verified",
+        ],
+        snapshot_diff=[(f"rows in {t}", n, n) for t, n in record.table_counts.items()],
+        artifacts=[Artifact(str(vault.directory() / record.file), record.sha256, record.size)],
+    )
+
+
+BACKUP = Phase(
+    "backup",
+    _backup_story,
+    expected_state=RunState.SURVEYING,
+    requires=("source_pin", "mark", "cutplan"),
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -287,52 +337,45 @@ def backup(
     context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase, vault: BackupVault
 ):
     """Encrypt the rows this cut could touch to the configured recipient."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        vault.require_recipient()  # before anything is written
-        record = vault.create(ctx.conn, run_id=ctx.run.run_id, doc_code=ctx.doc_code)
-        verified = vault.verify(ctx.run.run_id)
-        return PhaseOutcome(
-            pins={
-                "backup_sha256": record.sha256,
-                "backup_size": record.size,
-                "backup_recipient": record.recipient,
-                "scoped_rows": record.scoped_rows,
-                "table_counts": record.table_counts,
-            },
-            checks={
-                "backup_is_verifiable": [
-                    Invariant("backup sha256 re-read", record.sha256, verified.sha256),
-                    Invariant("recipient", vault.recipient_fingerprint(), verified.recipient),
-                    Invariant("tables in envelope", sorted(vault.tables), sorted(verified.tables)),
-                ]
-            },
-            stop_code=StopCode.STOP_BACKUP,
-            idempotency_key=sha256_text(
-                f"{ctx.earlier['cutplan'].idempotency_key}|{record.sha256}"
-            ),
-            inputs={"tables": ", ".join(vault.tables), "recipient": record.recipient},
-            work=[
-                f"read {sum(record.scoped_rows.values())} scoped rows under {ctx.doc_code}/",
-                "encrypted them with GnuPG to the recipient; wrote file and manifest once",
-                "re-read the file: sha256, envelope and packet recipients verified",
-            ],
-            snapshot_diff=[(f"rows in {t}", n, n) for t, n in record.table_counts.items()],
-            artifacts=[Artifact(str(vault.directory() / record.file), record.sha256, record.size)],
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "backup",
-        body,
-        expected_state=RunState.SURVEYING,
-        requires=("source_pin", "mark", "cutplan"),
-    )
+    return run_phase(context, database, kb, BACKUP, vault=vault)
 
 
 # ---- 5. grant_probe ----------------------------------------------------------
+def _grant_probe_story(ctx: PhaseContext) -> PhaseOutcome:
+    live = survey.privilege_matrix(ctx.conn)
+    delta = matrix_delta(expected_privileges(), live)
+    return PhaseOutcome(
+        pins={"grant_matrix_sha": matrix_sha(live), "grant_lines": len(live)},
+        checks={
+            "privilege_matrix_is_expected": [
+                Invariant(
+                    line.split(": ", 1)[1],
+                    "absent" if line.startswith("unexpected") else "granted",
+                    "granted" if line.startswith("unexpected") else "absent",
+                )
+                for line in delta
+            ]
+            or [Invariant("privilege matrix delta", "none", "none")]
+        },
+        stop_code=StopCode.STOP_GRANT_DELTA,
+        idempotency_key=sha256_text(f"{ctx.earlier['backup'].idempotency_key}|{matrix_sha(live)}"),
+        inputs={"expected_lines": len(expected_privileges())},
+        work=[
+            f"read {len(live)} privileges through fn_privilege_matrix (cutter_probe)",
+            f"compared with sql/lifecycle/privileges.yaml: {len(delta)} difference(s)",
+        ],
+        metadata={"grant_delta": MetadataValue.md("\n".join(f"- {d}" for d in delta) or "none")},
+    )
+
+
+GRANT_PROBE = Phase(
+    "grant_probe",
+    _grant_probe_story,
+    expected_state=RunState.SURVEYING,
+    requires=("source_pin", "mark", "cutplan", "backup"),
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -341,49 +384,22 @@ def backup(
 )
 def grant_probe(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Read the privilege matrix through the probe and compare it with the pin."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        live = survey.privilege_matrix(ctx.conn)
-        delta = matrix_delta(expected_privileges(), live)
-        return PhaseOutcome(
-            pins={"grant_matrix_sha": matrix_sha(live), "grant_lines": len(live)},
-            checks={
-                "privilege_matrix_is_expected": [
-                    Invariant(
-                        line.split(": ", 1)[1],
-                        "absent" if line.startswith("unexpected") else "granted",
-                        "granted" if line.startswith("unexpected") else "absent",
-                    )
-                    for line in delta
-                ]
-                or [Invariant("privilege matrix delta", "none", "none")]
-            },
-            stop_code=StopCode.STOP_GRANT_DELTA,
-            idempotency_key=sha256_text(
-                f"{ctx.earlier['backup'].idempotency_key}|{matrix_sha(live)}"
-            ),
-            inputs={"expected_lines": len(expected_privileges())},
-            work=[
-                f"read {len(live)} privileges through fn_privilege_matrix (cutter_probe)",
-                f"compared with sql/lifecycle/privileges.yaml: {len(delta)} difference(s)",
-            ],
-            metadata={
-                "grant_delta": MetadataValue.md("\n".join(f"- {d}" for d in delta) or "none")
-            },
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "grant_probe",
-        body,
-        expected_state=RunState.SURVEYING,
-        requires=("source_pin", "mark", "cutplan", "backup"),
-    )
+    return run_phase(context, database, kb, GRANT_PROBE)
 
 
 # ---- SG_1 request ------------------------------------------------------------
+def _cut_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
+    return request_outcome(ctx, GATE_SG1, sg1_payload(ctx), RunState.AWAITING_CUT_AUTHORIZATION)
+
+
+CUT_AUTHORIZATION_REQUEST = Phase(
+    "cut_authorization_request",
+    _cut_authorization_request_story,
+    expected_state=RunState.SURVEYING,
+    requires=SURVEY[:-1],
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -394,19 +410,7 @@ def cut_authorization_request(
     context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
 ):
     """Ask the sovereign for SG_1 with a payload that pins every survey result."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        return request_outcome(ctx, GATE_SG1, sg1_payload(ctx), RunState.AWAITING_CUT_AUTHORIZATION)
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "cut_authorization_request",
-        body,
-        expected_state=RunState.SURVEYING,
-        requires=SURVEY[:-1],
-    )
+    return run_phase(context, database, kb, CUT_AUTHORIZATION_REQUEST)
 
 
 def sg1_payload(ctx: PhaseContext) -> dict:
@@ -432,3 +436,4 @@ def sg1_payload(ctx: PhaseContext) -> dict:
 
 
 SURVEY_ASSETS = [source_pin, mark, cutplan, backup, grant_probe, cut_authorization_request]
+SURVEY_PHASES = [SOURCE_PIN, MARK, CUTPLAN, BACKUP, GRANT_PROBE, CUT_AUTHORIZATION_REQUEST]

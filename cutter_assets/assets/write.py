@@ -13,7 +13,13 @@ from dagster import AssetCheckSpec, AssetExecutionContext, asset
 from psycopg2 import errors
 from psycopg2.extras import Json
 
-from cutter_assets.assets.runner import PhaseContext, PhaseOutcome, request_outcome, run_phase
+from cutter_assets.assets.runner import (
+    Phase,
+    PhaseContext,
+    PhaseOutcome,
+    request_outcome,
+    run_phase,
+)
 from cutter_assets.assets.survey import cut_authorization_request
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
@@ -66,11 +72,95 @@ def _authorize_live_write(ctx: PhaseContext, gate: str) -> str:
                 "with `cutter killswitch enable --single-run`",
             )
     return approvals.consume(
-        ctx.ledger, ctx.kb.root_path(), ctx.run, gate, consumer=ctx.dagster.run.run_id
+        ctx.ledger, ctx.kb.root_path(), ctx.run, gate, consumer=ctx.dagster_run_id
     )
 
 
 # ---- 6. change_set (leg A) + 7. structural_verify --------------------------------
+def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
+    plan = ctx.pins_of("cutplan")
+    rows = ledger.load_cutplan(ctx.ledger, ctx.run.run_id)
+    if writer_digest(rows) != plan["writer_digest"] or len(rows) != plan["row_count"]:
+        raise CutterStop(
+            StopCode.STOP_DRIFT, "the persisted cut plan no longer matches its writer digest"
+        )
+    decision = "rehearsal (no approval in dryrun)"
+    if ctx.live:
+        require_green_rehearsal(ctx, plan["writer_digest"])
+        decision = _authorize_live_write(ctx, GATE_SG1)
+    ctx.move_state(RunState.WRITING)
+    change_set_id = str(uuid7())
+    with ctx.conn.cursor() as cur:
+        cur.execute(
+            queries.INSERT_CHANGE_SET,
+            {
+                "change_set_id": change_set_id,
+                "run_id": ctx.run.run_id,
+                "idempotency_key": sha256_text(f"{ctx.run.run_id}|{plan['writer_digest']}"),
+                "writer_digest": plan["writer_digest"],
+                "expected": len(rows),
+            },
+        )
+        statuses = dict(create_units(cur, change_set_id, rows))
+    invariants = structural_invariants(ctx.conn, change_set_id, rows)
+    failed = [i for i in invariants if not i.ok]
+    if statuses.get("created", 0) != len(rows) or failed:
+        raise CutterStop(
+            StopCode.STOP_INVARIANT_FAILED,
+            "leg A rolled back: "
+            f"created {statuses}; "
+            + "; ".join(f"{i.name}: expected {i.expected}, observed {i.observed}" for i in failed),
+        )
+    pins = {
+        "change_set_id": change_set_id,
+        "row_count": len(rows),
+        "writer_digest": plan["writer_digest"],
+        "sg1_decision": decision,
+    }
+    verify = PhaseOutcome(
+        pins={
+            "change_set_id": change_set_id,
+            "probe_sha": sha256_of([(i.name, str(i.observed)) for i in invariants]),
+        },
+        checks={"structural_verify": invariants},
+        idempotency_key=sha256_text(f"{change_set_id}|structural"),
+        inputs={"change_set_id": change_set_id, "expected_rows": len(rows)},
+        work=[
+            "re-read the written units in the writing transaction",
+            "checked status, section types, foreign ids, anchoring, body hashes, count",
+        ],
+    )
+    return PhaseOutcome(
+        pins=pins,
+        checks={},
+        idempotency_key=change_set_id,
+        inputs={
+            "writer_digest": plan["writer_digest"],
+            "row_count": len(rows),
+            "sg1_decision": decision,
+        },
+        work=[
+            f"re-checked the persisted plan against writer digest {plan['writer_digest']}",
+            "claimed the kill switch and consumed the SG_1 approval"
+            if ctx.live
+            else "dryrun: no approval, the rehearsal transaction is never committed",
+            f"created change set {change_set_id}",
+            f"called fn_iu_create for {len(rows)} rows: {statuses}",
+        ],
+        snapshot_diff=[("draft units in change set", 0, len(rows))],
+        production_mutation=f"{len(rows)} draft units" if ctx.live else "NONE (dryrun)",
+        also=[("structural_verify", verify)],
+    )
+
+
+CHANGE_SET = Phase(
+    "change_set",
+    _change_set_story,
+    expected_state=RunState.AWAITING_CUT_AUTHORIZATION,
+    requires=SURVEY,
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -79,93 +169,7 @@ def _authorize_live_write(ctx: PhaseContext, gate: str) -> str:
 )
 def change_set(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Leg A: write the approved rowset as draft units, all or nothing (G-CUT-ONCE)."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        plan = ctx.pins_of("cutplan")
-        rows = ledger.load_cutplan(ctx.ledger, ctx.run.run_id)
-        if writer_digest(rows) != plan["writer_digest"] or len(rows) != plan["row_count"]:
-            raise CutterStop(
-                StopCode.STOP_DRIFT, "the persisted cut plan no longer matches its writer digest"
-            )
-        decision = "rehearsal (no approval in dryrun)"
-        if ctx.live:
-            require_green_rehearsal(ctx, plan["writer_digest"])
-            decision = _authorize_live_write(ctx, GATE_SG1)
-        ctx.move_state(RunState.WRITING)
-        change_set_id = str(uuid7())
-        with ctx.conn.cursor() as cur:
-            cur.execute(
-                queries.INSERT_CHANGE_SET,
-                {
-                    "change_set_id": change_set_id,
-                    "run_id": ctx.run.run_id,
-                    "idempotency_key": sha256_text(f"{ctx.run.run_id}|{plan['writer_digest']}"),
-                    "writer_digest": plan["writer_digest"],
-                    "expected": len(rows),
-                },
-            )
-            statuses = dict(create_units(cur, change_set_id, rows))
-        invariants = structural_invariants(ctx.conn, change_set_id, rows)
-        failed = [i for i in invariants if not i.ok]
-        if statuses.get("created", 0) != len(rows) or failed:
-            raise CutterStop(
-                StopCode.STOP_INVARIANT_FAILED,
-                "leg A rolled back: "
-                f"created {statuses}; "
-                + "; ".join(
-                    f"{i.name}: expected {i.expected}, observed {i.observed}" for i in failed
-                ),
-            )
-        pins = {
-            "change_set_id": change_set_id,
-            "row_count": len(rows),
-            "writer_digest": plan["writer_digest"],
-            "sg1_decision": decision,
-        }
-        verify = PhaseOutcome(
-            pins={
-                "change_set_id": change_set_id,
-                "probe_sha": sha256_of([(i.name, str(i.observed)) for i in invariants]),
-            },
-            checks={"structural_verify": invariants},
-            idempotency_key=sha256_text(f"{change_set_id}|structural"),
-            inputs={"change_set_id": change_set_id, "expected_rows": len(rows)},
-            work=[
-                "re-read the written units in the writing transaction",
-                "checked status, section types, foreign ids, anchoring, body hashes, count",
-            ],
-        )
-        return PhaseOutcome(
-            pins=pins,
-            checks={},
-            idempotency_key=change_set_id,
-            inputs={
-                "writer_digest": plan["writer_digest"],
-                "row_count": len(rows),
-                "sg1_decision": decision,
-            },
-            work=[
-                f"re-checked the persisted plan against writer digest {plan['writer_digest']}",
-                "claimed the kill switch and consumed the SG_1 approval"
-                if ctx.live
-                else "dryrun: no approval, the rehearsal transaction is never committed",
-                f"created change set {change_set_id}",
-                f"called fn_iu_create for {len(rows)} rows: {statuses}",
-            ],
-            snapshot_diff=[("draft units in change set", 0, len(rows))],
-            production_mutation=f"{len(rows)} draft units" if ctx.live else "NONE (dryrun)",
-            also=[("structural_verify", verify)],
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "change_set",
-        body,
-        expected_state=RunState.AWAITING_CUT_AUTHORIZATION,
-        requires=SURVEY,
-    )
+    return run_phase(context, database, kb, CHANGE_SET)
 
 
 def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[Invariant]:
@@ -191,6 +195,68 @@ def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[In
 
 
 # ---- 8. manifest_envelope (leg B) --------------------------------------------------
+def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
+    leg_a = ctx.pins_of("change_set")
+    payload = {
+        "change_set_id": leg_a["change_set_id"],
+        "row_count": leg_a["row_count"],
+        "writer_digest": leg_a["writer_digest"],
+        "run_id": ctx.run.run_id,
+    }
+    payload_sha = sha256_of(payload)
+    envelope_id = str(uuid7())
+    with ctx.conn.cursor() as cur:
+        signature_id = _sign(cur, payload_sha, "executor")
+        cur.execute("SAVEPOINT envelope")
+        try:
+            cur.execute(
+                queries.INSERT_ENVELOPE,
+                {
+                    "id": envelope_id,
+                    "change_set_id": leg_a["change_set_id"],
+                    "signature_id": signature_id,
+                    "payload_sha": payload_sha,
+                    "row_count": leg_a["row_count"],
+                },
+            )
+        except errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT envelope")
+            raise CutterStop(
+                StopCode.STOP_INVARIANT_FAILED,
+                "G-LEG-B-ONCE: the change set already has its manifest envelope",
+            ) from None
+        cur.execute(
+            "SELECT count(*) FROM cutter_governance.manifest_envelope WHERE change_set_id = %s",
+            (leg_a["change_set_id"],),
+        )
+        envelopes = cur.fetchone()[0]
+    return PhaseOutcome(
+        pins={
+            "manifest_envelope_id": envelope_id,
+            "executor_signature_id": signature_id,
+            "payload_sha": payload_sha,
+        },
+        checks={
+            "envelope_recorded_once": [Invariant("envelopes for the change set", 1, envelopes)]
+        },
+        idempotency_key=envelope_id,
+        inputs=payload,
+        work=[
+            "signed the envelope payload as executor",
+            f"recorded manifest envelope {envelope_id}",
+        ],
+        production_mutation="1 manifest envelope, 1 signature" if ctx.live else "NONE",
+    )
+
+
+MANIFEST_ENVELOPE = Phase(
+    "manifest_envelope",
+    _manifest_envelope_story,
+    expected_state=RunState.WRITING,
+    requires=LEG_A,
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -199,69 +265,7 @@ def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[In
 )
 def manifest_envelope(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Leg B: the executor's signed envelope over the change set (G-LEG-B-ONCE)."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        leg_a = ctx.pins_of("change_set")
-        payload = {
-            "change_set_id": leg_a["change_set_id"],
-            "row_count": leg_a["row_count"],
-            "writer_digest": leg_a["writer_digest"],
-            "run_id": ctx.run.run_id,
-        }
-        payload_sha = sha256_of(payload)
-        envelope_id = str(uuid7())
-        with ctx.conn.cursor() as cur:
-            signature_id = _sign(cur, payload_sha, "executor")
-            cur.execute("SAVEPOINT envelope")
-            try:
-                cur.execute(
-                    queries.INSERT_ENVELOPE,
-                    {
-                        "id": envelope_id,
-                        "change_set_id": leg_a["change_set_id"],
-                        "signature_id": signature_id,
-                        "payload_sha": payload_sha,
-                        "row_count": leg_a["row_count"],
-                    },
-                )
-            except errors.UniqueViolation:
-                cur.execute("ROLLBACK TO SAVEPOINT envelope")
-                raise CutterStop(
-                    StopCode.STOP_INVARIANT_FAILED,
-                    "G-LEG-B-ONCE: the change set already has its manifest envelope",
-                ) from None
-            cur.execute(
-                "SELECT count(*) FROM cutter_governance.manifest_envelope WHERE change_set_id = %s",
-                (leg_a["change_set_id"],),
-            )
-            envelopes = cur.fetchone()[0]
-        return PhaseOutcome(
-            pins={
-                "manifest_envelope_id": envelope_id,
-                "executor_signature_id": signature_id,
-                "payload_sha": payload_sha,
-            },
-            checks={
-                "envelope_recorded_once": [Invariant("envelopes for the change set", 1, envelopes)]
-            },
-            idempotency_key=envelope_id,
-            inputs=payload,
-            work=[
-                "signed the envelope payload as executor",
-                f"recorded manifest envelope {envelope_id}",
-            ],
-            production_mutation="1 manifest envelope, 1 signature" if ctx.live else "NONE",
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "manifest_envelope",
-        body,
-        expected_state=RunState.WRITING,
-        requires=LEG_A,
-    )
+    return run_phase(context, database, kb, MANIFEST_ENVELOPE)
 
 
 def _sign(cur, payload_sha: str, principal: str) -> str:
@@ -279,6 +283,79 @@ def _sign(cur, payload_sha: str, principal: str) -> str:
 
 
 # ---- 9. verify_result --------------------------------------------------------------
+def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
+    leg_a = ctx.pins_of("change_set")
+    plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
+    with ctx.conn.cursor() as cur:
+        cur.execute("SELECT current_user")
+        verifier = cur.fetchone()[0]
+        cur.execute(queries.UNITS_OF_CHANGE_SET, {"change_set_id": leg_a["change_set_id"]})
+        units = cur.fetchall()
+    observed = independent_verification(units, plan, leg_a["writer_digest"])
+    verdict = "pass" if all(observed.values()) else "fail"
+    if verdict != "pass":
+        raise CutterStop(StopCode.STOP_INVARIANT_FAILED, f"verification failed: {observed}")
+    payload_sha = sha256_of({"change_set_id": leg_a["change_set_id"], **observed})
+    result_id = str(uuid7())
+    with ctx.conn.cursor() as cur:
+        signature_id = _sign(cur, payload_sha, "verifier")
+        cur.execute("SAVEPOINT verify")
+        try:
+            cur.execute(
+                queries.INSERT_VERIFY_RESULT,
+                {
+                    "id": result_id,
+                    "change_set_id": leg_a["change_set_id"],
+                    "signature_id": signature_id,
+                    "verdict": verdict,
+                    "observed": Json(observed),
+                    "payload_sha": payload_sha,
+                },
+            )
+        except errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT verify")
+            raise CutterStop(
+                StopCode.STOP_INVARIANT_FAILED,
+                "G-VERIFY-ONCE: the change set was already verified",
+            ) from None
+        cur.execute(
+            "SELECT count(*) FROM cutter_governance.verify_result WHERE change_set_id = %s",
+            (leg_a["change_set_id"],),
+        )
+        results = cur.fetchone()[0]
+    return PhaseOutcome(
+        pins={
+            "verify_result_id": result_id,
+            "verifier_signature_id": signature_id,
+            "verifier_role": verifier,
+            "verdict": verdict,
+        },
+        checks={
+            "verified_once": [
+                Invariant("verify results for the change set", 1, results),
+                Invariant("verifier role", "cutter_verify", verifier),
+            ]
+        },
+        idempotency_key=result_id,
+        inputs={"change_set_id": leg_a["change_set_id"]},
+        work=[
+            f"as {verifier}: re-read {len(units)} units and their bodies",
+            *(f"{k}: {v}" for k, v in observed.items()),
+            f"signed and recorded verify result {result_id}",
+        ],
+        production_mutation="1 verify result, 1 signature" if ctx.live else "NONE",
+    )
+
+
+VERIFY_RESULT = Phase(
+    "verify_result",
+    _verify_result_story,
+    expected_state=RunState.WRITING,
+    requires=(*LEG_A, "manifest_envelope"),
+    role="cutter_verify",
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -287,80 +364,7 @@ def _sign(cur, payload_sha: str, principal: str) -> str:
 )
 def verify_result(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """The verifier, in its own session and role, re-reads and signs (G-VERIFY-ONCE)."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        leg_a = ctx.pins_of("change_set")
-        plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
-        with ctx.conn.cursor() as cur:
-            cur.execute("SELECT current_user")
-            verifier = cur.fetchone()[0]
-            cur.execute(queries.UNITS_OF_CHANGE_SET, {"change_set_id": leg_a["change_set_id"]})
-            units = cur.fetchall()
-        observed = independent_verification(units, plan, leg_a["writer_digest"])
-        verdict = "pass" if all(observed.values()) else "fail"
-        if verdict != "pass":
-            raise CutterStop(StopCode.STOP_INVARIANT_FAILED, f"verification failed: {observed}")
-        payload_sha = sha256_of({"change_set_id": leg_a["change_set_id"], **observed})
-        result_id = str(uuid7())
-        with ctx.conn.cursor() as cur:
-            signature_id = _sign(cur, payload_sha, "verifier")
-            cur.execute("SAVEPOINT verify")
-            try:
-                cur.execute(
-                    queries.INSERT_VERIFY_RESULT,
-                    {
-                        "id": result_id,
-                        "change_set_id": leg_a["change_set_id"],
-                        "signature_id": signature_id,
-                        "verdict": verdict,
-                        "observed": Json(observed),
-                        "payload_sha": payload_sha,
-                    },
-                )
-            except errors.UniqueViolation:
-                cur.execute("ROLLBACK TO SAVEPOINT verify")
-                raise CutterStop(
-                    StopCode.STOP_INVARIANT_FAILED,
-                    "G-VERIFY-ONCE: the change set was already verified",
-                ) from None
-            cur.execute(
-                "SELECT count(*) FROM cutter_governance.verify_result WHERE change_set_id = %s",
-                (leg_a["change_set_id"],),
-            )
-            results = cur.fetchone()[0]
-        return PhaseOutcome(
-            pins={
-                "verify_result_id": result_id,
-                "verifier_signature_id": signature_id,
-                "verifier_role": verifier,
-                "verdict": verdict,
-            },
-            checks={
-                "verified_once": [
-                    Invariant("verify results for the change set", 1, results),
-                    Invariant("verifier role", "cutter_verify", verifier),
-                ]
-            },
-            idempotency_key=result_id,
-            inputs={"change_set_id": leg_a["change_set_id"]},
-            work=[
-                f"as {verifier}: re-read {len(units)} units and their bodies",
-                *(f"{k}: {v}" for k, v in observed.items()),
-                f"signed and recorded verify result {result_id}",
-            ],
-            production_mutation="1 verify result, 1 signature" if ctx.live else "NONE",
-        )
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "verify_result",
-        body,
-        expected_state=RunState.WRITING,
-        requires=(*LEG_A, "manifest_envelope"),
-        role="cutter_verify",
-    )
+    return run_phase(context, database, kb, VERIFY_RESULT)
 
 
 def independent_verification(units: list[tuple], plan: list[dict], digest: str) -> dict:
@@ -390,6 +394,32 @@ def independent_verification(units: list[tuple], plan: list[dict], digest: str) 
 
 
 # ---- SG_2 request --------------------------------------------------------------------
+def _lifecycle_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
+    leg_a, leg_b = ctx.pins_of("change_set"), ctx.pins_of("manifest_envelope")
+    verified = ctx.pins_of("verify_result")
+    payload = {
+        "gate": GATE_SG2,
+        "run_id": ctx.run.run_id,
+        "doc_code": ctx.doc_code,
+        "mode": ctx.run.mode,
+        "change_set_id": leg_a["change_set_id"],
+        "row_count": leg_a["row_count"],
+        "writer_digest": leg_a["writer_digest"],
+        "manifest_envelope_id": leg_b["manifest_envelope_id"],
+        "verify_result_id": verified["verify_result_id"],
+        "sg1_payload_sha": ctx.pins_of("cut_authorization_request")["payload_sha"],
+    }
+    return request_outcome(ctx, GATE_SG2, payload, RunState.AWAITING_LIFECYCLE_AUTHORIZATION)
+
+
+LIFECYCLE_AUTHORIZATION_REQUEST = Phase(
+    "lifecycle_authorization_request",
+    _lifecycle_authorization_request_story,
+    expected_state=RunState.WRITING,
+    requires=(*LEG_A, "manifest_envelope", "verify_result"),
+)
+
+
 @asset(
     partitions_def=documents,
     group_name=GROUP,
@@ -400,34 +430,9 @@ def lifecycle_authorization_request(
     context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
 ):
     """Ask the sovereign for SG_2 (draft -> enacted) over the verified change set."""
-
-    def body(ctx: PhaseContext) -> PhaseOutcome:
-        leg_a, leg_b = ctx.pins_of("change_set"), ctx.pins_of("manifest_envelope")
-        verified = ctx.pins_of("verify_result")
-        payload = {
-            "gate": GATE_SG2,
-            "run_id": ctx.run.run_id,
-            "doc_code": ctx.doc_code,
-            "mode": ctx.run.mode,
-            "change_set_id": leg_a["change_set_id"],
-            "row_count": leg_a["row_count"],
-            "writer_digest": leg_a["writer_digest"],
-            "manifest_envelope_id": leg_b["manifest_envelope_id"],
-            "verify_result_id": verified["verify_result_id"],
-            "sg1_payload_sha": ctx.pins_of("cut_authorization_request")["payload_sha"],
-        }
-        return request_outcome(ctx, GATE_SG2, payload, RunState.AWAITING_LIFECYCLE_AUTHORIZATION)
-
-    return run_phase(
-        context,
-        database,
-        kb,
-        "lifecycle_authorization_request",
-        body,
-        expected_state=RunState.WRITING,
-        requires=(*LEG_A, "manifest_envelope", "verify_result"),
-    )
+    return run_phase(context, database, kb, LIFECYCLE_AUTHORIZATION_REQUEST)
 
 
 WRITE_ASSETS = [change_set, manifest_envelope, verify_result, lifecycle_authorization_request]
+WRITE_PHASES = [CHANGE_SET, MANIFEST_ENVELOPE, VERIFY_RESULT, LIFECYCLE_AUTHORIZATION_REQUEST]
 LEG_B_ASSETS = WRITE_ASSETS[1:]
