@@ -270,6 +270,87 @@ def test_batched_creation_counts_every_page_and_replays_as_a_whole(conn, change_
     assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == len(rows)
 
 
+def _plan_row(code: str, address: str, sort_order: int, parent: str | None) -> dict:
+    body = f"{address}: nội dung {sort_order}"
+    return {
+        "canonical_address": f"{code}/{address}",
+        "unit_kind": "chapter" if parent is None else "article",
+        "section_type": "provision",
+        "number": str(sort_order),
+        "raw_heading": "",
+        "title": "",
+        "body": body,
+        "parent_address": None if parent is None else f"{code}/{parent}",
+        "sort_order": sort_order,
+        "content_hash": sha(body),
+        "idempotency_key": f"{code}-{address}",
+    }
+
+
+def test_batched_creation_links_each_version_and_affected_row_to_its_own_unit(conn, change_set):
+    """A chapter in the first page, its articles in the first and the second
+    page: the second page's parent is found among the units already written,
+    and every version and affected row belongs to the unit it describes."""
+    from cutter_assets.db.units import PAGE, create_units
+
+    code, _, cs = change_set
+    rows = [_plan_row(code, "chp_1", 1, None)]
+    rows += [_plan_row(code, f"chp_1/art_{i}", i + 1, "chp_1") for i in range(1, PAGE + 101)]
+    with as_role(conn, "cutter_exec") as cur:
+        assert create_units(cur, cs, rows) == {"created": len(rows)}
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT count(*),
+                      count(*) FILTER (WHERE uv.content_hash = iu.content_hash
+                                         AND encode(sha256(convert_to(uv.body, 'UTF8')), 'hex')
+                                             = iu.content_hash
+                                         AND ar.canonical_address = iu.canonical_address)
+                 FROM public.information_unit iu
+                 JOIN public.unit_version uv ON uv.information_unit_id = iu.id
+                 JOIN cutter_governance.cut_change_set_affected_row ar
+                   ON ar.information_unit_id = iu.id AND ar.change_set_id = iu.change_set_id
+                WHERE iu.change_set_id = %s""",
+            (cs,),
+        )
+        assert cur.fetchone() == (len(rows), len(rows))
+
+
+def test_a_units_version_must_be_a_version_of_its_document(conn, change_set):
+    code, _, cs = change_set
+    other_doc, _ = add_document(conn, code + "-OTHER")
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT source_version_id FROM cutter_governance.orchestrator_run r "
+            "JOIN cutter_governance.cut_change_set c USING (run_id) WHERE c.change_set_id = %s",
+            (cs,),
+        )
+        version_of_code = cur.fetchone()[0]
+        with pytest.raises(errors.ForeignKeyViolation, match="information_unit_source_fkey"):
+            cur.execute(
+                """INSERT INTO public.information_unit
+                       (source_document_id, source_version_id, change_set_id, idempotency_key,
+                        canonical_address, unit_kind, section_type, sort_order, content_hash)
+                   VALUES (%s, %s, %s, 'k', %s, 'article', 'provision', 1, %s)""",
+                (other_doc, version_of_code, cs, f"{code}/art_1", sha("x")),
+            )
+
+
+def test_an_affected_row_must_name_a_unit_of_its_own_change_set(conn, change_set):
+    code, _, cs = change_set
+    unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
+    other_code = code + "-B"
+    doc_id, version_id = add_document(conn, other_code)
+    other_cs = open_change_set(conn, open_run(conn, doc_id, version_id, other_code))
+    with conn.cursor() as cur:
+        with pytest.raises(errors.ForeignKeyViolation, match="affected_row_unit_fkey"):
+            cur.execute(
+                """INSERT INTO cutter_governance.cut_change_set_affected_row
+                       (change_set_id, information_unit_id, canonical_address)
+                   VALUES (%s, %s, %s)""",
+                (other_cs, unit_id, f"{code}/art_1"),
+            )
+
+
 @pytest.mark.parametrize(
     "mutate,match",
     [

@@ -1,0 +1,128 @@
+-- Leg A, the same checks and statuses as 009's fn_iu_create_many, with the
+-- page parsed once: the rows are read into an array of a plan-row type,
+-- checked in one pass (the parent check is a hash anti-join, not a nested
+-- re-parse per row), and written with their ids chosen up front, so the
+-- versions and affected rows need no join back by address.
+SET LOCAL ROLE cutter_owner;
+
+CREATE TYPE public.iu_plan_row AS (
+    idempotency_key   text,
+    canonical_address text,
+    unit_kind         text,
+    section_type      text,
+    number            text,
+    raw_heading       text,
+    title             text,
+    body              text,
+    parent_address    text,
+    sort_order        int,
+    content_hash      text
+);
+
+CREATE OR REPLACE FUNCTION public.fn_iu_create_many(p_change_set_id uuid, p_rows jsonb)
+RETURNS TABLE (status text, units bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run        record;
+    page       public.iu_plan_row[];
+    total      bigint;
+    outside    text;
+    mismatched text;
+    orphan     text;
+    created    bigint;
+BEGIN
+    SELECT r.run_id, r.source_document_id, r.source_version_id, r.doc_code, r.state, r.mode
+      INTO run
+      FROM cutter_governance.cut_change_set c
+      JOIN cutter_governance.orchestrator_run r ON r.run_id = c.run_id
+     WHERE c.change_set_id = p_change_set_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'fn_iu_create_many: unknown change set %', p_change_set_id;
+    END IF;
+    IF run.state <> 'WRITING' THEN
+        RAISE EXCEPTION 'fn_iu_create_many: run of change set % is %, not WRITING',
+            p_change_set_id, run.state;
+    END IF;
+    IF run.mode = 'live' THEN
+        IF NOT cutter_governance.fn_execution_allowed(run.run_id) THEN
+            RAISE EXCEPTION 'fn_iu_create_many: execution is not enabled for run %', run.run_id;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM cutter_governance.review_decision rd
+                        WHERE rd.run_id = run.run_id AND rd.gate = 'SG_1_cut_authz'
+                          AND rd.consumed_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'fn_iu_create_many: run % has no consumed SG_1 approval', run.run_id;
+        END IF;
+    END IF;
+
+    page := ARRAY(SELECT r FROM jsonb_populate_recordset(NULL::public.iu_plan_row, p_rows) AS r);
+
+    SELECT count(*),
+           min(r.canonical_address) FILTER (
+               WHERE left(r.canonical_address, length(run.doc_code) + 1) IS DISTINCT FROM
+                     run.doc_code || '/'),
+           min(r.canonical_address) FILTER (
+               WHERE encode(sha256(convert_to(r.body, 'UTF8')), 'hex')
+                     IS DISTINCT FROM r.content_hash)
+      INTO total, outside, mismatched
+      FROM unnest(page) AS r;
+    IF outside IS NOT NULL THEN
+        RAISE EXCEPTION 'fn_iu_create_many: % lies outside document %', outside, run.doc_code;
+    END IF;
+    IF mismatched IS NOT NULL THEN
+        RAISE EXCEPTION 'fn_iu_create_many: body of % does not match its content hash', mismatched;
+    END IF;
+
+    SELECT c.canonical_address INTO orphan
+      FROM unnest(page) AS c
+      LEFT JOIN unnest(page) AS p ON p.canonical_address = c.parent_address
+     WHERE c.parent_address IS NOT NULL
+       AND p.canonical_address IS NULL
+       AND NOT EXISTS (SELECT 1 FROM public.information_unit iu
+                        WHERE iu.change_set_id = p_change_set_id
+                          AND iu.canonical_address = c.parent_address)
+     ORDER BY c.sort_order
+     LIMIT 1;
+    IF orphan IS NOT NULL THEN
+        RAISE EXCEPTION 'fn_iu_create_many: the parent of % is not written in this change set',
+            orphan;
+    END IF;
+
+    WITH fresh AS MATERIALIZED (
+        SELECT gen_random_uuid() AS id, r.*
+          FROM unnest(page) AS r
+         WHERE NOT EXISTS (SELECT 1 FROM public.information_unit iu
+                            WHERE iu.idempotency_key = r.idempotency_key
+                              AND iu.lifecycle_status <> 'voided')
+    ), written AS (
+        INSERT INTO public.information_unit
+            (id, source_document_id, source_version_id, change_set_id, idempotency_key,
+             canonical_address, unit_kind, section_type, number, raw_heading, title,
+             parent_address, sort_order, content_hash)
+        SELECT f.id, run.source_document_id, run.source_version_id, p_change_set_id,
+               f.idempotency_key, f.canonical_address, f.unit_kind, f.section_type, f.number,
+               f.raw_heading, coalesce(f.title, ''), f.parent_address, f.sort_order,
+               f.content_hash
+          FROM fresh f ORDER BY f.sort_order
+        RETURNING 1
+    ), versions AS (
+        INSERT INTO public.unit_version (information_unit_id, version_no, body, content_hash)
+        SELECT f.id, 1, f.body, f.content_hash FROM fresh f
+        RETURNING 1
+    ), affected AS (
+        INSERT INTO cutter_governance.cut_change_set_affected_row
+            (change_set_id, information_unit_id, canonical_address)
+        SELECT p_change_set_id, f.id, f.canonical_address FROM fresh f
+        RETURNING 1
+    )
+    SELECT count(*) INTO created FROM written;
+
+    IF created > 0 THEN
+        RETURN QUERY SELECT 'created'::text, created;
+    END IF;
+    IF total > created THEN
+        RETURN QUERY SELECT 'replayed'::text, total - created;
+    END IF;
+END
+$$;
