@@ -5,23 +5,20 @@ SG_2, enactment and closeout."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from cutter_assets.core.phases import RunState
 from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.daemon import DagsterDaemon
 from cutter_assets.db import ledger
 from cutter_assets.db.connection import connection
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.orchestration import describe_run, launch_cut
 from cutter_assets.resources import RESOURCES
-from cutter_assets.settings import PROJECT_ROOT, load_settings
+from cutter_assets.settings import load_settings
 from cutter_assets.sovereign import arm, draft_approval, ensure_demo_keys, sign_approval
 
 DOC_CODE = "ICX-CONST"
@@ -52,13 +49,13 @@ def run_demo(say: Callable[[str], None], register: Callable[[], str]) -> None:
     _raise(live)
     say(f"    {live.state}: run {live.run_id}")
     say(f"    {arm(live.run_id)}")
-    with _daemon(server) as log:
+    with DagsterDaemon(server) as daemon:
         say("3/5 the demo sovereign signs SG_1; the approval sensor (Dagster daemon) continues …")
         say(f"    {_sign(live.run_id, 'SG_1', keys['sovereign'])}")
-        _wait_for(live.run_id, RunState.AWAITING_LIFECYCLE_AUTHORIZATION, log)
+        _wait_for(live.run_id, RunState.AWAITING_LIFECYCLE_AUTHORIZATION, daemon.log)
         say("4/5 the demo sovereign signs SG_2; the sensor continues to enactment and closeout …")
         say(f"    {_sign(live.run_id, 'SG_2', keys['sovereign'])}")
-        _wait_for(live.run_id, RunState.COMPLETED, log)
+        _wait_for(live.run_id, RunState.COMPLETED, daemon.log)
     say("5/5 done.")
     _finish(say, live.run_id)
 
@@ -92,32 +89,6 @@ def _completed_live_run() -> str | None:
         )
         row = cur.fetchone()
     return row[0] if row else None
-
-
-class _daemon:
-    """The Dagster daemon on the project's workspace, for the length of a block."""
-
-    def __init__(self, server: DatabaseServer):
-        self.env = {**os.environ, **server.dagster_env()}
-
-    def __enter__(self) -> Path:
-        self.log = Path(tempfile.mkstemp(prefix="cutter-daemon-", suffix=".log")[1])
-        daemon = Path(sys.executable).with_name("dagster-daemon")
-        self.proc = subprocess.Popen(
-            [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        return self.log
-
-    def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def _wait_for(run_id: str, state: str, log: Path) -> None:

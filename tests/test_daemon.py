@@ -6,31 +6,38 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from dagster import DagsterInstance, RunsFilter
 
+from cutter_assets.daemon import DagsterDaemon
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.settings import PROJECT_ROOT, load_settings
+from cutter_assets.settings import load_settings
 from cutter_assets.sovereign import arm
 from tests.assets.flow import live_to_sg1, place, rehearse, signed_doc
 from tests.assets.harness import register, run_row
 from tests.conftest import CORPUS
 
 
-def _wait_for_state(run_id: str, state: str, daemon_log: Path, daemon, seconds: int = 240):
+def _wait_for_state(run_id: str, state: str, daemon: DagsterDaemon, seconds: int = 240):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert daemon.poll() is None, daemon_log.read_text()[-3000:]
+        assert daemon.running(), daemon.log.read_text()[-3000:]
         current = run_row(run_id).state
         if current == state:
             return
         assert current != "STOPPED", run_row(run_id).stop_detail
         time.sleep(1)
-    raise AssertionError(f"not {state} in time; daemon log:\n{daemon_log.read_text()[-3000:]}")
+    raise AssertionError(f"not {state} in time; daemon log:\n{daemon.log.read_text()[-3000:]}")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_the_daemon_continues_a_cut_from_signed_approvals(governed_env, db_url, tmp_path):
@@ -39,28 +46,14 @@ def test_the_daemon_continues_a_cut_from_signed_approvals(governed_env, db_url, 
     run_id = live_to_sg1("DAEMON-LAW")
     arm(run_id)
     server = DatabaseServer(load_settings())
-    env = {**os.environ, **server.dagster_env()}
-    log = tmp_path / "daemon.log"
-    daemon = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("dagster-daemon")),
-            "run",
-            "-w",
-            str(PROJECT_ROOT / "workspace.yaml"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with DagsterDaemon(server, tmp_path / "daemon.log") as daemon:
         sg1 = place(run_id, "SG_1", signed_doc(run_id, "SG_1", governed_env["sovereign"]))
-        _wait_for_state(run_id, "AWAITING_LIFECYCLE_AUTHORIZATION", log, daemon)
+        _wait_for_state(run_id, "AWAITING_LIFECYCLE_AUTHORIZATION", daemon)
         sg2 = place(run_id, "SG_2", signed_doc(run_id, "SG_2", governed_env["sovereign"]))
-        _wait_for_state(run_id, "COMPLETED", log, daemon)
-    finally:
-        daemon.terminate()
-        daemon.wait(60)
+        _wait_for_state(run_id, "COMPLETED", daemon)
+        group = daemon.proc.pid
+    # the daemon and the code server it started are both gone
+    assert not _group_alive(group)
     os.environ.update(server.dagster_env())
     instance = DagsterInstance.get()
     try:

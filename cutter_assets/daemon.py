@@ -1,0 +1,63 @@
+"""The Dagster daemon on the project's workspace, for the length of a block.
+
+The daemon starts a code server of its own; stopping only the daemon leaves
+that server running after the block. Both live in a process group of their
+own and are stopped together.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cutter_assets.db.server import DatabaseServer
+from cutter_assets.settings import PROJECT_ROOT
+
+STOP_SECONDS = 30
+
+
+class DagsterDaemon:
+    def __init__(self, server: DatabaseServer, log: Path | None = None):
+        self.env = {**os.environ, **server.dagster_env()}
+        self.log = log or Path(tempfile.mkstemp(prefix="cutter-daemon-", suffix=".log")[1])
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> DagsterDaemon:
+        daemon = Path(sys.executable).with_name("dagster-daemon")
+        self.proc = subprocess.Popen(
+            [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, with the code server
+        )
+        return self
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def __exit__(self, *exc) -> None:
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.proc.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait(STOP_SECONDS)
+        self._signal_group(signal.SIGKILL)  # whatever of the group outlived the daemon
+        deadline = time.monotonic() + STOP_SECONDS
+        while self._signal_group(0) and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the killed processes are reaped
+
+    def _signal_group(self, sig: int) -> bool:
+        """Send ``sig`` to the group; false when no process of it is left."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            return False
+        return True
