@@ -177,26 +177,34 @@ VALUES (%(change_set_id)s, %(run_id)s, %(idempotency_key)s, %(writer_digest)s, %
 
 CREATE_UNITS_MANY = "SELECT status, units FROM public.fn_iu_create_many(%s, %s)"
 
+# The parents are looked up in a hash of the change set's addresses: a
+# correlated lookup per unit has no index to use (addresses are only indexed
+# for non-voided units) and grows with the square of the units.
 STRUCTURAL_PROBE = """
+WITH units AS MATERIALIZED (
+    SELECT iu.*, uv.body
+      FROM public.information_unit iu
+      JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
+     WHERE iu.change_set_id = %(change_set_id)s
+), addresses AS (
+    SELECT DISTINCT canonical_address FROM units
+)
 SELECT count(*)                                                              AS units,
-       count(*) FILTER (WHERE iu.lifecycle_status = 'draft')                 AS drafts,
-       count(*) FILTER (WHERE iu.source_document_id <> r.source_document_id
-                          OR iu.source_version_id <> r.source_version_id
-                          OR left(iu.canonical_address, length(r.doc_code) + 1)
+       count(*) FILTER (WHERE u.lifecycle_status = 'draft')                  AS drafts,
+       count(*) FILTER (WHERE u.source_document_id <> r.source_document_id
+                          OR u.source_version_id <> r.source_version_id
+                          OR left(u.canonical_address, length(r.doc_code) + 1)
                              <> r.doc_code || '/')                           AS foreign_rows,
-       count(*) FILTER (WHERE iu.parent_address IS NOT NULL AND NOT EXISTS (
-                  SELECT 1 FROM public.information_unit p
-                   WHERE p.change_set_id = iu.change_set_id
-                     AND p.canonical_address = iu.parent_address))           AS unanchored,
-       count(*) FILTER (WHERE encode(sha256(convert_to(uv.body, 'UTF8')), 'hex')
-                              <> iu.content_hash)                            AS hash_mismatch,
-       (SELECT count(*) FROM cutter_governance.cut_change_set_affected_row a
-         WHERE a.change_set_id = %(change_set_id)s)                          AS affected
-  FROM public.information_unit iu
-  JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
-  JOIN cutter_governance.cut_change_set c ON c.change_set_id = iu.change_set_id
+       count(*) FILTER (WHERE u.parent_address IS NOT NULL
+                          AND a.canonical_address IS NULL)                   AS unanchored,
+       count(*) FILTER (WHERE encode(sha256(convert_to(u.body, 'UTF8')), 'hex')
+                              <> u.content_hash)                             AS hash_mismatch,
+       (SELECT count(*) FROM cutter_governance.cut_change_set_affected_row ar
+         WHERE ar.change_set_id = %(change_set_id)s)                         AS affected
+  FROM units u
+  LEFT JOIN addresses a ON a.canonical_address = u.parent_address
+  JOIN cutter_governance.cut_change_set c ON c.change_set_id = u.change_set_id
   JOIN cutter_governance.orchestrator_run r ON r.run_id = c.run_id
- WHERE iu.change_set_id = %(change_set_id)s
 """
 
 SECTION_TYPE_COUNTS = """
