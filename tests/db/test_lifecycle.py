@@ -14,6 +14,7 @@ from tests.db.builders import (
     add_document,
     add_review_decision,
     as_role,
+    authorize,
     create_unit,
     open_change_set,
     open_run,
@@ -389,24 +390,28 @@ def test_the_batch_writer_refuses_bad_pages_whole(conn, change_set, mutate, matc
     assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == 0
 
 
-def test_the_batch_writer_needs_the_switch_and_sg1_for_a_live_run(conn):
-    from cutter_assets.db.units import create_units
+def _write_one(writer: str, cur, cs: str, row: dict) -> None:
+    from cutter_assets.db.units import create_units, unit_arguments
 
-    doc_id, version_id = add_document(conn, "LC-LIVE-GUARD")
-    run_id = open_run(conn, doc_id, version_id, "LC-LIVE-GUARD", state="SURVEYING")
+    if writer == "fn_iu_create_many":
+        create_units(cur, cs, [row])
+    else:
+        cur.execute(
+            "SELECT * FROM public.fn_iu_create(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            unit_arguments(cs, row),
+        )
+
+
+@pytest.mark.parametrize("writer", ["fn_iu_create", "fn_iu_create_many"])
+def test_both_writers_need_writing_the_switch_and_sg1_for_a_live_run(conn, writer):
+    """One guard (fn_require_writable) for both writers, each named in the refusal."""
+    code = "LC-GUARD-" + uuid.uuid4().hex[:6].upper()
+    doc_id, version_id = add_document(conn, code)
+    run_id = open_run(conn, doc_id, version_id, code, state="SURVEYING")
     cs = open_change_set(conn, run_id)
-    with conn.cursor() as cur:
-        cur.execute(
-            "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
-            (run_id,),
-        )
-        cur.execute(
-            "UPDATE cutter_governance.execution_switch SET disarmed_at = now() "
-            "WHERE disarmed_at IS NULL"
-        )
     body = "x"
     row = {
-        "canonical_address": "LC-LIVE-GUARD/art_1",
+        "canonical_address": f"{code}/art_1",
         "unit_kind": "article",
         "section_type": "provision",
         "number": "1",
@@ -416,18 +421,34 @@ def test_the_batch_writer_needs_the_switch_and_sg1_for_a_live_run(conn):
         "parent_address": None,
         "sort_order": 1,
         "content_hash": sha(body),
-        "idempotency_key": "live-guard-1",
+        "idempotency_key": f"{code}-1",
     }
-    with pytest.raises(errors.RaiseException, match="execution is not enabled"):
+    with pytest.raises(errors.RaiseException, match=f"^{writer}: run of .* not WRITING"):
         with as_role(conn, "cutter_exec") as cur:
-            create_units(cur, cs, [row])
+            _write_one(writer, cur, cs, row)
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
+            (run_id,),
+        )
+        cur.execute(
+            "UPDATE cutter_governance.execution_switch SET disarmed_at = now() "
+            "WHERE disarmed_at IS NULL"
+        )
+    with pytest.raises(errors.RaiseException, match=f"^{writer}: execution is not enabled"):
+        with as_role(conn, "cutter_exec") as cur:
+            _write_one(writer, cur, cs, row)
     with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO cutter_governance.execution_switch (run_id) VALUES (%s)", (run_id,)
         )
-    with pytest.raises(errors.RaiseException, match="no consumed SG_1 approval"):
+    with pytest.raises(errors.RaiseException, match=f"^{writer}: run .* no consumed SG_1"):
         with as_role(conn, "cutter_exec") as cur:
-            create_units(cur, cs, [row])
+            _write_one(writer, cur, cs, row)
+    authorize(conn, run_id)
+    with as_role(conn, "cutter_exec") as cur:
+        _write_one(writer, cur, cs, row)
+    assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == 1
 
 
 def test_dryrun_units_can_never_be_committed(db_url):

@@ -166,6 +166,15 @@ MATRIX = [
         False,
     ),
     (NOBODY, "call fn_iu_create_many", lambda w: _create_many(w, "23"), False),
+    (
+        "cutter_exec",
+        "call the write guard directly",
+        lambda w: (
+            "SELECT cutter_governance.fn_require_writable('x', %s, NULL, 'WRITING', 'dryrun')",
+            (w["cs"],),
+        ),
+        False,
+    ),
     # cutter_enact: enact only
     (
         "cutter_enact",
