@@ -13,7 +13,7 @@ import functools
 import re
 
 from cutter_assets.core.legal.normalize import EN_NUMBER_WORDS, clean_inline, roman_to_int
-from cutter_assets.core.legal.tree import BodyLine, Heading, Tolerance
+from cutter_assets.core.legal.tree import BodyLine, CleanForm, Heading, Tolerance
 from cutter_assets.core.legal.vocab import EN_POINT_LETTERS
 
 _KIND_OF = {
@@ -43,6 +43,7 @@ class EnglishGrammar:
     language = "en"
     title_kinds = frozenset({"part", "chapter", "section", "article"})
     multi_line_titles = False
+    clean_forms: dict[str, CleanForm] = {}  # every line is classified
 
     def classify(self, s: str) -> Heading | BodyLine | None:
         c = s[0]

@@ -1,12 +1,10 @@
-"""The entry point: normalise the lines, pick the grammar, build the tree.
+"""The entry point: normalise the text, pick the grammar, build the tree.
 
 Grammars are pluggable: ``EXTRACTORS`` maps a language code to a grammar
 object (see ``tree.Grammar``); ``register_extractor`` adds one.
 """
 
 from __future__ import annotations
-
-import unicodedata
 
 from cutter_assets.core.intake import check_doc_code, sanitize_echo
 from cutter_assets.core.legal.detect import detect_language
@@ -15,10 +13,11 @@ from cutter_assets.core.legal.model import Extraction, ExtractWarning
 from cutter_assets.core.legal.normalize import (
     has_lookalike,
     has_odd_space,
+    nfc_line,
     normalize_line,
-    split_lines,
+    plain_end,
 )
-from cutter_assets.core.legal.tree import Grammar, build_extraction
+from cutter_assets.core.legal.tree import Grammar, build_extraction, has_quote_mark
 from cutter_assets.core.legal.vietnamese import VietnameseGrammar
 from cutter_assets.core.legal.vocab import DEFAULT_MAX_UNITS
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -31,26 +30,51 @@ def register_extractor(language: str, grammar: Grammar) -> None:
     EXTRACTORS[language] = grammar
 
 
-def prepare_lines(text: str) -> tuple[list[str], list[ExtractWarning]]:
-    """Split into lines (LF, CRLF, CR) and compose each to NFC with look-alike
-    letters fixed, reporting every line that needed it."""
-    lines = split_lines(text)
-    warnings: list[ExtractWarning] = []
-    if text.isascii():
-        return lines, warnings
-    nfc = unicodedata.normalize
+def prepare_text(text: str) -> tuple[str, list[ExtractWarning], bool]:
+    """LF line ends, and every line composed to NFC with look-alike letters fixed,
+    reporting each line that needed it; also whether the result holds whitespace
+    other than spaces (``has_odd_space``).
+
+    Only a line holding a character outside ``PLAIN_RANGES`` can need a fix or hold
+    odd whitespace, so only those lines are looked at: most texts hold none.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    end = len(text)
+    at = plain_end(text)
+    if at == end:
+        return text, [], False
     lookalikes = has_lookalike(text)
-    for i, line in enumerate(lines):
-        if line.isascii():
-            continue
-        fixed = nfc("NFC", line)  # returns at once when the quick check says NFC
+    composed: dict[str, str] = {}  # nfc_line's pieces, for this text only
+    warnings: list[ExtractWarning] = []
+    pieces: list[str] = []
+    copied = 0  # text[:copied] is in pieces
+    lineno, counted = 1, 0  # the line number of text[counted]
+    looked_at: list[str] = []  # the lines looked at, prepared: the only ones with odd spaces
+    while at < end:
+        start = text.rfind("\n", 0, at) + 1
+        stop = text.find("\n", at)
+        if stop < 0:
+            stop = end
+        lineno += text.count("\n", counted, start)
+        counted = start
+        line = text[start:stop]
+        fixed = nfc_line(line, composed)
         if fixed != line:
-            warnings.append(ExtractWarning(i + 1, "unicode_nfd", "decomposed text composed to NFC"))
+            warnings.append(
+                ExtractWarning(lineno, "unicode_nfd", "decomposed text composed to NFC")
+            )
         if lookalikes and has_lookalike(fixed):
-            warnings.append(ExtractWarning(i + 1, "lookalike_letter", "Ð/ð (eth) read as Đ/đ"))
+            warnings.append(ExtractWarning(lineno, "lookalike_letter", "Ð/ð (eth) read as Đ/đ"))
             fixed = normalize_line(fixed)
-        lines[i] = fixed
-    return lines, warnings
+        if fixed != line:
+            pieces.append(text[copied:start])
+            pieces.append(fixed)
+            copied = stop
+        looked_at.append(fixed)
+        at = plain_end(text, stop)
+    pieces.append(text[copied:])
+    return "".join(pieces), warnings, has_odd_space("\n".join(looked_at))
 
 
 def extract_units(
@@ -75,15 +99,15 @@ def extract_units(
         raise CutterStop(StopCode.STOP_REFUSED_INPUT, "max_units must be a positive integer")
     if not text.strip():
         raise CutterStop(StopCode.STOP_EMPTY_INPUT, f"document {doc_code} holds no text")
-    lines, warnings = prepare_lines(text)
-    joined = "\n".join(lines)
+    text, warnings, odd_space = prepare_text(text)
     if language is None:
-        language = detect_language(joined)
+        language = detect_language(text)
     return build_extraction(
         EXTRACTORS[language],
         doc_code=doc_code,
-        lines=lines,
+        lines=text.split("\n"),
         warnings=warnings,
         max_units=max_units,
-        odd_space=has_odd_space(joined),
+        odd_space=odd_space,
+        quotes=has_quote_mark(text),
     )

@@ -18,12 +18,71 @@ _HSPACE = "[ \\t\\f\\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 _HSPACE_RUN = re.compile(_HSPACE + "+")
 _SPACE_RUN = re.compile(" {2,}")
 
+# Characters a line may hold and still need no preparation: each is its own NFC form
+# and never combines with a neighbour (canonical combining class 0, never the second
+# half of a canonical composition), and none is Ð/ð or whitespace other than the
+# space. A line made of them only is left as it is; tests/core/legal/test_fast_paths.py
+# checks every one against unicodedata. Plus LF, which separates the lines.
+PLAIN_RANGES: tuple[tuple[str, str], ...] = (
+    ("\n", "\n"),
+    (" ", "~"),  # printable ASCII
+    ("\u00a1", "\u00cf"),  # Latin-1 without the controls, NBSP, Ð and ð
+    ("\u00d1", "\u00ef"),
+    ("\u00f1", "\u02ff"),  # Latin Extended-A and -B, IPA, spacing modifier letters
+    ("\u1e00", "\u1eff"),  # Latin Extended Additional: the precomposed Vietnamese letters
+    ("\u2010", "\u2027"),  # dashes, curly quotes, bullets, ellipsis
+    ("\u2030", "\u205e"),  # per mille, primes, other punctuation
+    ("\u20a0", "\u20bf"),  # currency signs (₫)
+)
+_PLAIN = "".join(f"{lo}-{hi}" for lo, hi in PLAIN_RANGES)
+_PLAIN_RUN = re.compile(f"[{_PLAIN}]*")
+# Written as one character then the rest so that re skips to a run's start quickly.
+_OTHER_RUN = re.compile(f"[^{_PLAIN}][^{_PLAIN}]*")
+
 
 def split_lines(text: str) -> list[str]:
     """Split on LF, CRLF or lone CR only, so line numbers match what editors show."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.split("\n")
+
+
+def plain_end(text: str, start: int = 0) -> int:
+    """Where the run of ``PLAIN_RANGES`` characters from ``start`` ends (len(text): no
+    character after ``start`` needs preparing)."""
+    return _PLAIN_RUN.match(text, start).end()
+
+
+def nfc_line(line: str, composed: dict[str, str] | None = None) -> str:
+    """``unicodedata.normalize("NFC", line)``, computed around the characters
+    outside ``PLAIN_RANGES`` only.
+
+    A plain character neither combines with what precedes it nor moves past it,
+    so NFC can cut the text before each one and compose the pieces apart: the
+    only pieces that can change are the runs of other characters, each with
+    the character before it (``e`` + U+0301 composes to ``é``). On a long line
+    with a few decomposed letters this is much faster than composing the whole
+    line. ``composed`` keeps the pieces already composed (a text repeats the same few).
+    """
+    if composed is None:
+        composed = {}
+    pieces: list[str] = []
+    done = 0
+    for run in _OTHER_RUN.finditer(line):
+        start, stop = run.span()
+        if start > done:
+            start -= 1
+        pieces.append(line[done:start])
+        piece = line[start:stop]
+        fixed = composed.get(piece)
+        if fixed is None:
+            fixed = composed[piece] = unicodedata.normalize("NFC", piece)
+        pieces.append(fixed)
+        done = stop
+    if not pieces:
+        return line
+    pieces.append(line[done:])
+    return "".join(pieces)
 
 
 def has_lookalike(text: str) -> bool:
@@ -53,12 +112,13 @@ def normalize_body(text: str) -> str:
 
 def has_odd_space(text: str) -> bool:
     """Whether ``text`` holds whitespace other than space and LF/CR (rare)."""
-    return any(ch in text for ch in _ODD_SPACES)
+    return _ODD_SPACE.search(text) is not None
 
 
 _ODD_SPACES = "\t\f\v\u00a0\u1680\u202f\u205f\u3000" + "".join(
     chr(c) for c in range(0x2000, 0x200B)
 )
+_ODD_SPACE = re.compile("[" + re.escape(_ODD_SPACES) + "]")
 
 
 def join_body(lines: list[str], odd_space: bool = True) -> str:
@@ -81,6 +141,12 @@ def join_body(lines: list[str], odd_space: bool = True) -> str:
     if out and not out[-1]:
         out.pop()
     return "\n".join(out)
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of spaces to one space (what ``join_body`` does inside a line whose
+    only whitespace is spaces)."""
+    return _SPACE_RUN.sub(" ", text) if "  " in text else text
 
 
 def clean_inline(text: str) -> str:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import count
 from typing import Protocol
 
 from cutter_assets.core.legal.model import Extraction, ExtractWarning, Unit
-from cutter_assets.core.legal.normalize import clean_inline, join_body, shorten
+from cutter_assets.core.legal.normalize import clean_inline, collapse_spaces, join_body, shorten
 from cutter_assets.core.legal.vocab import (
     ADDRESS_PREFIX,
     LEVEL,
@@ -29,6 +32,12 @@ from cutter_assets.core.legal.vocab import (
 from cutter_assets.core.stops import CutterStop, StopCode
 
 Tolerance = tuple[str, str]  # (warning kind, what was tolerated)
+# A clean heading form (``Grammar.clean_forms``): the kind, the match of its pattern
+# (group 1 the number, group 2 the title or text), and the ordinal and address number
+# of each letter for lettered kinds (None: decimal numbers).
+CleanForm = tuple[
+    str, Callable[[str], "re.Match[str] | None"], Mapping[str, tuple[int, str]] | None
+]
 
 
 @dataclass(slots=True)
@@ -67,6 +76,11 @@ class Grammar(Protocol):
     language: str
     title_kinds: frozenset[str]  # kinds whose title may sit on the following line(s)
     multi_line_titles: bool
+    # Optional: the clean forms of the commonest headings by their first character.
+    # A line a form matches must be one ``classify`` reads as that kind and number
+    # with no tolerance, the title (articles; cleaned here) or text (clauses, points)
+    # in group 2. The builder takes it without a ``Heading`` when the number is due.
+    clean_forms: Mapping[str, CleanForm]
 
     def classify(self, s: str) -> Heading | BodyLine | None:
         """What a stripped, NFC line would open (None: plain text)."""
@@ -98,6 +112,14 @@ class Grammar(Protocol):
 
 
 _OPEN_QUOTES = "“\"‘'«"
+_QUOTE_MARKS = ("“", "”", '"')  # the marks whose balance is tracked (``_track_quotes``)
+
+
+def has_quote_mark(text: str) -> bool:
+    """Whether any line of ``text`` could open or close a quotation."""
+    return any(mark in text for mark in _QUOTE_MARKS)
+
+
 _SCOPE_KINDS: dict[str, tuple[str, ...]] = {
     # where each kind's numbering restarts: the innermost open unit of these kinds
     "section": ("chapter", "part"),
@@ -107,36 +129,42 @@ _SCOPE_KINDS: dict[str, tuple[str, ...]] = {
 }
 _SEGMENT = {kind: f"{prefix}_" for kind, prefix in ADDRESS_PREFIX.items()}
 _GLOBAL_KINDS = frozenset({"part", "chapter", "article"})  # numbered across the document
+_hexdigest = type(hashlib.sha256()).hexdigest  # sha256(...).hexdigest(), mapped without a call
 
 
 class _Node:
-    __slots__ = (
-        "kind", "level", "ordinal", "number", "raw_heading", "title", "line",
-        "body", "n_children", "address", "parent", "counters",
-    )  # fmt: skip
+    """A unit being built. Most are clauses and points, which never get a title,
+    sub-units or a counter: those three are class-level defaults that only the
+    units needing them override."""
+
+    title = ""
+    n_children = 0
+    counters: dict[str, int] | None = None  # kind -> last ordinal numbered in this unit
 
     def __init__(
         self,
         kind: str,
-        ordinal: int,
+        level: int,
         number: str,
         raw_heading: str,
         line: int,
         address: str,
-        parent: _Node | None = None,
+        parent_address: str | None,
+        body: list[str],
     ):
         self.kind = kind
-        self.level = LEVEL.get(kind, 0)
-        self.ordinal = ordinal
+        self.level = level  # LEVEL[kind]; 0 for the root, the preamble and the closing
         self.number = number
         self.raw_heading = raw_heading
-        self.title = ""
         self.line = line
-        self.body: list[str] = []
-        self.n_children = 0
         self.address = address
-        self.parent = parent
-        self.counters: dict[str, int] = {}
+        self.parent_address = parent_address
+        self.body = body  # stripped lines, one "" between paragraphs
+
+    def next_ordinal(self, kind: str) -> int:
+        """The ordinal the next sub-unit of ``kind`` numbered in this unit must have."""
+        counters = self.counters
+        return counters.get(kind, 0) + 1 if counters else 1
 
 
 def _stop(what: str, line: int, text: str) -> CutterStop:
@@ -148,7 +176,7 @@ class _Builder:
         self.g = grammar
         self.doc_code = doc_code
         self.warnings = warnings
-        self.root = _Node("root", 0, "", "", 0, doc_code)
+        self.root = _Node("root", 0, "", "", 0, doc_code, None, [])
         self.stack: list[_Node] = []
         self.open: dict[str, _Node] = {}  # kind -> the open unit of that kind
         self.nodes: list[_Node] = []
@@ -158,32 +186,51 @@ class _Builder:
         self.seen_article = False
         self.quote_depth = 0  # open curly quotes
         self.straight_open = False  # an odd number of straight quotes so far
+        self.quoting = False  # either of the two
         self.quote_line = 0
         self.last_body: tuple[_Node, int] | None = None  # last body line and its node
+        self.last_blank = 0  # the last blank line before the current one
+        self.odd_space = True  # whether a line may hold whitespace other than spaces
+        # The lines from the first with text on, stripped, one "" for blank lines between.
+        self.region: list[str] = []
+        self.region_start = 1
 
     # -- the pass -------------------------------------------------------------
-    def feed(self, lines: list[str]) -> None:
+    def feed(self, lines: list[str], quotes: bool = True, odd_space: bool = True) -> None:
+        """One pass over the lines with text; ``quotes`` False promises that none
+        holds a quotation mark, ``odd_space`` False whitespace other than spaces.
+        Blank lines are not visited: a body gets one "" where blank lines separate
+        two of its lines (``_body``), and so does the region."""
+        self.odd_space = odd_space
         classify = self.g.classify
-        stack = self.stack
-        for lineno, line in enumerate(lines, 1):
-            s = line.strip()
+        clean_forms = getattr(self.g, "clean_forms", None) or {}
+        take_clean = self._clean_heading
+        region = self.region
+        last_text = 0  # the last line with text
+        for lineno, s in enumerate(map(str.strip, lines), 1):
             if not s:
-                if stack:
-                    stack[-1].body.append("")
-                elif self.nodes:
-                    self._sink(lineno).body.append("")
                 continue
-            if self.quote_depth or self.straight_open:
+            if lineno - last_text > 1:
+                self.last_blank = lineno - 1
+                if region:
+                    region.append("")
+                else:
+                    self.region_start = lineno
+            last_text = lineno
+            region.append(s)
+            if self.quoting:
                 self._quoted(s, lineno)
             else:
-                found = classify(s)
-                if found is None and self.awaiting is None:
-                    self._plain(s, lineno)
-                elif type(found) is Heading:
-                    self._heading(found, s, lineno)
-                else:
-                    self._other(found, s, lineno)
-            if "“" in s or "”" in s or '"' in s:
+                form = clean_forms.get(s[0])
+                if form is None or not take_clean(form, s, lineno):
+                    found = classify(s)
+                    if found is None and self.awaiting is None:
+                        self._plain(s, lineno)
+                    elif type(found) is Heading:
+                        self._heading(found, s, lineno)
+                    else:
+                        self._other(found, s, lineno)
+            if quotes and ("“" in s or "”" in s or '"' in s):
                 self._track_quotes(s, lineno)
         self._finish(lines)
 
@@ -195,13 +242,20 @@ class _Builder:
         if self.closing is not None:
             return self.closing
         if self.preamble is None:
-            self.preamble = _Node("preamble", 0, "", "", lineno, f"{self.doc_code}/preamble")
+            self.preamble = _Node(
+                "preamble", 0, "", "", lineno, f"{self.doc_code}/preamble", None, []
+            )
             self.nodes.append(self.preamble)
         return self.preamble
 
     def _body(self, s: str, lineno: int) -> None:
         node = self._sink(lineno)
-        node.body.append(s)
+        body = node.body
+        # Blank lines after its last line went to this same unit (the sink only ever
+        # moves on to a new unit), so they stand between its lines: keep one.
+        if body and self.last_blank > self.last_body[1]:
+            body.append("")
+        body.append(s)
         self.last_body = (node, lineno)
 
     def _plain(self, s: str, lineno: int) -> None:
@@ -260,7 +314,8 @@ class _Builder:
             self.quote_depth = max(0, self.quote_depth + s.count("“") - s.count("”"))
         if s.count('"') % 2:
             self.straight_open = not self.straight_open
-        if not was_open and (self.quote_depth or self.straight_open):
+        self.quoting = bool(self.quote_depth or self.straight_open)
+        if not was_open and self.quoting:
             self.quote_line = lineno
 
     # -- the closing block --------------------------------------------------------
@@ -279,17 +334,20 @@ class _Builder:
                 start = at
         self._pop_to(1)
         self.awaiting = None
-        closing = _Node("closing", 0, "", "", start, f"{self.doc_code}/closing")
-        closing.body = moved
+        closing = _Node("closing", 0, "", "", start, f"{self.doc_code}/closing", None, moved)
         self.closing = closing
         self.nodes.append(closing)
 
     # -- headings -------------------------------------------------------------------
     def _scope(self, kind: str) -> _Node | None:
         """The unit whose counter numbers ``kind`` (where its numbering restarts)."""
+        open_ = self.open
+        if kind == "clause":  # the common kinds first
+            return open_.get("article")
+        if kind == "point":
+            return open_.get("clause") or open_.get("article")
         if kind in _GLOBAL_KINDS:
             return self.root
-        open_ = self.open
         for scope_kind in _SCOPE_KINDS[kind]:
             node = open_.get(scope_kind)
             if node is not None:
@@ -302,10 +360,45 @@ class _Builder:
         while stack and stack[-1].level >= level:
             node = stack.pop()
             del self.open[node.kind]
-            if not node.n_children and not any(node.body):
+            if not node.n_children and not node.body:  # a body starts with text
                 raise _stop(
                     f"empty {node.kind} (no text and no sub-units)", node.line, node.raw_heading
                 )
+
+    def _clean_heading(self, form: CleanForm, s: str, lineno: int) -> bool:
+        """Take a line in a clean form when its number is the next one: what
+        ``_heading`` does with the ``Heading`` that ``classify`` returns for it, in
+        the one case without a tolerance, a split or a stop. False (nothing done):
+        the line goes the general way."""
+        kind, match, letters = form
+        m = match(s)
+        if m is None or self.closing is not None:
+            return False
+        token, payload = m.groups()
+        if letters is None:
+            ordinal = int(token)
+            number = str(ordinal)
+        else:
+            ordinal, number = letters[token]
+        scope = self._scope(kind)
+        if scope is None:
+            return False
+        counters = scope.counters  # scope.next_ordinal(kind), without the call
+        if ordinal != (counters.get(kind, 0) + 1 if counters else 1):
+            return False
+        if kind == "clause" or kind == "point":
+            node = self._push(kind, ordinal, number, s, lineno, payload, scope)
+            self.awaiting = node if kind in self.g.title_kinds else None
+        else:
+            node = self._push(kind, ordinal, number, s, lineno, "", scope)
+            if payload is None:
+                node.title = ""
+            elif self.odd_space or "  " in payload:
+                node.title = clean_inline(payload)
+            else:
+                node.title = payload  # clean_inline changes nothing here
+            self.awaiting = None
+        return True
 
     def _heading(self, h: Heading, s: str, lineno: int) -> None:
         kind = h.kind
@@ -313,12 +406,7 @@ class _Builder:
             # Even a "2." there may be the rest of the last article, cut off by a
             # closing formula quoted mid-article: never fold it into the closing.
             raise _stop(f"{kind} heading after the closing block", lineno, s)
-        if kind == "clause":  # the common kinds first, without a call
-            scope = self.open.get("article")
-        elif kind == "point":
-            scope = self.open.get("clause") or self.open.get("article")
-        else:
-            scope = self._scope(kind)
+        scope = self._scope(kind)
         if scope is None:
             if kind == "subsection":
                 raise _stop("subsection heading outside any section", lineno, s)
@@ -328,7 +416,7 @@ class _Builder:
         if h.refusal:
             self._pop_to(LEVEL[kind])
             raise _stop(h.refusal, lineno, s)
-        expected = scope.counters.get(kind, 0) + 1
+        expected = scope.next_ordinal(kind)
         ordinal, number, tolerances = h.ordinal, h.number, h.tolerances
         if ordinal != expected:
             if h.alternative is not None and h.alternative[0] == expected:
@@ -349,22 +437,32 @@ class _Builder:
         self, kind: str, ordinal: int, number: str, raw: str, lineno: int, text: str, scope: _Node
     ) -> _Node:
         stack = self.stack
-        if stack and stack[-1].level >= LEVEL[kind]:
-            self._pop_to(LEVEL[kind])
-        parent = stack[-1] if stack else None
-        base = parent.address if parent is not None else self.doc_code
-        node = _Node(kind, ordinal, number, raw, lineno, f"{base}/{_SEGMENT[kind]}{number}", parent)
-        if parent is not None:
+        level = LEVEL[kind]
+        if stack and stack[-1].level >= level:
+            self._pop_to(level)
+        if stack:
+            parent = stack[-1]
             parent.n_children += 1
+            parent_address = parent.address
+            address = f"{parent_address}/{_SEGMENT[kind]}{number}"
+        else:
+            parent_address = None
+            address = f"{self.doc_code}/{_SEGMENT[kind]}{number}"
         if text:
-            node.body.append(text)
+            node = _Node(kind, level, number, raw, lineno, address, parent_address, [text])
             self.last_body = (node, lineno)
-        scope.counters[kind] = ordinal
+        else:
+            node = _Node(kind, level, number, raw, lineno, address, parent_address, [])
+        if kind == "article":
+            self.seen_article = True
+        counters = scope.counters
+        if counters is None:
+            scope.counters = {kind: ordinal}
+        else:
+            counters[kind] = ordinal
         stack.append(node)
         self.open[kind] = node
         self.nodes.append(node)
-        if kind == "article":
-            self.seen_article = True
         return node
 
     def _split_embedded(self, kind: str, expected: int, scope: _Node) -> bool:
@@ -412,7 +510,7 @@ class _Builder:
         return f"{kind} out of order (expected {shown}, found {found})"
 
     def _finish(self, lines: list[str]) -> None:
-        if self.quote_depth or self.straight_open:
+        if self.quoting:
             raise _stop(
                 "quotation is never closed (everything after it would be body text)",
                 self.quote_line,
@@ -427,15 +525,10 @@ class _Builder:
 
 
 def _node_body(lines: list[str], odd_space: bool) -> str:
-    """``join_body`` for a unit's collected lines, which are already stripped
-    (blank lines are ""); most units hold one line of text."""
-    if not odd_space:
-        text = [line for line in lines if line]
-        if len(text) == 1:
-            line = text[0]
-            return line if "  " not in line else join_body(text, odd_space)
-        if not text:
-            return ""
+    """``join_body`` for a unit's collected lines: stripped, one "" between
+    paragraphs; most units hold one line of text."""
+    if len(lines) == 1 and not odd_space:
+        return collapse_spaces(lines[0])
     return join_body(lines, odd_space)
 
 
@@ -447,14 +540,16 @@ def build_extraction(
     warnings: list[ExtractWarning],
     max_units: int,
     odd_space: bool = True,
+    quotes: bool = True,
 ) -> Extraction:
     """Cut ``lines`` (already NFC, look-alikes fixed) into a checked unit tree.
 
-    ``odd_space`` False promises the lines hold no tab or Unicode space (a
-    faster path to the same bodies).
+    ``odd_space`` False promises the lines hold no tab or Unicode space, and
+    ``quotes`` False that they hold no quotation mark (faster paths to the same
+    result).
     """
     builder = _Builder(grammar, doc_code, warnings)
-    builder.feed(lines)
+    builder.feed(lines, quotes, odd_space)
     nodes = builder.nodes
     if len(nodes) > max_units:
         over = nodes[max_units]
@@ -465,37 +560,42 @@ def build_extraction(
             over.line,
             over.raw_heading or lines[over.line - 1],
         )
-    units: list[Unit] = []
-    counts = dict.fromkeys(UNIT_KINDS, 0)
-    sha256 = hashlib.sha256
-    section_type_of = SECTION_TYPE_OF
+    if odd_space:
+        bodies = [_node_body(node.body, odd_space) for node in nodes]
+    else:  # _node_body, inlined for the commonest unit: one line of text, already stripped
+        bodies = [
+            body[0] if len(body) == 1 and "  " not in body[0] else _node_body(body, odd_space)
+            for body in [node.body for node in nodes]
+        ]
+    hashes = map(_hexdigest, map(hashlib.sha256, map(str.encode, bodies)))
     make = Unit.from_values
-    for order, node in enumerate(nodes, 1):
-        collected = node.body
-        if not odd_space and len(collected) == 1 and "  " not in collected[0]:
-            body = collected[0]  # one stripped line of text: most units
-        else:
-            body = _node_body(collected, odd_space)
-        parent = node.parent
-        kind = node.kind
-        units.append(
-            make(
-                node.address,
-                kind,
-                section_type_of[kind],
-                node.number,
-                node.raw_heading,
-                node.title,
-                body,
-                parent.address if parent is not None else None,
-                order,
-                sha256(body.encode("utf-8")).hexdigest(),
-            )
+    section_type_of = SECTION_TYPE_OF
+    units = [
+        make(
+            node.address,
+            node.kind,
+            section_type_of[node.kind],
+            node.number,
+            node.raw_heading,
+            node.title,
+            body,
+            node.parent_address,
+            order,
+            content_hash,
         )
-        counts[kind] += 1
+        for order, node, body, content_hash in zip(count(1), nodes, bodies, hashes)
+    ]
+    by_kind = Counter(node.kind for node in nodes)
+    counts = {kind: by_kind[kind] for kind in UNIT_KINDS}
     # Every line from the first unit on belongs to some unit, and join_body
-    # drops trailing blank lines: the region runs from there to the end.
+    # drops trailing blank lines: the region runs from there to the end. The
+    # builder kept those lines already stripped (the first unit starts at the
+    # first line with text), so only runs of spaces are left to collapse.
     first = nodes[0].line
+    if odd_space or builder.region_start != first:
+        region_text = join_body(lines[first - 1 :], odd_space)
+    else:
+        region_text = collapse_spaces("\n".join(builder.region))
     return Extraction(
         doc_code=doc_code,
         language=grammar.language,
@@ -503,5 +603,5 @@ def build_extraction(
         warnings=warnings,
         counts=counts,
         unit_lines=[node.line for node in nodes],
-        region_text=join_body(lines[first - 1 :], odd_space),
+        region_text=region_text,
     )

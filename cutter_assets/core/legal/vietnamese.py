@@ -17,7 +17,7 @@ from cutter_assets.core.legal.normalize import (
     roman_to_int,
     vi_number_words,
 )
-from cutter_assets.core.legal.tree import BodyLine, Heading, Tolerance
+from cutter_assets.core.legal.tree import BodyLine, CleanForm, Heading, Tolerance
 from cutter_assets.core.legal.vocab import VI_POINT_LETTERS
 
 _POINT_INDEX = {letter: i for i, letter in enumerate(VI_POINT_LETTERS, 1)}
@@ -72,6 +72,20 @@ class VietnameseGrammar:
     language = "vi"
     title_kinds = frozenset({"part", "chapter", "section", "subsection"})
     multi_line_titles = True
+    # "Điều 5. Title", "1. Text", "a) Text": the clean forms ``classify`` tries first,
+    # read the same way by the builder without building a Heading (most lines).
+    clean_forms: dict[str, CleanForm] = {
+        "Đ": ("article", _ARTICLE_CLEAN.match, None),
+        **dict.fromkeys("0123456789", ("clause", _CLAUSE_CLEAN.match, None)),
+        **dict.fromkeys(
+            VI_POINT_LETTERS,
+            (
+                "point",
+                _POINT_CLEAN.match,
+                {k: (i, _POINT_SLUG.get(k, k)) for k, i in _POINT_INDEX.items()},
+            ),
+        ),
+    }
 
     def classify(self, s: str) -> Heading | BodyLine | None:
         c = s[0]
