@@ -5,7 +5,11 @@ the only transition cutter makes."""
 from dagster import AssetCheckSpec, AssetExecutionContext, asset
 
 from cutter_assets.assets.runner import Phase, PhaseContext, PhaseOutcome, run_phase
-from cutter_assets.assets.write import WRITE_ASSETS, lifecycle_authorization_request
+from cutter_assets.assets.write import (
+    WRITE_ASSETS,
+    lifecycle_authorization_request,
+    require_service_signature,
+)
 from cutter_assets.core import phases as catalogue
 from cutter_assets.core.phases import GATE_SG2, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
@@ -27,7 +31,14 @@ def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
 
 # ---- 10. lifecycle_enactment ----------------------------------------------------
 def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
-    leg_a = ctx.pins_of("change_set")
+    leg_a, leg_b = ctx.pins_of("change_set"), ctx.pins_of("manifest_envelope")
+    verified = ctx.pins_of("verify_result")
+    require_service_signature(
+        ctx.conn, leg_b["executor_signature_id"], "executor", leg_b["payload_sha"]
+    )
+    require_service_signature(
+        ctx.conn, verified["verifier_signature_id"], "verifier", verified["payload_sha"]
+    )
     count = leg_a["row_count"]
     if ctx.live:
         with ctx.ledger.cursor() as cur:
@@ -73,6 +84,7 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
         idempotency_key=decision,
         inputs={"change_set_id": leg_a["change_set_id"], "units": count},
         work=[
+            "checked the executor's and the verifier's gpg signatures",
             "claimed the kill switch and consumed the SG_2 approval"
             if ctx.live
             else "dryrun: a rehearsal decision inside the never-committed transaction",

@@ -32,7 +32,7 @@ from cutter_assets.db.units import create_units
 from cutter_assets.partitions import documents
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase
-from cutter_assets.resources.signing import service_signature
+from cutter_assets.resources.signing import service_signature, service_signature_problem
 
 GROUP = "write"
 LEG_A = (*SURVEY, "change_set", "structural_verify")
@@ -269,10 +269,11 @@ def manifest_envelope(context: AssetExecutionContext, database: CutterDatabase, 
 
 
 def _sign(cur, payload_sha: str, principal: str) -> str:
-    signature, signature_sha = service_signature(payload_sha, principal)
+    provider, signature, signature_sha = service_signature(payload_sha, principal)
     cur.execute(
         queries.INSERT_SIGNATURE,
         {
+            "provider": provider,
             "principal": principal,
             "payload_sha": payload_sha,
             "signature": signature,
@@ -282,9 +283,32 @@ def _sign(cur, payload_sha: str, principal: str) -> str:
     return cur.fetchone()[0]
 
 
+def require_service_signature(conn, signature_id: str, principal: str, payload_sha: str) -> None:
+    """The recorded signature is ``principal``'s service key over exactly
+    ``payload_sha``; anything else stops the run."""
+    with conn.cursor() as cur:
+        cur.execute(queries.SIGNATURE_BY_ID, {"id": signature_id})
+        row = cur.fetchone()
+    if row is None:
+        problem = "no such signature"
+    elif row[0] != principal:
+        problem = f"recorded as {row[0]}'s"
+    elif row[1] != payload_sha:
+        problem = "recorded over another payload"
+    else:
+        problem = service_signature_problem(row[2], payload_sha, principal)
+    if problem:
+        raise CutterStop(
+            StopCode.STOP_INVARIANT_FAILED, f"{principal} signature {signature_id}: {problem}"
+        )
+
+
 # ---- 9. verify_result --------------------------------------------------------------
 def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
-    leg_a = ctx.pins_of("change_set")
+    leg_a, leg_b = ctx.pins_of("change_set"), ctx.pins_of("manifest_envelope")
+    require_service_signature(
+        ctx.conn, leg_b["executor_signature_id"], "executor", leg_b["payload_sha"]
+    )
     plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
     with ctx.conn.cursor() as cur:
         cur.execute("SELECT current_user")
@@ -329,6 +353,7 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
             "verifier_signature_id": signature_id,
             "verifier_role": verifier,
             "verdict": verdict,
+            "payload_sha": payload_sha,
         },
         checks={
             "verified_once": [
@@ -339,9 +364,10 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
         idempotency_key=result_id,
         inputs={"change_set_id": leg_a["change_set_id"]},
         work=[
+            "checked the executor's gpg signature on the manifest envelope",
             f"as {verifier}: re-read {len(units)} units and their bodies",
             *(f"{k}: {v}" for k, v in observed.items()),
-            f"signed and recorded verify result {result_id}",
+            f"signed (gpg, verifier service key) and recorded verify result {result_id}",
         ],
         production_mutation="1 verify result, 1 signature" if ctx.live else "NONE",
     )

@@ -221,10 +221,14 @@ SELECT iu.id::text, iu.canonical_address, iu.unit_kind, iu.section_type, iu.cont
  ORDER BY iu.sort_order
 """
 
+SIGNATURE_BY_ID = """
+SELECT principal, payload_sha, signature FROM cutter_governance.signature WHERE id = %(id)s
+"""
+
 INSERT_SIGNATURE = """
 INSERT INTO cutter_governance.signature
     (provider, principal, payload_sha, signature, signature_sha256)
-VALUES ('stub', %(principal)s, %(payload_sha)s, %(signature)s, %(signature_sha256)s)
+VALUES (%(provider)s, %(principal)s, %(payload_sha)s, %(signature)s, %(signature_sha256)s)
 RETURNING id::text
 """
 

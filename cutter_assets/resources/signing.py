@@ -4,18 +4,24 @@
 only from an allow-listed fingerprint (``valid`` alone does not mean trusted).
 ``stub``: sha256 over the content and the principal, for tests and demos; a
 live run refuses it unless the deployment explicitly allows it.
-Service signatures (executor, verifier) on ledger records use the stub
-scheme: they bind a record to its payload, not a person.
+Service signatures (the executor's on a manifest envelope, the verifier's
+on a verify result) are gpg clearsignatures over the record's payload sha by
+the service's own key in the project keyring, made on first use and named in
+``<gnupg home>/service-keys.yaml``; verify_result checks the executor's and
+lifecycle_enactment both before anything is enacted.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 from dataclasses import dataclass
 
+import yaml
+
 from cutter_assets.core.approvals import ApprovalRefused, Refusal
-from cutter_assets.resources.gpg import open_gpg
+from cutter_assets.resources.gpg import make_key, open_gpg
 from cutter_assets.settings import load_settings
 
 _CLEARSIGNED = re.compile(
@@ -117,7 +123,60 @@ def _verify_stub(text: str) -> VerifiedDocument:
     return VerifiedDocument(body + "\n", "stub", principal, (principal.lower(),), digest)
 
 
-def service_signature(payload_sha: str, principal: str) -> tuple[str, str]:
-    """(signature, its sha256) binding a ledger record to its payload."""
-    signature = "stub:" + stub_digest(payload_sha, principal)
-    return signature, hashlib.sha256(signature.encode()).hexdigest()
+SERVICE_PRINCIPALS = ("executor", "verifier")
+SERVICE_KEYS_FILE = "service-keys.yaml"
+
+
+def service_key(principal: str, gpg=None) -> str:
+    """The fingerprint of ``principal``'s signing key, made once per keyring
+    (a lock keeps two processes from making two)."""
+    if principal not in SERVICE_PRINCIPALS:
+        raise ValueError(f"no service key for {principal!r}")
+    gpg = gpg or open_gpg()
+    home = gpg.gnupghome
+    registry = f"{home}/{SERVICE_KEYS_FILE}"
+    with open(f"{home}/.service-keys.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(registry, encoding="utf-8") as f:
+                keys = yaml.safe_load(f) or {}
+        except FileNotFoundError:
+            keys = {}
+        if principal not in keys:
+            keys[principal] = make_key(
+                gpg, f"cutter {principal}", f"{principal}@service.cutter", encrypt=False
+            )
+            with open(registry, "w", encoding="utf-8") as f:
+                yaml.safe_dump(keys, f, sort_keys=True)
+        return keys[principal]
+
+
+def _service_statement(payload_sha: str, principal: str) -> str:
+    return f"cutter {principal} signs payload_sha {payload_sha}"
+
+
+def service_signature(payload_sha: str, principal: str, gpg=None) -> tuple[str, str, str]:
+    """(provider, signature, sha256 of the signature) binding a ledger record's
+    payload to the service that wrote it."""
+    gpg = gpg or open_gpg()
+    signature = gpg_sign(
+        _service_statement(payload_sha, principal), service_key(principal, gpg), gpg
+    )
+    return "gpg", signature, hashlib.sha256(signature.encode()).hexdigest()
+
+
+def service_signature_problem(
+    signature: str, payload_sha: str, principal: str, gpg=None
+) -> str | None:
+    """None when ``signature`` is ``principal``'s service key signing exactly
+    this payload sha; otherwise why not."""
+    gpg = gpg or open_gpg()
+    try:
+        verified = verify_document(
+            signature, allowed=(service_key(principal, gpg),), gpg=gpg, stub_allowed=False
+        )
+    except ApprovalRefused as refused:
+        return f"{principal} signature refused: {refused.reason.value}"
+    if verified.content.rstrip("\n") != _service_statement(payload_sha, principal):
+        return f"{principal} signature covers another payload"
+    return None
