@@ -19,9 +19,12 @@ with a throw-away KB, backup directory and GnuPG key.
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import io
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +47,7 @@ def setup_environment() -> tuple[str, str]:
     from cutter_assets.resources.gpg import make_key
 
     work = Path(tempfile.mkdtemp(prefix="cutbench-", dir="/tmp"))
+    atexit.register(_remove, work)  # registered first, so it runs after the server stops
     server_url = os.environ.get("CUTTER_DATABASE_URL")
     if not server_url:
         with warnings.catch_warnings():
@@ -73,6 +77,19 @@ def setup_environment() -> tuple[str, str]:
         }
     )
     return url, with_database(server_url, name + "_dagster", driver="postgresql+psycopg2")
+
+
+def _remove(work: Path) -> None:
+    """The throw-away folder, and the gpg-agent GnuPG left running for its keyring."""
+    try:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(work / "gnupg"), "--kill", "all"],
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        pass
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def register(code: str, path: Path, max_units: int) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,7 +77,7 @@ def admin(db_url):
 
 
 @pytest.fixture(scope="session")
-def gpg_home(tmp_path_factory) -> Path:
+def gpg_home(tmp_path_factory) -> Iterator[Path]:
     """A GnuPG home with one test key (ed25519 + cv25519, no passphrase)."""
     import gnupg
 
@@ -83,7 +86,28 @@ def gpg_home(tmp_path_factory) -> Path:
     gpg = gnupg.GPG(gnupghome=str(home))
     key_fingerprint = make_key(gpg, "cutter test backup", "backup@test.cutter")
     (home / "backup.fpr").write_text(key_fingerprint)
-    return home
+    yield home
+    stop_gpg_agent(home)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def stop_gpg_agent(home: Path) -> None:
+    """GnuPG starts an agent per keyring and leaves it running after us."""
+    try:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False
+        )
+    except FileNotFoundError:  # no gpgconf: nothing we can stop
+        pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stop_gpg_agents_of_temporary_keyrings(tmp_path_factory):
+    """The keyrings tests make under pytest's temporary folders (demo keys,
+    other recipients) get their agents stopped when the session ends."""
+    yield
+    for keyring in tmp_path_factory.getbasetemp().rglob("pubring.kbx"):
+        stop_gpg_agent(keyring.parent)
 
 
 @pytest.fixture(scope="module")

@@ -131,9 +131,16 @@ def request_outcome(
     ctx: PhaseContext, gate: str, payload: dict[str, Any], next_state: str
 ) -> PhaseOutcome:
     """A sovereign request: the payload pinned by its sha256, the request doc
-    in the KB, and the run moved to the awaiting state."""
-    payload_sha = sha256_of(payload)
+    in the KB, and the run moved to the awaiting state. A payload missing any
+    pin is never put to the sovereign: the run stops before the doc is written."""
     short = "SG_1" if gate.startswith("SG_1") else "SG_2"
+    missing = sorted(k for k, v in payload.items() if v in (None, ""))
+    if missing:
+        raise CutterStop(
+            StopCode.STOP_INVARIANT_FAILED,
+            f"the {short} request would not pin {', '.join(missing)}",
+        )
+    payload_sha = sha256_of(payload)
     command = f"cutter approve draft --run-id {ctx.run.run_id} --gate {short}"
     title = (
         "SG_1 cut authorization request"
@@ -142,14 +149,7 @@ def request_outcome(
     )
     return PhaseOutcome(
         pins={"gate": gate, "payload_sha": payload_sha, "payload": payload},
-        checks={
-            "request_covers_every_pin": [
-                Invariant(
-                    f"payload.{k}", "present", "present" if v not in (None, "") else "missing"
-                )
-                for k, v in sorted(payload.items())
-            ]
-        },
+        checks={},
         idempotency_key=payload_sha,
         kb_text=render_request_doc(
             title=title,

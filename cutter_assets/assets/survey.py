@@ -404,7 +404,6 @@ CUT_AUTHORIZATION_REQUEST = Phase(
     partitions_def=documents,
     group_name=GROUP,
     deps=[grant_probe],
-    check_specs=_checks("cut_authorization_request", "request_covers_every_pin"),
 )
 def cut_authorization_request(
     context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase

@@ -450,7 +450,6 @@ LIFECYCLE_AUTHORIZATION_REQUEST = Phase(
     partitions_def=documents,
     group_name=GROUP,
     deps=[verify_result],
-    check_specs=_checks("lifecycle_authorization_request", "request_covers_every_pin"),
 )
 def lifecycle_authorization_request(
     context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
