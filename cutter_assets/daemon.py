@@ -19,6 +19,7 @@ from cutter_assets.db.server import DatabaseServer
 from cutter_assets.settings import PROJECT_ROOT
 
 STOP_SECONDS = 30
+IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
 
 class DagsterDaemon:
@@ -42,7 +43,9 @@ class DagsterDaemon:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.wait_for_runs()
         self._signal_group(signal.SIGTERM)
         try:
             self.proc.wait(STOP_SECONDS)
@@ -53,6 +56,23 @@ class DagsterDaemon:
         deadline = time.monotonic() + STOP_SECONDS
         while self._signal_group(0) and time.monotonic() < deadline:
             time.sleep(0.2)  # until the killed processes are reaped
+
+    def wait_for_runs(self, seconds: float = STOP_SECONDS) -> None:
+        """Until no Dagster run is in progress: the run workers the daemon
+        launched are in its group, and a cut run's last phase closes the run in
+        the ledger just before its Dagster run records its own success."""
+        from dagster import DagsterRunStatus, RunsFilter
+
+        from cutter_assets.orchestration import project_instance
+
+        instance = project_instance()
+        try:
+            deadline = time.monotonic() + seconds
+            in_progress = RunsFilter(statuses=[DagsterRunStatus(s) for s in IN_PROGRESS])
+            while instance.get_runs_count(in_progress) and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            instance.dispose()
 
     def _signal_group(self, sig: int) -> bool:
         """Send ``sig`` to the group; false when no process of it is left."""
