@@ -1,5 +1,6 @@
 -- The unit writers, with one write guard between them.
 --
+-- fn_run_of_change_set finds the run a change set belongs to, and
 -- fn_require_writable is the one place that says when units may be written:
 -- the change set's run is WRITING and, for a live run, execution is armed
 -- and the run's SG_1 decision is consumed. Both writers call it (008 and 009
@@ -25,6 +26,26 @@ CREATE TYPE public.iu_plan_row AS (
     sort_order        int,
     content_hash      text
 );
+
+CREATE FUNCTION cutter_governance.fn_run_of_change_set(p_writer text, p_change_set_id uuid)
+RETURNS cutter_governance.orchestrator_run
+LANGUAGE plpgsql STABLE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run cutter_governance.orchestrator_run;
+BEGIN
+    SELECT r.* INTO run
+      FROM cutter_governance.cut_change_set c
+      JOIN cutter_governance.orchestrator_run r ON r.run_id = c.run_id
+     WHERE c.change_set_id = p_change_set_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '%: unknown change set %', p_writer, p_change_set_id;
+    END IF;
+    RETURN run;
+END
+$$;
+REVOKE ALL ON FUNCTION cutter_governance.fn_run_of_change_set(text, uuid) FROM PUBLIC;
 
 CREATE FUNCTION cutter_governance.fn_require_writable(
     p_writer text, p_change_set_id uuid, p_run_id uuid, p_state text, p_mode text)
@@ -69,17 +90,10 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    run    record;
+    run    cutter_governance.orchestrator_run;
     new_id uuid;
 BEGIN
-    SELECT r.run_id, r.source_document_id, r.source_version_id, r.doc_code, r.state, r.mode
-      INTO run
-      FROM cutter_governance.cut_change_set c
-      JOIN cutter_governance.orchestrator_run r ON r.run_id = c.run_id
-     WHERE c.change_set_id = p_change_set_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'fn_iu_create: unknown change set %', p_change_set_id;
-    END IF;
+    run := cutter_governance.fn_run_of_change_set('fn_iu_create', p_change_set_id);
 
     SELECT iu.id INTO new_id
       FROM public.information_unit iu
@@ -131,7 +145,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    run        record;
+    run        cutter_governance.orchestrator_run;
     page       public.iu_plan_row[];
     total      bigint;
     outside    text;
@@ -139,14 +153,7 @@ DECLARE
     orphan     text;
     created    bigint;
 BEGIN
-    SELECT r.run_id, r.source_document_id, r.source_version_id, r.doc_code, r.state, r.mode
-      INTO run
-      FROM cutter_governance.cut_change_set c
-      JOIN cutter_governance.orchestrator_run r ON r.run_id = c.run_id
-     WHERE c.change_set_id = p_change_set_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'fn_iu_create_many: unknown change set %', p_change_set_id;
-    END IF;
+    run := cutter_governance.fn_run_of_change_set('fn_iu_create_many', p_change_set_id);
     PERFORM cutter_governance.fn_require_writable('fn_iu_create_many', p_change_set_id,
                                                   run.run_id, run.state, run.mode);
 

@@ -403,6 +403,27 @@ def _write_one(writer: str, cur, cs: str, row: dict) -> None:
 
 
 @pytest.mark.parametrize("writer", ["fn_iu_create", "fn_iu_create_many"])
+def test_both_writers_refuse_an_unknown_change_set(conn, writer):
+    body = "x"
+    row = {
+        "canonical_address": "LC-NOWHERE/art_1",
+        "unit_kind": "article",
+        "section_type": "provision",
+        "number": "1",
+        "raw_heading": "",
+        "title": "",
+        "body": body,
+        "parent_address": None,
+        "sort_order": 1,
+        "content_hash": sha(body),
+        "idempotency_key": f"nowhere-{writer}",
+    }
+    with pytest.raises(errors.RaiseException, match=f"^{writer}: unknown change set"):
+        with as_role(conn, "cutter_exec") as cur:
+            _write_one(writer, cur, str(uuid.uuid4()), row)
+
+
+@pytest.mark.parametrize("writer", ["fn_iu_create", "fn_iu_create_many"])
 def test_both_writers_need_writing_the_switch_and_sg1_for_a_live_run(conn, writer):
     """One guard (fn_require_writable) for both writers, each named in the refusal."""
     code = "LC-GUARD-" + uuid.uuid4().hex[:6].upper()

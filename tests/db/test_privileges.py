@@ -168,6 +168,12 @@ MATRIX = [
     (NOBODY, "call fn_iu_create_many", lambda w: _create_many(w, "23"), False),
     (
         "cutter_exec",
+        "look up a change set's run through the writers' helper",
+        lambda w: ("SELECT cutter_governance.fn_run_of_change_set('x', %s)", (w["cs"],)),
+        False,
+    ),
+    (
+        "cutter_exec",
         "call the write guard directly",
         lambda w: (
             "SELECT cutter_governance.fn_require_writable('x', %s, NULL, 'WRITING', 'dryrun')",
