@@ -72,6 +72,32 @@ def open_change_set(conn, run_id, expected: int = 3) -> str:
     return change_set_id
 
 
+def plan_row(
+    address: str,
+    body: str,
+    *,
+    key: str,
+    sort_order: int = 1,
+    parent: str | None = None,
+    unit_kind: str = "article",
+    raw_heading: str = "",
+) -> dict:
+    """One cut-plan row as the unit writers take it (the hash is the body's)."""
+    return {
+        "canonical_address": address,
+        "unit_kind": unit_kind,
+        "section_type": "provision",
+        "number": str(sort_order),
+        "raw_heading": raw_heading,
+        "title": "",
+        "body": body,
+        "parent_address": parent,
+        "sort_order": sort_order,
+        "content_hash": sha(body),
+        "idempotency_key": key,
+    }
+
+
 def create_unit(
     conn,
     change_set_id,

@@ -18,6 +18,7 @@ from tests.db.builders import (
     create_unit,
     open_change_set,
     open_run,
+    plan_row,
     sha,
 )
 
@@ -247,45 +248,20 @@ def test_batched_creation_counts_every_page_and_replays_as_a_whole(conn, change_
     from cutter_assets.db.units import PAGE, create_units
 
     code, _, cs = change_set
-    rows = []
-    for i in range(1, 2 * PAGE + 201):
-        body = f"Điều {i}. nội dung {i}"
-        rows.append(
-            {
-                "canonical_address": f"{code}/art_{i}",
-                "unit_kind": "article",
-                "section_type": "provision",
-                "number": str(i),
-                "raw_heading": f"Điều {i}.",
-                "title": "",
-                "body": body,
-                "parent_address": None,
-                "sort_order": i,
-                "content_hash": sha(body),
-                "idempotency_key": f"{code}-{i}",
-            }
+    rows = [
+        plan_row(
+            f"{code}/art_{i}",
+            f"Điều {i}. nội dung {i}",
+            key=f"{code}-{i}",
+            sort_order=i,
+            raw_heading=f"Điều {i}.",
         )
+        for i in range(1, 2 * PAGE + 201)
+    ]
     with as_role(conn, "cutter_exec") as cur:
         assert create_units(cur, cs, rows) == {"created": len(rows)}
         assert create_units(cur, cs, rows) == {"replayed": len(rows)}
     assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == len(rows)
-
-
-def _plan_row(code: str, address: str, sort_order: int, parent: str | None) -> dict:
-    body = f"{address}: nội dung {sort_order}"
-    return {
-        "canonical_address": f"{code}/{address}",
-        "unit_kind": "chapter" if parent is None else "article",
-        "section_type": "provision",
-        "number": str(sort_order),
-        "raw_heading": "",
-        "title": "",
-        "body": body,
-        "parent_address": None if parent is None else f"{code}/{parent}",
-        "sort_order": sort_order,
-        "content_hash": sha(body),
-        "idempotency_key": f"{code}-{address}",
-    }
 
 
 def test_batched_creation_links_each_version_and_affected_row_to_its_own_unit(conn, change_set):
@@ -295,8 +271,19 @@ def test_batched_creation_links_each_version_and_affected_row_to_its_own_unit(co
     from cutter_assets.db.units import PAGE, create_units
 
     code, _, cs = change_set
-    rows = [_plan_row(code, "chp_1", 1, None)]
-    rows += [_plan_row(code, f"chp_1/art_{i}", i + 1, "chp_1") for i in range(1, PAGE + 101)]
+    rows = [
+        plan_row(f"{code}/chp_1", "chp_1: nội dung 1", key=f"{code}-chp_1", unit_kind="chapter")
+    ]
+    rows += [
+        plan_row(
+            f"{code}/chp_1/art_{i}",
+            f"chp_1/art_{i}: nội dung {i + 1}",
+            key=f"{code}-chp_1/art_{i}",
+            sort_order=i + 1,
+            parent=f"{code}/chp_1",
+        )
+        for i in range(1, PAGE + 101)
+    ]
     with as_role(conn, "cutter_exec") as cur:
         assert create_units(cur, cs, rows) == {"created": len(rows)}
     with conn.cursor() as cur:
@@ -365,24 +352,10 @@ def test_the_batch_writer_refuses_bad_pages_whole(conn, change_set, mutate, matc
     from cutter_assets.db.units import create_units
 
     code, _, cs = change_set
-    rows = []
-    for i in range(1, 4):
-        body = f"Điều {i}."
-        rows.append(
-            {
-                "canonical_address": f"{code}/art_{i}",
-                "unit_kind": "article",
-                "section_type": "provision",
-                "number": str(i),
-                "raw_heading": "",
-                "title": "",
-                "body": body,
-                "parent_address": None,
-                "sort_order": i,
-                "content_hash": sha(body),
-                "idempotency_key": f"{code}-b{i}",
-            }
-        )
+    rows = [
+        plan_row(f"{code}/art_{i}", f"Điều {i}.", key=f"{code}-b{i}", sort_order=i)
+        for i in range(1, 4)
+    ]
     mutate(rows[2], code)
     with pytest.raises(errors.RaiseException, match=match):
         with as_role(conn, "cutter_exec") as cur:
@@ -404,20 +377,7 @@ def _write_one(writer: str, cur, cs: str, row: dict) -> None:
 
 @pytest.mark.parametrize("writer", ["fn_iu_create", "fn_iu_create_many"])
 def test_both_writers_refuse_an_unknown_change_set(conn, writer):
-    body = "x"
-    row = {
-        "canonical_address": "LC-NOWHERE/art_1",
-        "unit_kind": "article",
-        "section_type": "provision",
-        "number": "1",
-        "raw_heading": "",
-        "title": "",
-        "body": body,
-        "parent_address": None,
-        "sort_order": 1,
-        "content_hash": sha(body),
-        "idempotency_key": f"nowhere-{writer}",
-    }
+    row = plan_row("LC-NOWHERE/art_1", "x", key=f"nowhere-{writer}")
     with pytest.raises(errors.RaiseException, match=f"^{writer}: unknown change set"):
         with as_role(conn, "cutter_exec") as cur:
             _write_one(writer, cur, str(uuid.uuid4()), row)
@@ -430,20 +390,7 @@ def test_both_writers_need_writing_the_switch_and_sg1_for_a_live_run(conn, write
     doc_id, version_id = add_document(conn, code)
     run_id = open_run(conn, doc_id, version_id, code, state="SURVEYING")
     cs = open_change_set(conn, run_id)
-    body = "x"
-    row = {
-        "canonical_address": f"{code}/art_1",
-        "unit_kind": "article",
-        "section_type": "provision",
-        "number": "1",
-        "raw_heading": "",
-        "title": "",
-        "body": body,
-        "parent_address": None,
-        "sort_order": 1,
-        "content_hash": sha(body),
-        "idempotency_key": f"{code}-1",
-    }
+    row = plan_row(f"{code}/art_1", "x", key=f"{code}-1")
     with pytest.raises(errors.RaiseException, match=f"^{writer}: run of .* not WRITING"):
         with as_role(conn, "cutter_exec") as cur:
             _write_one(writer, cur, cs, row)
@@ -480,27 +427,8 @@ def test_dryrun_units_can_never_be_committed(db_url):
         doc_id, version_id = add_document(connection, "LC-DRY-COMMIT")
         run_id = open_run(connection, doc_id, version_id, "LC-DRY-COMMIT", mode="dryrun")
         cs = open_change_set(connection, run_id)
-        body = "y"
         with as_role(connection, "cutter_exec") as cur:
-            create_units(
-                cur,
-                cs,
-                [
-                    {
-                        "canonical_address": "LC-DRY-COMMIT/art_1",
-                        "unit_kind": "article",
-                        "section_type": "provision",
-                        "number": "1",
-                        "raw_heading": "",
-                        "title": "",
-                        "body": body,
-                        "parent_address": None,
-                        "sort_order": 1,
-                        "content_hash": sha(body),
-                        "idempotency_key": "dry-1",
-                    }
-                ],
-            )
+            create_units(cur, cs, [plan_row("LC-DRY-COMMIT/art_1", "y", key="dry-1")])
         with pytest.raises(errors.RaiseException, match="never committed"):
             connection.commit()
     finally:

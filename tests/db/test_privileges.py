@@ -16,6 +16,7 @@ from tests.db.builders import (
     create_unit,
     open_change_set,
     open_run,
+    plan_row,
     sha,
 )
 
@@ -69,21 +70,10 @@ def _create(w, suffix):
 def _create_many(w, suffix):
     import json
 
-    body = "Thân " + suffix
     rows = [
-        {
-            "idempotency_key": "m-" + suffix,
-            "canonical_address": "PRIV-DOC/art_" + suffix,
-            "unit_kind": "article",
-            "section_type": "provision",
-            "number": suffix,
-            "raw_heading": "",
-            "title": "",
-            "body": body,
-            "parent_address": None,
-            "sort_order": int(suffix),
-            "content_hash": sha(body),
-        }
+        plan_row(
+            "PRIV-DOC/art_" + suffix, "Thân " + suffix, key="m-" + suffix, sort_order=int(suffix)
+        )
     ]
     return ("SELECT * FROM public.fn_iu_create_many(%s, %s::jsonb)", (w["cs"], json.dumps(rows)))
 
