@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -81,14 +80,9 @@ def setup_environment() -> tuple[str, str]:
 
 def _remove(work: Path) -> None:
     """The throw-away folder, and the gpg-agent GnuPG left running for its keyring."""
-    try:
-        subprocess.run(
-            ["gpgconf", "--homedir", str(work / "gnupg"), "--kill", "all"],
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        pass
+    from cutter_assets.resources.gpg import stop_agent
+
+    stop_agent(work / "gnupg")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import uuid
 import warnings
@@ -19,7 +18,7 @@ import pytest
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import create_database, drop_database, with_database
-from cutter_assets.resources.gpg import make_key
+from cutter_assets.resources.gpg import make_key, stop_agent
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,18 +86,8 @@ def gpg_home(tmp_path_factory) -> Iterator[Path]:
     key_fingerprint = make_key(gpg, "cutter test backup", "backup@test.cutter")
     (home / "backup.fpr").write_text(key_fingerprint)
     yield home
-    stop_gpg_agent(home)
+    stop_agent(home)
     shutil.rmtree(home, ignore_errors=True)
-
-
-def stop_gpg_agent(home: Path) -> None:
-    """GnuPG starts an agent per keyring and leaves it running after us."""
-    try:
-        subprocess.run(
-            ["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False
-        )
-    except FileNotFoundError:  # no gpgconf: nothing we can stop
-        pass
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -107,7 +96,7 @@ def stop_gpg_agents_of_temporary_keyrings(tmp_path_factory):
     other recipients) get their agents stopped when the session ends."""
     yield
     for keyring in tmp_path_factory.getbasetemp().rglob("pubring.kbx"):
-        stop_gpg_agent(keyring.parent)
+        stop_agent(keyring.parent)
 
 
 @pytest.fixture(scope="module")

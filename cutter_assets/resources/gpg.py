@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import gnupg
@@ -34,3 +35,14 @@ def make_key(gpg: gnupg.GPG, name: str, email: str, *, encrypt: bool = True) -> 
     if not made.fingerprint:
         raise RuntimeError(f"gpg could not make a key: {made.stderr[-200:]}")
     return made.fingerprint
+
+
+def stop_agent(home: Path) -> None:
+    """Stop the gpg-agent GnuPG started for the keyring at ``home`` (it would
+    outlive a throw-away keyring)."""
+    try:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False
+        )
+    except FileNotFoundError:  # no gpgconf: nothing we can stop
+        pass
