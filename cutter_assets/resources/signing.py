@@ -134,21 +134,24 @@ def service_key(principal: str, gpg=None) -> str:
         raise ValueError(f"no service key for {principal!r}")
     gpg = gpg or open_gpg()
     home = gpg.gnupghome
-    registry = f"{home}/{SERVICE_KEYS_FILE}"
     with open(f"{home}/.service-keys.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(registry, encoding="utf-8") as f:
-                keys = yaml.safe_load(f) or {}
-        except FileNotFoundError:
-            keys = {}
+        keys = _registered_service_keys(home)
         if principal not in keys:
             keys[principal] = make_key(
                 gpg, f"cutter {principal}", f"{principal}@service.cutter", encrypt=False
             )
-            with open(registry, "w", encoding="utf-8") as f:
+            with open(f"{home}/{SERVICE_KEYS_FILE}", "w", encoding="utf-8") as f:
                 yaml.safe_dump(keys, f, sort_keys=True)
         return keys[principal]
+
+
+def _registered_service_keys(home: str) -> dict[str, str]:
+    try:
+        with open(f"{home}/{SERVICE_KEYS_FILE}", encoding="utf-8") as f:
+            return yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        return {}
 
 
 def _service_statement(payload_sha: str, principal: str) -> str:
@@ -169,12 +172,13 @@ def service_signature_problem(
     signature: str, payload_sha: str, principal: str, gpg=None
 ) -> str | None:
     """None when ``signature`` is ``principal``'s service key signing exactly
-    this payload sha; otherwise why not."""
+    this payload sha; otherwise why not. Checking never makes a key."""
     gpg = gpg or open_gpg()
+    fingerprint = _registered_service_keys(gpg.gnupghome).get(principal)
+    if fingerprint is None:
+        return f"{principal} signature refused: this keyring has no {principal} key"
     try:
-        verified = verify_document(
-            signature, allowed=(service_key(principal, gpg),), gpg=gpg, stub_allowed=False
-        )
+        verified = verify_document(signature, allowed=(fingerprint,), gpg=gpg, stub_allowed=False)
     except ApprovalRefused as refused:
         return f"{principal} signature refused: {refused.reason.value}"
     if verified.content.rstrip("\n") != _service_statement(payload_sha, principal):

@@ -67,3 +67,13 @@ def test_a_forged_service_signature_is_refused(gpg, forge, reason):
     principal = "verifier" if reason.startswith("verifier") else "executor"
     problem = service_signature_problem(forge(signature, gpg), PAYLOAD, principal, gpg)
     assert problem is not None and reason in problem
+
+
+def test_checking_a_signature_never_makes_a_key(gpg, tmp_path):
+    _, signature, _ = service_signature(PAYLOAD, "executor", gpg)
+    empty_home = tmp_path / "gnupg"
+    other = open_gpg(empty_home)
+    problem = service_signature_problem(signature, PAYLOAD, "executor", other)
+    assert problem == "executor signature refused: this keyring has no executor key"
+    assert not (empty_home / SERVICE_KEYS_FILE).exists()
+    assert other.list_keys(secret=True) == []
