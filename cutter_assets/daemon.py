@@ -19,7 +19,6 @@ from cutter_assets.db.server import DatabaseServer
 from cutter_assets.settings import PROJECT_ROOT
 
 STOP_SECONDS = 30
-IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
 
 class DagsterDaemon:
@@ -58,17 +57,18 @@ class DagsterDaemon:
             time.sleep(0.2)  # until the killed processes are reaped
 
     def wait_for_runs(self, seconds: float = STOP_SECONDS) -> None:
-        """Until no Dagster run is in progress: the run workers the daemon
+        """Until no Dagster run has a worker: the run workers the daemon
         launched are in its group, and a cut run's last phase closes the run in
         the ledger just before its Dagster run records its own success."""
-        from dagster import DagsterRunStatus, RunsFilter
+        from dagster import RunsFilter
+        from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES
 
         from cutter_assets.orchestration import project_instance
 
         instance = project_instance()
         try:
             deadline = time.monotonic() + seconds
-            in_progress = RunsFilter(statuses=[DagsterRunStatus(s) for s in IN_PROGRESS])
+            in_progress = RunsFilter(statuses=ACTIVE_RUN_STATUSES)
             while instance.get_runs_count(in_progress) and time.monotonic() < deadline:
                 time.sleep(0.5)
         finally:
