@@ -12,6 +12,8 @@ keeps at most one idle connection per storage; ``dispose`` closes it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from dagster._serdes import ConfigurableClassData
@@ -35,6 +37,7 @@ class _KeptConnections:
     connection (what dagster-webserver calls on start), and its release."""
 
     def __init__(self, *args: Any, **kwargs: Any):
+        self._present: set[tuple[str, ...]] = set()  # see _remember_yes
         super().__init__(*args, **kwargs)
         self.optimize_for_webserver(NO_STATEMENT_TIMEOUT, POOL_RECYCLE_SECONDS, MAX_OVERFLOW)
 
@@ -43,35 +46,43 @@ class _KeptConnections:
         self._engine.dispose()
 
 
+def _remember_yes(probe: Callable[..., bool]) -> Callable[..., bool]:
+    """A schema probe (does this table or column exist?) that asks the catalog
+    only until it says yes. Dagster's generic code asks again for nearly every
+    event and run it stores. A yes is kept for the life of the storage (a
+    migration adds tables and columns, none removes them); a no is never kept,
+    so a table or column added later is still seen."""
+
+    @functools.wraps(probe)
+    def remembered(self, *args: Any) -> bool:
+        # The question is the probe and its names; a connection argument is not part of it.
+        key = (probe.__name__, *(a for a in args if isinstance(a, str)))
+        if key in self._present:
+            return True
+        found = probe(self, *args)
+        if found:
+            self._present.add(key)
+        return found
+
+    return remembered
+
+
 class PooledRunStorage(_KeptConnections, PostgresRunStorage):
-    pass
+    has_run_stats_index_cols = _remember_yes(PostgresRunStorage.has_run_stats_index_cols)
+    has_backfill_id_column = _remember_yes(PostgresRunStorage.has_backfill_id_column)
+    has_bulk_actions_selector_cols = _remember_yes(
+        PostgresRunStorage.has_bulk_actions_selector_cols
+    )
+    has_bulk_action_job_name_column = _remember_yes(
+        PostgresRunStorage.has_bulk_action_job_name_column
+    )
 
 
 class PooledEventLogStorage(_KeptConnections, PostgresEventLogStorage):
-    """Also remembers which of its tables and columns exist: the generic code
-    asks the catalog again for nearly every event it stores. Only a yes is
-    remembered (a migration adds tables and columns, none removes them), so a
-    table added later is still seen."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        self._present: set[tuple[str, str]] = set()
-        super().__init__(*args, **kwargs)
-
-    def has_table(self, table_name: str) -> bool:
-        if ("table", table_name) in self._present:
-            return True
-        found = super().has_table(table_name)
-        if found:
-            self._present.add(("table", table_name))
-        return found
-
-    def _has_asset_key_col_on_connection(self, conn, column_name: str) -> bool:
-        if ("asset_keys column", column_name) in self._present:
-            return True
-        found = super()._has_asset_key_col_on_connection(conn, column_name)
-        if found:
-            self._present.add(("asset_keys column", column_name))
-        return found
+    has_table = _remember_yes(PostgresEventLogStorage.has_table)
+    _has_asset_key_col_on_connection = _remember_yes(
+        PostgresEventLogStorage._has_asset_key_col_on_connection
+    )
 
 
 class PooledScheduleStorage(_KeptConnections, PostgresScheduleStorage):

@@ -89,6 +89,26 @@ def test_only_existing_tables_are_remembered(project_instance):
     assert not storage.has_asset_key_col("no_such_column")
 
 
+def test_a_second_run_asks_the_catalog_nothing(project_instance):
+    assert materialize(_chain(3), instance=project_instance).success
+    catalog = []
+    for engine in _engines(project_instance):
+        event.listen(
+            engine,
+            "before_cursor_execute",
+            lambda _c, _cur, statement, *_: (
+                catalog.append(statement)
+                if "pg_catalog" in statement or "information_schema" in statement
+                else None
+            ),
+        )
+
+    assert materialize(_chain(3), instance=project_instance).success
+    # Stock dagster-postgres asks which tables and columns exist again for each
+    # run and most events (table, asset-key column and run-column probes).
+    assert catalog == []
+
+
 def test_dispose_closes_the_kept_connections(project_instance):
     project_instance.get_runs_count()
     pools = [engine.pool for engine in _engines(project_instance)]
