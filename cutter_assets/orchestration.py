@@ -138,9 +138,15 @@ def void(run_id: str, reason_kb_id: str) -> str:
     if not (kb.root_path() / reason).is_file():
         raise CutterStop(StopCode.STOP_REFUSED_INPUT, f"no reason doc at {reason}")
     with database.transaction() as conn:
-        run = ledger.get_run(conn, run_id)
+        run = ledger.get_run(conn, run_id, lock=True)  # waits for a phase of this run
         if run.state == RunState.VOIDED:
             raise CutterStop(StopCode.STOP_STATE, f"run {run_id} is already voided")
+        if run.state in (RunState.ENACTING, RunState.COMPLETED):
+            raise CutterStop(
+                StopCode.STOP_STATE,
+                f"run {run_id} is {run.state}: its units are being or have been enacted, "
+                "and enacted units are never voided (compensate with a new document version)",
+            )
         affected = ledger.affected_rows(conn, run_id)
         if any(status == "enacted" for _, _, status in affected):
             raise CutterStop(

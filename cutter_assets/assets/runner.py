@@ -227,7 +227,7 @@ def execute_phase(
             run_id = _resolve_run(step, conn, doc_code, kb, phase.open_run)
             mode = ledger.get_run(conn, run_id).mode
         with database.phase_connections(mode, phase.role) as (work, ledger_conn):
-            run = ledger.get_run(ledger_conn, run_id)
+            run = ledger.get_run(ledger_conn, run_id, lock=True)
             _check_run(run, doc_code, phase.expected_state)
             earlier = ledger.phases(ledger_conn, run_id)
             _check_prerequisites(earlier, phase.requires)

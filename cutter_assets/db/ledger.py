@@ -95,10 +95,12 @@ def open_run(
             ) from None
 
 
-def get_run(conn, run_id: str) -> Run:
+def get_run(conn, run_id: str, *, lock: bool = False) -> Run:
+    """The run; ``lock`` holds its row until the transaction ends (phases and
+    void take it, so they never interleave on one run)."""
     with conn.cursor() as cur:
         try:
-            cur.execute(queries.RUN_BY_ID, {"run_id": run_id})
+            cur.execute(queries.RUN_BY_ID_LOCKED if lock else queries.RUN_BY_ID, {"run_id": run_id})
         except (errors.InvalidTextRepresentation, errors.DataException):
             conn.rollback()
             raise CutterStop(StopCode.STOP_RUN_UNKNOWN, "a run id is a UUID") from None
@@ -254,4 +256,6 @@ def void_run(conn, run_id: str, reason_kb: str) -> int:
             cur.execute("SELECT public.fn_iu_void(%s)", (row[0],))
             voided = cur.fetchone()[0]
         cur.execute(queries.VOID_RUN, {"run_id": run_id, "reason": reason_kb})
+        if cur.rowcount != 1:
+            raise CutterStop(StopCode.STOP_STATE, f"run {run_id} can no longer be voided")
     return voided

@@ -84,6 +84,10 @@ SELECT run_id::text, doc_code, source_document_id::text, source_version_id::text
        actor, state, stop_code, stop_detail, kb_folder, pins, started_at, updated_at
   FROM cutter_governance.orchestrator_run WHERE run_id = %(run_id)s
 """
+# The same row, held until the transaction ends: a phase and a void of the same
+# run wait for each other instead of interleaving (an insert referencing the run
+# takes a weaker lock, which this one does not block).
+RUN_BY_ID_LOCKED = RUN_BY_ID.rstrip() + " FOR NO KEY UPDATE\n"
 
 OPEN_RUNS_FOR_DOCUMENT = """
 SELECT run_id::text FROM cutter_governance.orchestrator_run
@@ -299,5 +303,5 @@ VOID_RUN = """
 UPDATE cutter_governance.orchestrator_run
    SET state = 'VOIDED', voided_at = clock_timestamp(), void_reason_kb = %(reason)s,
        updated_at = clock_timestamp()
- WHERE run_id = %(run_id)s AND state <> 'VOIDED'
+ WHERE run_id = %(run_id)s AND state NOT IN ('VOIDED', 'ENACTING', 'COMPLETED')
 """

@@ -3,6 +3,8 @@ hold under repeated attempts, void then re-cut works, enacted units stay."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg2
 import pytest
 from psycopg2 import errors
@@ -268,3 +270,54 @@ def test_an_enacted_run_cannot_be_voided(constitution, governed_env):
         void(live, reason)
     assert stop.value.code.name == "STOP_STATE"
     assert run_row(live).state == "COMPLETED"
+
+
+def test_a_void_waits_for_an_enactment_in_progress_then_refuses(governed_env, db_url):
+    """A void started while the enact phase holds the run waits for it, sees
+    ENACTING and refuses: a run is never marked voided over enacted units."""
+    from cutter_assets.core.stops import CutterStop
+    from cutter_assets.db import ledger
+    from cutter_assets.orchestration import void
+    from cutter_assets.resources import RESOURCES
+
+    register(db_url, "STORY-RACE", SMALL_LAW)
+    rehearse("STORY-RACE")
+    run_id = live_to_sg1("STORY-RACE")
+    arm(run_id)
+    approve(run_id, "SG_1", governed_env["sovereign"])
+    assert write("STORY-RACE", run_id).success
+    reason = RESOURCES["kb"].write_once("reasons/void-race.md", "# why\nrace\n").path
+    outcome: dict[str, CutterStop] = {}
+
+    def attempt_void() -> None:
+        try:
+            void(run_id, reason)
+        except CutterStop as stop:
+            outcome["stop"] = stop
+
+    enacting = psycopg2.connect(db_url)  # the enact phase's first steps, not yet committed
+    try:
+        ledger.get_run(enacting, run_id, lock=True)
+        ledger.move_state(enacting, run_id, "AWAITING_LIFECYCLE_AUTHORIZATION", "ENACTING")
+        voiding = threading.Thread(target=attempt_void)
+        voiding.start()
+        voiding.join(timeout=1.5)
+        assert voiding.is_alive()  # waiting for the phase's transaction
+        enacting.commit()
+        voiding.join(timeout=60)
+    finally:
+        enacting.close()
+        disarm()
+    assert not voiding.is_alive()
+    assert outcome["stop"].code.name == "STOP_STATE" and "ENACTING" in str(outcome["stop"])
+    run = run_row(run_id)
+    assert run.state == "ENACTING"
+    assert not list((RESOURCES["kb"].root_path() / run.kb_folder).glob("VOID-*"))
+    assert (
+        count(
+            db_url,
+            "SELECT count(*) FROM public.information_unit WHERE canonical_address "
+            "LIKE 'STORY-RACE/%%' AND lifecycle_status = 'voided'",
+        )
+        == 0
+    )

@@ -52,12 +52,7 @@ def authorize(conn, run_id) -> None:
             "INSERT INTO cutter_governance.execution_switch (run_id) SELECT NULL WHERE NOT EXISTS "
             "(SELECT 1 FROM cutter_governance.execution_switch WHERE disarmed_at IS NULL)"
         )
-    decision = add_review_decision(conn, run_id, gate="SG_1_cut_authz")
-    with conn.cursor() as cur:
-        cur.execute(
-            "UPDATE cutter_governance.review_decision SET consumed_at = now() WHERE id = %s",
-            (decision,),
-        )
+    add_review_decision(conn, run_id, gate="SG_1_cut_authz")
 
 
 def open_change_set(conn, run_id, expected: int = 3) -> str:
@@ -126,15 +121,18 @@ def create_unit(
         return cur.fetchone()
 
 
-def add_review_decision(conn, run_id, gate="SG_2_lifecycle_authz") -> str:
+def add_review_decision(conn, run_id, gate="SG_2_lifecycle_authz", *, consumed=True) -> str:
+    """A recorded decision of ``gate``; consumed (re-validated and spent by the
+    phase it authorizes, as the writers and fn_iu_enact require) unless told."""
     with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO cutter_governance.review_decision
                    (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256,
-                    signature_sha256, provider, approver, signed_utc)
-               VALUES (%s, %s, %s, 'kb/approval.md', %s, %s, 'stub', 'sovereign', now())
+                    signature_sha256, provider, approver, signed_utc, consumed_at)
+               VALUES (%s, %s, %s, 'kb/approval.md', %s, %s, 'stub', 'sovereign', now(),
+                       CASE WHEN %s THEN now() END)
                RETURNING id""",
-            (gate, run_id, uuid.uuid4().hex, "d" * 64, uuid.uuid4().hex),
+            (gate, run_id, uuid.uuid4().hex, "d" * 64, uuid.uuid4().hex, consumed),
         )
         return cur.fetchone()[0]
 

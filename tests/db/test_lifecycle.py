@@ -87,17 +87,21 @@ def test_draft_is_enacted_exactly_once_and_each_change_is_logged(conn, change_se
         assert cur.fetchall() == [("draft", "enacted", decision, cs)]
 
 
-def test_enact_needs_an_sg2_decision_of_the_same_run(conn, change_set):
+def test_enact_needs_a_consumed_sg2_decision_of_the_same_run(conn, change_set):
     code, run_id, cs = change_set
     unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
     sg1 = add_review_decision(conn, run_id, gate="SG_1_cut_authz")
-    with pytest.raises(errors.RaiseException, match="no SG_2 review decision"):
+    with pytest.raises(errors.RaiseException, match="no consumed SG_2 review decision"):
         with as_role(conn, "cutter_enact") as cur:
             cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, sg1))
+    recorded_only = add_review_decision(conn, run_id, consumed=False)
+    with pytest.raises(errors.RaiseException, match="no consumed SG_2 review decision"):
+        with as_role(conn, "cutter_enact") as cur:
+            cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, recorded_only))
     other_doc, other_version = add_document(conn, code + "-X")
     other_run = open_run(conn, other_doc, other_version, code + "-X")
     foreign = add_review_decision(conn, other_run)
-    with pytest.raises(errors.RaiseException, match="no SG_2 review decision"):
+    with pytest.raises(errors.RaiseException, match="no consumed SG_2 review decision"):
         with as_role(conn, "cutter_enact") as cur:
             cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, foreign))
     assert (
