@@ -203,7 +203,13 @@ def run_phase(
     try:
         result = execute_phase(database, kb, phase, StepInfo.of(context), vault=vault)
     except CutterStop as stop:
-        failure = Failure(description=stop.line(), metadata={"stop_code": stop.code.name})
+        # Handled: the ledger holds the STOP, or the action was refused and the run
+        # left as it was. Anything else is the stop sensor's to record.
+        handled = stop.code in REFUSED_ACTIONS or stop.recorded
+        failure = Failure(
+            description=stop.line(),
+            metadata={"stop_code": stop.code.name, "stop_handled": handled},
+        )
         raise failure from stop.__cause__  # an unexpected error keeps its traceback
     return _materialize_result(phase.key, result)
 
@@ -239,13 +245,13 @@ def execute_phase(
             return _finish(ctx, run, phase.key, outcome)
     except CutterStop as stop:
         if stop.code not in REFUSED_ACTIONS:
-            _record_stop(database, kb, run_id, phase.key, stop)
+            stop.recorded = record_stop(database, kb, run_id, phase.key, stop)
         raise
     except Exception as err:
         # An unexpected error is still a STOP: the ledger and the KB say so.
         detail = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:500]
         stop = CutterStop(StopCode.STOP_INVARIANT_FAILED, f"unexpected error: {detail}")
-        _record_stop(database, kb, run_id, phase.key, stop)
+        stop.recorded = record_stop(database, kb, run_id, phase.key, stop)
         raise stop from err
 
 
@@ -385,23 +391,39 @@ def _metadata_value(value: Any):
     return MetadataValue.text(redact(str(value), secrets_in_environment())[:500])
 
 
-def _record_stop(
+def record_stop(
     database: CutterDatabase,
     kb: KnowledgeBase,
     run_id: str | None,
     phase_key: str,
     stop: CutterStop,
-) -> None:
-    """The ledger says STOPPED with the code and the STOP doc is in the run's folder."""
+) -> bool:
+    """The ledger says STOPPED with the code and the STOP doc is in the run's
+    folder. A STOP doc that cannot be written does not leave the run as it was:
+    the ledger still says STOPPED, and why the doc is missing. True when the
+    ledger holds the STOP (or already held a final state)."""
     if run_id is None:
-        return
+        return False
     try:
         with database.transaction() as conn:
             stop = ledger.between_legs(conn, run_id, stop)
             if ledger.stop_run(conn, run_id, stop.code.name, f"{phase_key}: {stop.detail}"):
                 write_stop_doc(kb, ledger.get_run(conn, run_id), phase_key, stop)
-    except Exception:  # noqa: BLE001 - the original STOP is the one reported;
-        pass  # the stop sensor retries the evidence from the failed Dagster run
+        return True
+    except Exception as err:  # noqa: BLE001 - recorded below, without the doc
+        missing = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:300]
+    try:
+        with database.transaction() as conn:
+            stop = ledger.between_legs(conn, run_id, stop)
+            ledger.stop_run(
+                conn,
+                run_id,
+                stop.code.name,
+                f"{phase_key}: {stop.detail} (no STOP doc: {missing})",
+            )
+        return True
+    except Exception:  # noqa: BLE001 - the database is gone too: the stop sensor
+        return False  # tries again when it sees the failed Dagster run
 
 
 def write_stop_doc(kb: KnowledgeBase, run: ledger.Run, phase_key: str, stop: CutterStop) -> None:

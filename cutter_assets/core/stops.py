@@ -51,8 +51,11 @@ class CutterStop(Exception):
     """The one exception family: a STOP code plus a detail safe to show anyone.
 
     The detail must never carry a secret (DSN, password, key material); callers
-    build it from discovered names and counts only.
+    build it from discovered names and counts only. ``recorded`` is set where a
+    STOP is put in the ledger (the phase runner): True once the run says STOPPED.
     """
+
+    recorded = False
 
     def __init__(self, code: StopCode, detail: str = ""):
         self.code = code

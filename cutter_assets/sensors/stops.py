@@ -11,7 +11,7 @@ from dagster import (
     run_failure_sensor,
 )
 
-from cutter_assets.assets.runner import write_stop_doc
+from cutter_assets.assets.runner import record_stop
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
@@ -30,21 +30,22 @@ def stop_sensor(context: RunFailureSensorContext, database: CutterDatabase, kb: 
     )
     with database.transaction() as conn:
         run_id = run.tags.get(RUN_ID_TAG) or ledger.run_of_dagster_run(conn, run.run_id)
-        if run_id is None:
-            return
-        if ledger.stop_run(conn, run_id, StopCode.STOP_INVARIANT_FAILED.name, reason):
-            write_stop_doc(
-                kb,
-                ledger.get_run(conn, run_id),
-                "dagster run " + run.run_id,
-                CutterStop(StopCode.STOP_INVARIANT_FAILED, reason),
-            )
-            context.log.info(f"cut run {run_id} marked STOPPED after Dagster run {run.run_id}")
+    if run_id is None:
+        return
+    stop = CutterStop(StopCode.STOP_INVARIANT_FAILED, reason)
+    if not record_stop(database, kb, run_id, "dagster run " + run.run_id, stop):
+        # Never silent: the tick fails with this line in the Dagster UI (Dagster does
+        # not hand this run to the sensor again), and the run keeps its old state.
+        raise RuntimeError(f"cut run {run_id}: the STOP could not be recorded")
+    context.log.info(
+        f"cut run {run_id}: STOP recorded after Dagster run {run.run_id} "
+        "(unless the cut run had already ended)"
+    )
 
 
 def _handled_by_cutter(instance, dagster_run_id: str) -> bool:
-    """True when every failed step ended in a cutter STOP the asset already
-    handled (recorded it, or refused the action and left the run as it was)."""
+    """True when every failed step ended in a cutter STOP the asset handled
+    (recorded it, or refused the action and left the run as it was)."""
     failures = [
         record.event_log_entry.dagster_event
         for record in instance.get_records_for_run(
@@ -54,7 +55,12 @@ def _handled_by_cutter(instance, dagster_run_id: str) -> bool:
     return bool(failures) and all(
         (
             event.step_failure_data.user_failure_data is not None
-            and "stop_code" in event.step_failure_data.user_failure_data.metadata
+            and _flag(event.step_failure_data.user_failure_data.metadata, "stop_handled")
         )
         for event in failures
     )
+
+
+def _flag(metadata, key: str) -> bool:
+    entry = metadata.get(key)
+    return getattr(entry, "value", entry) is True

@@ -4,6 +4,7 @@ contexts against a real instance and database."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from dagster import (
     DagsterEventType,
@@ -17,11 +18,12 @@ from dagster import (
     materialize,
 )
 
+from cutter_assets.assets.survey import mark, source_pin
 from cutter_assets.partitions import RUN_ID_TAG, documents
 from cutter_assets.resources import RESOURCES
 from cutter_assets.sensors.documents import document_sensor
 from cutter_assets.sensors.stops import stop_sensor
-from tests.assets.harness import kb_files, register, run_row, start, survey
+from tests.assets.harness import instance_with, kb_files, register, run_row, start, survey
 from tests.conftest import CORPUS
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
@@ -49,11 +51,14 @@ def test_every_registered_document_becomes_a_partition(cutter_env, db_url):
     assert not any(isinstance(r, RunRequest) for r in third.run_requests or [])
 
 
-def _failed_run(instance, run_id: str, *, cutter_stop: bool):
+def _failed_run(instance, run_id: str, *, cutter_stop: bool, handled: bool = True):
     @asset
     def crashing_step():
         if cutter_stop:
-            raise Failure(description="STOP_STATE: refused", metadata={"stop_code": "STOP_STATE"})
+            raise Failure(
+                description="STOP_STATE: refused",
+                metadata={"stop_code": "STOP_STATE", "stop_handled": handled},
+            )
         raise RuntimeError("the worker died in the middle")
 
     result = materialize(
@@ -100,3 +105,41 @@ def test_a_refused_action_does_not_stop_the_cut_run(cutter_env, db_url):
     _evaluate_stop(instance, dagster_run, event)
     assert run_row(run_id).state == "SURVEYING"
     assert survey(code, run_id).success  # the run goes on
+
+
+def test_a_stop_the_asset_could_not_record_is_recorded_by_the_sensor(cutter_env, db_url):
+    code = "SENS-" + uuid.uuid4().hex[:5].upper()
+    register(db_url, code, SMALL_LAW)
+    run_id = start(code)
+    instance = DagsterInstance.ephemeral()
+    dagster_run, event = _failed_run(instance, run_id, cutter_stop=True, handled=False)
+    _evaluate_stop(instance, dagster_run, event)
+    run = run_row(run_id)
+    assert (run.state, run.stop_code) == ("STOPPED", "STOP_INVARIANT_FAILED")
+
+
+def test_a_stop_whose_doc_cannot_be_written_still_stops_the_run(cutter_env, db_url):
+    code = "SENS-" + uuid.uuid4().hex[:5].upper()
+    register(db_url, code, SMALL_LAW)
+    run_id = start(code)
+    assert survey(code, run_id, assets=[source_pin]).success
+    folder = Path(cutter_env["CUTTER_KB_ROOT"]) / run_row(run_id).kb_folder
+    folder.rename(folder.with_name(folder.name + ".moved"))
+    folder.write_text("a file where the run's KB folder was\n")  # no doc can go there now
+
+    instance = instance_with(code)
+    result = survey(code, run_id, assets=[mark], instance=instance)
+
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    metadata = failure.step_failure_data.user_failure_data.metadata
+    assert metadata["stop_code"].value == "STOP_KB_UPLOAD"
+    assert metadata["stop_handled"].value is True
+    run = run_row(run_id)
+    assert (run.state, run.stop_code) == ("STOPPED", "STOP_KB_UPLOAD")
+    assert "no STOP doc" in run.stop_detail
+    dagster_run = result.dagster_run
+    (record,) = instance.get_records_for_run(
+        dagster_run.run_id, of_type=DagsterEventType.RUN_FAILURE
+    ).records
+    _evaluate_stop(instance, dagster_run, record.event_log_entry.dagster_event)
+    assert run_row(run_id).stop_detail == run.stop_detail  # handled: the sensor adds nothing
