@@ -153,22 +153,19 @@ def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
         "phase_keys": keys,
     }
     summary_sha = sha256_of(summary)
-    ctx.kb.append_line(
-        str(RUNS_INDEX),
-        runs_index_line(
-            [
-                ctx.run.run_id,
-                ctx.doc_code,
-                ctx.run.source_version_id,
-                "COMPLETED",
-                ctx.run.kb_folder or "-",
-                leg_a["change_set_id"],
-                enacted["review_decision_id"],
-                ctx.run.actor,
-                ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                ctx.run.mode,
-            ]
-        ),
+    index_line = runs_index_line(
+        [
+            ctx.run.run_id,
+            ctx.doc_code,
+            ctx.run.source_version_id,
+            "COMPLETED",
+            ctx.run.kb_folder or "-",
+            leg_a["change_set_id"],
+            enacted["review_decision_id"],
+            ctx.run.actor,
+            ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ctx.run.mode,
+        ]
     )
     return PhaseOutcome(
         pins={"summary_sha": summary_sha},
@@ -184,8 +181,12 @@ def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
             "mode": ctx.run.mode,
         },
         work=[f"{k}: {ctx.earlier[k].kb_doc_path}" for k in required]
-        + [f"appended the run to {RUNS_INDEX}", f"summary sha {summary_sha}"],
+        + [
+            f"the run's line goes to {RUNS_INDEX} once this phase commits",
+            f"summary sha {summary_sha}",
+        ],
         next_state=RunState.COMPLETED,
+        runs_index_line=index_line,
     )
 
 

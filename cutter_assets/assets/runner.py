@@ -42,7 +42,7 @@ from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, survey
 from cutter_assets.partitions import RUN_ID_TAG
 from cutter_assets.resources.database import CutterDatabase
-from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
+from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase, secrets_in_environment
 
 # STOPs that refuse this one action (a wrong state, a phase already done, an
 # unknown run) and leave the cut run as it was; every other STOP stops the run.
@@ -76,6 +76,9 @@ class PhaseOutcome:
     next_state: str | None = None  # the run's state after this phase passes
     kb_text: str | None = None  # a document of its own instead of the phase template
     also: list[tuple[str, PhaseOutcome]] = field(default_factory=list)  # phases done within
+    # A line for the KB's runs index, appended only once the phase has committed
+    # (the index is a file, outside the transaction: it never runs ahead of the ledger).
+    runs_index_line: str | None = None
 
     @property
     def invariants(self) -> list[Invariant]:
@@ -242,7 +245,10 @@ def execute_phase(
             ctx = PhaseContext(step.dagster_run_id, work, ledger_conn, run, kb, earlier, vault)
             outcome = phase.story(ctx)
             run = ledger.get_run(ledger_conn, run_id)  # source_pin may have set the KB folder
-            return _finish(ctx, run, phase.key, outcome)
+            result = _finish(ctx, run, phase.key, outcome)
+        if outcome.runs_index_line and all(inv.ok for inv in outcome.invariants):
+            kb.append_line(str(RUNS_INDEX), outcome.runs_index_line)
+        return result
     except CutterStop as stop:
         if stop.code not in REFUSED_ACTIONS:
             stop.recorded = record_stop(database, kb, run_id, phase.key, stop)

@@ -321,3 +321,14 @@ def test_a_void_waits_for_an_enactment_in_progress_then_refuses(governed_env, db
         )
         == 0
     )
+
+
+def test_each_completed_run_has_one_line_in_the_runs_index(constitution):
+    from cutter_assets.resources import RESOURCES
+    from cutter_assets.resources.kb import RUNS_INDEX
+
+    rehearsal, live, _, _ = constitution
+    lines = (RESOURCES["kb"].root_path() / RUNS_INDEX).read_text().splitlines()
+    for run_id, mode in ((rehearsal, "dryrun"), (live, "live")):
+        (line,) = [line for line in lines if run_id in line]
+        assert "COMPLETED" in line and mode in line and "STORY-CONST" in line
