@@ -314,7 +314,8 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
         cur.execute("SELECT current_user")
         verifier = cur.fetchone()[0]
         cur.execute(queries.UNITS_OF_CHANGE_SET, {"change_set_id": leg_a["change_set_id"]})
-        units = cur.fetchall()
+        columns = [column.name for column in cur.description]
+        units = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
     observed = independent_verification(units, plan, leg_a["writer_digest"])
     verdict = "pass" if all(observed.values()) else "fail"
     if verdict != "pass":
@@ -393,29 +394,24 @@ def verify_result(context: AssetExecutionContext, database: CutterDatabase, kb: 
     return run_phase(context, database, kb, VERIFY_RESULT)
 
 
-def independent_verification(units: list[tuple], plan: list[dict], digest: str) -> dict:
-    """Recompute from the stored rows, in Python, what the writer claimed."""
+def independent_verification(units: list[dict], plan: list[dict], digest: str) -> dict:
+    """Recompute from the stored rows, in Python, what the writer claimed.
+
+    ``units`` are the rows of ``UNITS_OF_CHANGE_SET`` as dicts: every column
+    the writer digest covers is read back, so the recomputed digest equals the
+    planned one only if every unit was written exactly as planned."""
     import hashlib
 
     by_address = {row["canonical_address"]: row for row in plan}
-    rows = [
-        {
-            "canonical_address": u[1],
-            "unit_kind": u[2],
-            "section_type": u[3],
-            "content_hash": u[4],
-            "idempotency_key": u[5],
-        }
-        for u in units
-    ]
     return {
         "count_matches_plan": len(units) == len(plan),
-        "all_draft": all(u[6] == "draft" for u in units),
+        "all_draft": all(u["lifecycle_status"] == "draft" for u in units),
         "bodies_hash_to_content_hash": all(
-            hashlib.sha256(u[9].encode("utf-8")).hexdigest() == u[4] for u in units
+            hashlib.sha256(u["body"].encode("utf-8")).hexdigest() == u["content_hash"]
+            for u in units
         ),
-        "addresses_match_plan": {u[1] for u in units} == set(by_address),
-        "writer_digest_recomputed": writer_digest(rows) == digest,
+        "addresses_match_plan": {u["canonical_address"] for u in units} == set(by_address),
+        "writer_digest_recomputed": writer_digest(units) == digest,
     }
 
 

@@ -217,8 +217,9 @@ SELECT section_type, count(*) FROM public.information_unit
 """
 
 UNITS_OF_CHANGE_SET = """
-SELECT iu.id::text, iu.canonical_address, iu.unit_kind, iu.section_type, iu.content_hash,
-       iu.idempotency_key, iu.lifecycle_status, iu.sort_order, iu.parent_address, uv.body
+SELECT iu.id::text AS id, iu.canonical_address, iu.unit_kind, iu.section_type, iu.number,
+       iu.raw_heading, iu.title, iu.parent_address, iu.sort_order, iu.content_hash,
+       iu.idempotency_key, iu.lifecycle_status, uv.body
   FROM public.information_unit iu
   JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
  WHERE iu.change_set_id = %(change_set_id)s

@@ -18,13 +18,21 @@ from cutter_assets.core.legal.model import Extraction, Unit
 
 # Doc codes are [A-Z0-9-], addresses [A-Za-z0-9_/-], content hashes hex: none holds "|".
 KEY_SEPARATOR = "|"
+# Every column the unit writers (fn_iu_create, fn_iu_create_many) set from a
+# plan row; the body is covered through its content_hash.
 WRITER_FIELDS = (
     "canonical_address",
     "unit_kind",
     "section_type",
+    "number",
+    "raw_heading",
+    "title",
+    "parent_address",
+    "sort_order",
     "content_hash",
     "idempotency_key",
 )
+_OPTIONAL_TEXT = ("number", "raw_heading", "parent_address")
 
 
 def _sha256(text: str) -> str:
@@ -77,45 +85,57 @@ def idempotency_key(doc_code: str, canonical_address: str, content_hash: str) ->
     return _sha256(KEY_SEPARATOR.join(parts))
 
 
-def _writer_row(row: Unit | Mapping[str, Any]) -> dict[str, str]:
-    if isinstance(row, Unit):
-        data: Mapping[str, Any] = {
-            "canonical_address": row.canonical_address,
-            "unit_kind": row.unit_kind,
-            "section_type": row.section_type,
-            "content_hash": row.content_hash,
-        }
-    else:
-        data = row
+def _optional_text(value: Any) -> str | None:
+    # NULL columns read back as None; a DataFrame may hold NaN for them instead.
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
+
+
+def _writer_row(row: Unit | Mapping[str, Any]) -> dict[str, Any]:
+    data: Mapping[str, Any] = vars(row) if isinstance(row, Unit) else row
+    missing = [f for f in WRITER_FIELDS if f != "idempotency_key" and f not in data]
+    if missing:
+        raise ValueError(f"writer row {data.get('canonical_address')!r} lacks {missing}")
     address = str(data["canonical_address"])
     key = data.get("idempotency_key")
     if not key:
         key = idempotency_key(address.split("/", 1)[0], address, str(data["content_hash"]))
-    return {
-        "canonical_address": address,
-        "unit_kind": str(data["unit_kind"]),
-        "section_type": str(data["section_type"]),
-        "content_hash": str(data["content_hash"]),
-        "idempotency_key": str(key),
-    }
+    out: dict[str, Any] = {f: _optional_text(data[f]) for f in _OPTIONAL_TEXT}
+    out.update(
+        canonical_address=address,
+        unit_kind=str(data["unit_kind"]),
+        section_type=str(data["section_type"]),
+        # The writers store coalesce(title, ''): a None title is written as "".
+        title=_optional_text(data["title"]) or "",
+        sort_order=int(data["sort_order"]),
+        content_hash=str(data["content_hash"]),
+        idempotency_key=str(key),
+    )
+    return out
 
 
-def writer_rows(rows: Any) -> list[dict[str, str]]:
-    """The rowset the writer digest covers, sorted by canonical address.
+def writer_rows(rows: Any) -> list[dict[str, Any]]:
+    """The rowset the writer digest covers: ``WRITER_FIELDS`` of every row, as
+    the writers store them, sorted by canonical address.
 
-    Accepts Units, mappings, or a DataFrame with at least canonical_address,
-    unit_kind, section_type and content_hash (idempotency_key is computed when
-    absent). The order of the input does not matter.
+    Accepts Units, mappings, or a DataFrame holding every field of
+    ``WRITER_FIELDS`` (idempotency_key is computed when absent); other columns
+    (body, id, lifecycle_status, ...) are ignored. The order of the input does
+    not matter; a changed value in any field of any row changes the digest.
     """
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
         items: Iterable[Any] = rows.to_dict("records")
     else:
         items = rows
     out = [_writer_row(row) for row in items]
-    out.sort(key=lambda r: tuple(r[f] for f in WRITER_FIELDS))
+    # Addresses are unique in a valid plan; the JSON breaks ties in one that is not.
+    out.sort(key=lambda r: (r["canonical_address"], canonical_json(r)))
     return out
 
 
 def writer_digest(rows: Any) -> str:
-    """sha256 over the canonical JSON of ``writer_rows(rows)``."""
+    """sha256 over the canonical JSON of ``writer_rows(rows)``: pins exactly
+    what the writer will write (or, recomputed from the stored rows, what it
+    wrote), so a re-parented, re-ordered or re-titled plan is another plan."""
     return _sha256(canonical_json(writer_rows(rows)))

@@ -1,6 +1,7 @@
 """Digests: deterministic, the same for NFC/NFD, CRLF/LF and trailing-space
 variants of a text (manifest_digest pins the raw source sha on purpose), and
-writer_digest independent of row order. Expected values are recomputed here
+writer_digest independent of row order and covering every column the unit
+writers store (WRITTEN below). Expected values are recomputed here
 with hashlib and json, never copied from the code's output."""
 
 from __future__ import annotations
@@ -82,16 +83,31 @@ def test_idempotency_key_recomputed_independently() -> None:
         idempotency_key(CODE, "a|b", "ab")
 
 
+WRITTEN = (
+    "canonical_address",
+    "unit_kind",
+    "section_type",
+    "number",
+    "raw_heading",
+    "title",
+    "parent_address",
+    "sort_order",
+    "content_hash",
+)
+
+
+def _written(unit) -> dict:
+    """The columns fn_iu_create_many stores for a unit (the body through its hash)."""
+    return {column: getattr(unit, column) for column in WRITTEN}
+
+
 def _independent_writer_digest(units) -> str:
     rows = sorted(
         (
-            {
-                "canonical_address": u.canonical_address,
-                "unit_kind": u.unit_kind,
-                "section_type": u.section_type,
-                "content_hash": u.content_hash,
-                "idempotency_key": sha(f"{CODE}|{u.canonical_address}|{u.content_hash}"),
-            }
+            dict(
+                _written(u),
+                idempotency_key=sha(f"{CODE}|{u.canonical_address}|{u.content_hash}"),
+            )
             for u in units
         ),
         key=lambda r: r["canonical_address"],
@@ -103,15 +119,7 @@ def test_writer_digest_order_and_input_form_free(extractions) -> None:
     units = extractions["nfc"].units
     expected = _independent_writer_digest(units)
     frame = units_frame(extractions["nfc"])
-    dicts = [
-        {
-            "canonical_address": u.canonical_address,
-            "unit_kind": u.unit_kind,
-            "section_type": u.section_type,
-            "content_hash": u.content_hash,
-        }
-        for u in units
-    ]
+    dicts = [dict(_written(u), body=u.body) for u in units]
     assert writer_digest(units) == expected
     assert writer_digest(list(reversed(units))) == expected
     assert writer_digest(frame) == expected
@@ -124,9 +132,30 @@ def test_writer_digest_order_and_input_form_free(extractions) -> None:
     assert writer_digest(with_keys) == expected
 
 
+def test_writer_digest_needs_every_written_column(extractions) -> None:
+    row = _written(extractions["nfc"].units[1])
+    for column in WRITTEN:
+        partial = {k: v for k, v in row.items() if k != column}
+        with pytest.raises(ValueError, match=column):
+            writer_digest([partial])
+
+
+def test_written_columns_invariant_across_variants(extractions) -> None:
+    # raw_heading, title, number, parent and order of an NFD, CRLF or
+    # trailing-space source are those of the NFC source, row for row.
+    reference = [_written(u) for u in extractions["nfc"].units]
+    assert any(
+        r["raw_heading"] != unicodedata.normalize("NFD", r["raw_heading"]) for r in reference
+    )
+    assert any(r["title"] != unicodedata.normalize("NFD", r["title"]) for r in reference)
+    for name, extraction in extractions.items():
+        assert [_written(u) for u in extraction.units] == reference, name
+
+
 def test_writer_digest_invariant_across_variants(extractions) -> None:
     values = {name: writer_digest(e.units) for name, e in extractions.items()}
     assert len(set(values.values())) == 1, values
+    assert values["nfd"] == _independent_writer_digest(extractions["nfc"].units)
 
 
 def test_writer_digest_changes_when_a_body_changes(extractions) -> None:
