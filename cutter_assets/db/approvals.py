@@ -105,20 +105,24 @@ def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _C
         raise ApprovalRefused(Refusal.STUB_IN_LIVE)
     if run.kb_folder and Path(relative).parent != Path(run.kb_folder):
         raise ApprovalRefused(Refusal.WRONG_RUN, "the doc is not in the run's KB folder")
-    if run.state != AWAITED[header.gate]:
+    awaited = next((gate for gate, state in AWAITED.items() if state == run.state), None)
+    if awaited is None:
         raise ApprovalRefused(Refusal.NOT_AWAITED, f"run is {run.state}")
-    request = ledger.phases(conn, run.run_id).get(REQUEST_PHASE[header.gate])
+    request = ledger.phases(conn, run.run_id).get(REQUEST_PHASE[awaited])
     if request is None:
         raise ApprovalRefused(Refusal.NOT_AWAITED, "no request was made")
-    approvals.check(
+    approvals.check(  # a doc for the other gate is refused here as WRONG_GATE
         header,
-        gate=header.gate,
+        gate=awaited,
         run_id=run.run_id,
         payload_sha=request.pins["payload_sha"],
         now=now,
     )
-    actor = run.actor.strip().lower()
-    if actor in document.signer_ids or actor == header.approver.strip().lower():
+    actor = run.actor.strip().lower()  # signer ids hold an upper-case fingerprint
+    if (
+        actor in {i.lower() for i in document.signer_ids}
+        or actor == header.approver.strip().lower()
+    ):
         raise ApprovalRefused(Refusal.SELF_APPROVAL, run.actor)
     return _Checked(header, run, document.provider, document.signer, document.signature_sha256)
 

@@ -29,8 +29,8 @@ def rehearse(code: str, instance=None) -> str:
     return run_id
 
 
-def live_to_sg1(code: str, instance=None) -> str:
-    run_id = start(code, mode="live", actor="operator@test.cutter")
+def live_to_sg1(code: str, instance=None, actor: str = "operator@test.cutter") -> str:
+    run_id = start(code, mode="live", actor=actor)
     assert survey(code, run_id, instance=instance).success
     return run_id
 

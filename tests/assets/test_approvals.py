@@ -150,6 +150,28 @@ def test_a_bad_approval_is_refused_and_recorded(waiting, governed_env, stranger_
     assert run_row(run).state == "AWAITING_CUT_AUTHORIZATION"
 
 
+def test_an_approval_of_the_other_gate_is_refused_as_the_wrong_gate(waiting, governed_env, db_url):
+    run, _ = waiting  # awaits SG_1; the doc is an SG_2 approval, named as one
+    doc = signed_doc(run, "SG_2", governed_env["sovereign"], payload="0" * 64)
+    path = place(run, "SG_2", doc)
+    with pytest.raises(ApprovalRefused) as refused:
+        _evaluate(path)
+    assert refused.value.reason is Refusal.WRONG_GATE
+    assert _attempt(db_url, path)[1].startswith("WRONG_GATE")
+    assert run_row(run).state == "AWAITING_CUT_AUTHORIZATION"
+
+
+def test_a_run_started_under_the_signers_fingerprint_is_not_theirs_to_approve(governed_env, db_url):
+    register(db_url, "APPR-SELF", SMALL_LAW)
+    rehearse("APPR-SELF")
+    key = governed_env["sovereign"]
+    run = live_to_sg1("APPR-SELF", actor=key.lower())  # gpg reports it upper-case
+    path = place(run, "SG_1", signed_doc(run, "SG_1", key))
+    with pytest.raises(ApprovalRefused) as refused:
+        _evaluate(path)
+    assert refused.value.reason is Refusal.SELF_APPROVAL
+
+
 def test_a_replayed_approval_is_refused(waiting, governed_env, db_url):
     run, _ = waiting
     text = signed_doc(run, "SG_1", governed_env["sovereign"])
