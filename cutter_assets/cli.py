@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from cutter_assets.core.dsn import redact_url
 from cutter_assets.core.grants import matrix_sha
 from cutter_assets.core.intake import check_doc_code, check_language, decode_document
 from cutter_assets.core.legal.detect import detect_language
@@ -22,7 +23,7 @@ from cutter_assets.db import documents, survey
 from cutter_assets.db.connection import connection
 from cutter_assets.db.pins import write_expected_privileges, write_fingerprints
 from cutter_assets.db.schema import apply_schema
-from cutter_assets.db.server import DatabaseServer, redact_url
+from cutter_assets.db.server import DatabaseServer
 from cutter_assets.extract_command import extract
 from cutter_assets.settings import PROJECT_ROOT, load_settings
 

@@ -3,7 +3,8 @@ wheel (default) or the server named by ``CUTTER_DATABASE_URL``.
 
 The server hosts two databases: the target (``cutter``, or the one named in
 the URL) and Dagster's own storage (``<target>_dagster``). URLs leave this
-module only through ``redact_url`` when they are shown to anyone.
+module only through ``redact_url`` when they are shown to anyone, and a
+driver's message only through ``redact_error``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
+from cutter_assets.core.dsn import clean_url_parts, redact_error, redact_url
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.settings import (
     DAGSTER_DB_SUFFIX,
@@ -32,21 +34,38 @@ logging.getLogger("pgserver").setLevel(logging.WARNING)
 DAGSTER_STORAGE_ENV = "CUTTER_DAGSTER_STORAGE_URL"
 
 
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, safe for a log line or a KB doc."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable database URL>"
+def parse_url(url: str) -> URL:
+    """SQLAlchemy's reading of ``url``; STOP_CONFIG for a URL libpq would read
+    otherwise (a raw '@', '%', '/', '?' or '#' in the password)."""
+    if clean_url_parts(url) is None:
+        raise CutterStop(
+            StopCode.STOP_CONFIG,
+            f"database URL {redact_url(url)} is ambiguous: write each '@', '%', '/', '?' "
+            "or '#' of its userinfo as %XX",
+        )
+    return make_url(url)
 
 
 def with_database(url: str, database: str, *, driver: str = "postgresql") -> str:
     """The same server and credentials, another database (and driver name)."""
     return (
-        make_url(url)
+        parse_url(url)
         .set(database=database, drivername=driver)
         .render_as_string(hide_password=False)
     )
+
+
+def connect(url: str, **kwargs) -> psycopg2.extensions.connection:
+    """``psycopg2.connect``; a failure is STOP_DATABASE_UNAVAILABLE whose line
+    carries neither the URL's password nor any piece of it."""
+    try:
+        return psycopg2.connect(url, **kwargs)
+    except psycopg2.Error as err:
+        lines = str(err).strip().splitlines()
+        reason = redact_error(lines[0] if lines else type(err).__name__, url)
+        raise CutterStop(
+            StopCode.STOP_DATABASE_UNAVAILABLE, f"cannot connect to {redact_url(url)}: {reason}"
+        ) from None
 
 
 def _pgserver():
@@ -103,7 +122,7 @@ class DatabaseServer:
 
     def dagster_url(self) -> str:
         """The SQLAlchemy URL for Dagster's storage (psycopg2 driver, see DESIGN §8)."""
-        target = make_url(self.target_url())
+        target = parse_url(self.target_url())
         return with_database(
             target.render_as_string(hide_password=False),
             target.database + DAGSTER_DB_SUFFIX,
@@ -164,7 +183,7 @@ class DatabaseServer:
         return postmaster_info.read_from_pgdata(self.settings.pg_dir)
 
     def _ensure_databases(self, target_url: str) -> None:
-        target = make_url(target_url).database
+        target = parse_url(target_url).database
         for name in (target, target + DAGSTER_DB_SUFFIX):
             create_database(target_url, name, exist_ok=True)
 
@@ -188,7 +207,7 @@ def maintenance_url(url: str) -> str:
 
 
 def create_database(server_url: str, name: str, *, exist_ok: bool = False) -> None:
-    conn = psycopg2.connect(maintenance_url(server_url))
+    conn = connect(maintenance_url(server_url))
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
@@ -201,7 +220,7 @@ def create_database(server_url: str, name: str, *, exist_ok: bool = False) -> No
 
 
 def drop_database(server_url: str, name: str) -> None:
-    conn = psycopg2.connect(maintenance_url(server_url))
+    conn = connect(maintenance_url(server_url))
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
