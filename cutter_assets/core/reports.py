@@ -151,7 +151,8 @@ def render_stop_doc(
         "> ```yaml",
         f"> stop_code           : {code}",
         f"> phase               : {phase}",
-        "> production_mutation : NONE (the stopped phase committed nothing)",
+        "> production_mutation : NONE by the stopped phase (it writes units only in the "
+        "transaction that records it)",
         f"> run_id              : {run_id}",
         f"> document            : {doc_code}",
         f"> mode                : {mode}",
