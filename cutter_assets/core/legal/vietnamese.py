@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from cutter_assets.core.legal.normalize import (
     clean_inline,
@@ -36,16 +37,40 @@ _NUMBERED = {
     "subsection": re.compile(r"(?:Tiểu mục|TIỂU MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
 }
 _PART = re.compile(r"(?:Phần|PHẦN)(\s*)(?:([IVXLCDM]+|\d+)(?![^\W_])|(?:THỨ|Thứ|thứ)\s+)(.*)$")
+# Clause and point text starts with a capital or a digit (every one in the corpus
+# does): "4. tháng 7 năm 2015" or "a) và ..." at the start of a line is a sentence
+# wrapped at a number or letter, read as body text (and reported), never a unit.
+
+
+def _clause_clean(s: str) -> re.Match[str] | None:
+    m = _CLAUSE_CLEAN.match(s)
+    return None if m is None or m.group(2)[0].islower() else m
+
+
+def _point_clean(s: str) -> re.Match[str] | None:
+    m = _POINT_CLEAN.match(s)
+    return None if m is None or m.group(2)[0].islower() else m
+
+
+_WRAPPED = "a sentence wrapped at a number or letter (the text after it starts in lower case)"
 _PUNCT_TITLE = re.compile(r"([.:\-–—](?:\s*[.:\-–—])*)(\s*)(.*)$")
 
 _CLOSING = re.compile(
     r"(?:(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định|Sắc lệnh|Lệnh) này "
-    r"(?:đã )?được .*thông qua"
+    # passed by the National Assembly or its Standing Committee: "Luật này được
+    # áp dụng ... đã được Hội đồng nhân dân thông qua" inside an article is no closing
+    r"(?:đã )?được (?:Quốc hội|Ủy ban [Tt]hường vụ Quốc hội)\b.*thông qua"
     r"|(?:PHÓ )?CHỦ TỊCH\b|TM\.|T/M|KT\.|Nơi nhận\s*:)"
 )
 _SIGNED = re.compile(r"\(?(?:Đã|đã) ký\)?")
 
 _KEYWORDS = ("Điều", "ĐIỀU")
+# A line shaped like a heading whose keyword or number is damaged ("Dieu 133.",
+# "Điều l33.", "CHƯONG IX", "Chương lX", "Muc 3: TITLE"): a keyword (see _damaged),
+# a number or numeral with OCR look-alikes, then nothing, or a dot or colon. It
+# cannot be read, and as body text it would silently fold the unit into the one
+# before (nothing later contradicts a lost last unit): it stops.
+_DAMAGED = re.compile(r"(\S+?)\s*([0-9IVXLCDMlOo]+)\s*(?:[.:].*)?$")
 # Letters typed for one another (d/đ differ by a stroke, i/l by a hook); each may
 # stand for the other, and only where that is exactly the next letter.
 _LOOKALIKE = {
@@ -64,6 +89,42 @@ def _one_edit(word: str, target: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def _letters_and_marks(word: str) -> tuple[str, frozenset[str]]:
+    """The base letters (lower case, đ as d) and the accent marks of a word."""
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return letters, frozenset(ch for ch in decomposed if unicodedata.combining(ch))
+
+
+# Each keyword's letters and the marks it carries: a damaged keyword has the same
+# letters and at most those marks (lost accents, changed case), so "Mức" (level),
+# "Chuông" (bell) or "Phán" never read as one.
+_DAMAGED_KEYWORDS = {
+    _letters_and_marks(word)[0]: (kind, _letters_and_marks(word)[1])
+    for word, kind in (
+        ("Điều", "article"),
+        ("Chương", "chapter"),
+        ("Mục", "section"),
+        ("Phần", "part"),
+    )
+}
+
+
+def _damaged(s: str) -> Heading | None:
+    m = _DAMAGED.match(s)
+    if m is None:
+        return None
+    word, token = m.groups()
+    letters, marks = _letters_and_marks(word)
+    known = _DAMAGED_KEYWORDS.get(letters)
+    if known is None or not marks <= known[1]:
+        return None
+    kind = known[0]
+    return Heading(
+        kind, 0, token, refusal=f"{kind} heading that cannot be read (damaged keyword or number)"
+    )
+
+
 def _reference(what: str) -> BodyLine:
     return BodyLine(("reference_line", f"read as body text: {what}"))
 
@@ -76,12 +137,12 @@ class VietnameseGrammar:
     # read the same way by the builder without building a Heading (most lines).
     clean_forms: dict[str, CleanForm] = {
         "Đ": ("article", _ARTICLE_CLEAN.match, None),
-        **dict.fromkeys("0123456789", ("clause", _CLAUSE_CLEAN.match, None)),
+        **dict.fromkeys("0123456789", ("clause", _clause_clean, None)),
         **dict.fromkeys(
             VI_POINT_LETTERS,
             (
                 "point",
-                _POINT_CLEAN.match,
+                _point_clean,
                 {k: (i, _POINT_SLUG.get(k, k)) for k, i in _POINT_INDEX.items()},
             ),
         ),
@@ -94,19 +155,23 @@ class VietnameseGrammar:
         if "a" <= c <= "z" or c == "đ":
             if s[1:2] == ")" or (s[1:2] == " " and s[2:3] == ")"):
                 return self._point(s)
-            return None
+            return _damaged(s) if c in "dđcmp" else None
         if c == "Đ" or c == "D":
-            return self._article(s)
+            found = self._article(s)
+            return found if found is not None else _damaged(s)
         if c == "C":
-            return self._numbered(s, "chapter") if s.startswith(("Chương", "CHƯƠNG")) else None
+            found = self._numbered(s, "chapter") if s.startswith(("Chương", "CHƯƠNG")) else None
+            return found if found is not None else _damaged(s)
         if c == "M":
-            return self._numbered(s, "section") if s.startswith(("Mục", "MỤC")) else None
+            found = self._numbered(s, "section") if s.startswith(("Mục", "MỤC")) else None
+            return found if found is not None else _damaged(s)
         if c == "T":
             if s.startswith(("Tiểu mục", "TIỂU MỤC")):
                 return self._numbered(s, "subsection")
             return None
         if c == "P":
-            return self._part(s) if s.startswith(("Phần", "PHẦN")) else None
+            found = self._part(s) if s.startswith(("Phần", "PHẦN")) else None
+            return found if found is not None else _damaged(s)
         return None
 
     # -- Điều -----------------------------------------------------------------
@@ -162,8 +227,10 @@ class VietnameseGrammar:
         )
 
     # -- khoản, điểm -------------------------------------------------------
-    def _clause(self, s: str) -> Heading | None:
+    def _clause(self, s: str) -> Heading | BodyLine | None:
         m = _CLAUSE_CLEAN.match(s)
+        if m is not None and m.group(2)[0].islower():
+            return _reference(_WRAPPED)
         if m is not None and not m.group(2)[0].isdigit():
             number = int(m.group(1))
             return Heading("clause", number, str(number), None, m.group(2))
@@ -189,12 +256,16 @@ class VietnameseGrammar:
                 odd.append(f"'{dots}' after the number")
             if rest and not space2:
                 odd.append("no space after the dot")
+        if rest[:1].islower():
+            return _reference(_WRAPPED)
         number = int(digits)
         tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
         return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
 
-    def _point(self, s: str) -> Heading | None:
+    def _point(self, s: str) -> Heading | BodyLine | None:
         m = _POINT_CLEAN.match(s)
+        if m is not None and m.group(2)[0].islower():
+            return _reference(_WRAPPED)
         if m is not None:
             letter, rest = m.groups()
             index = _POINT_INDEX.get(letter)
@@ -205,6 +276,8 @@ class VietnameseGrammar:
         if m is None:
             return None
         letter, space1, space2, rest = m.groups()
+        if rest[:1].islower():
+            return _reference(_WRAPPED)
         index = _POINT_INDEX.get(letter)
         if index is None:
             return Heading(
@@ -270,9 +343,15 @@ class VietnameseGrammar:
         if rest and rest[0] in ".:-–—":
             rest = _PUNCT_TITLE.match(rest).group(3)
         elif rest and not tail[0].isspace():
+            if is_upper_title(rest.lstrip(",;)/ ")):  # "Mục 3; CHẾ ĐỘ ...": a damaged heading
+                return Heading(kind, 0, str(value), refusal=f"{kind} heading with '{rest[0]}'")
             return _reference(f"not a {kind} heading")
         elif rest and not (rest[0].isupper() or rest[0].isdigit()):
             return _reference(f"a cross-reference, not a {kind} heading")
+        elif rest and not is_upper_title(rest):
+            # A title on the heading's own line after a space only is written in
+            # capitals; "Mục 1 Chương này và Điều 75 ..." is a wrapped reference.
+            return _reference(f"a cross-reference, not a {kind} heading (title not in capitals)")
         title = clean_inline(rest) or None
         return Heading(kind, value, str(value), title, tolerances=tolerances)
 

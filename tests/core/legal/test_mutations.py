@@ -112,3 +112,73 @@ def test_removed_clause_stops_inside_the_article() -> None:
     clause3 = next(i for i in range(start, end) if mutated[i].startswith("3. "))
     assert _reported_line(stop) == clause3 + 1
     assert "clause numbering gap (expected 2, found 3)" in stop.detail
+
+
+# ---- last units and wrapped lines: nothing later contradicts a lost last unit, so
+# a damaged last heading must stop, and a wrapped line must never become a unit.
+FAMILY, PROPERTY = "luat-hon-nhan-va-gia-dinh.txt", "CHẾ ĐỘ TÀI SẢN CỦA VỢ CHỒNG"
+
+
+def _replaced(name: str, old: str, new: str) -> tuple[str, int]:
+    """The text of ``name`` with the line ``old`` replaced; the 1-based line."""
+    lines = corpus_text(name).split("\n")
+    index = next(i for i, line in enumerate(lines) if line.strip() == old)
+    lines[index] = new
+    return "\n".join(lines), index + 1
+
+
+def _addresses(text: str, code: str = "VN-HP-2013") -> list[str]:
+    return [u.canonical_address for u in extract_units(text, doc_code=code).units]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        (NAME, "Điều 120.", "Dieu 120."),
+        (NAME, "Điều 120.", "Điều l20."),
+        (NAME, "Chương XI.", "CHƯONG XI."),
+        (NAME, "Chương XI.", "Chương Xl."),
+        (FAMILY, f"Mục 3: {PROPERTY}", f"Muc 3: {PROPERTY}"),
+        (FAMILY, f"Mục 3: {PROPERTY}", f"Mục 3; {PROPERTY}"),
+    ],
+)  # fmt: skip
+def test_a_damaged_last_heading_stops_at_its_line(name: str, old: str, new: str) -> None:
+    text, line = _replaced(name, old, new)
+    stop = _stop_of(text)
+    assert _reported_line(stop) == line
+    assert "cannot be read" in stop.detail or "heading with" in stop.detail
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "Mục 1 Chương này và Điều 75 của Hiến pháp;",  # would open a section
+        "Phần I Phụ lục ban hành kèm theo Hiến pháp này;",  # would open a part
+        "4. tháng 7 năm 2015 hoặc trước đó.",  # would open a clause
+        "a) và các trường hợp khác.",  # would open a point
+    ],
+)
+def test_a_wrapped_line_in_the_last_article_stays_body_text(wrapped: str) -> None:
+    lines = _lines()
+    start = _heading_index(lines, 120)
+    clause5 = next(i for i in range(start, len(lines)) if lines[i].startswith("5. "))
+    mutated = lines[: clause5 + 1] + [wrapped] + lines[clause5 + 1 :]
+    result = extract_units("\n".join(mutated), doc_code="VN-HP-2013")
+    assert [u.canonical_address for u in result.units] == _addresses(corpus_text(NAME))
+    (clause,) = [u for u in result.units if u.canonical_address.endswith("art_120/para_5")]
+    assert wrapped in clause.body
+    assert any(w.kind == "reference_line" and w.line == clause5 + 2 for w in result.warnings)
+
+
+def test_a_passing_sentence_in_the_last_article_is_not_the_closing() -> None:
+    lines = _lines()
+    start = _heading_index(lines, 120)
+    clause5 = next(i for i in range(start, len(lines)) if lines[i].startswith("5. "))
+    sentence = "Hiến pháp này được áp dụng cho văn bản đã được Hội đồng nhân dân thông qua."
+    mutated = (
+        lines[: clause5 + 1] + [sentence, "Đoạn tiếp theo của khoản 5."] + lines[clause5 + 1 :]
+    )
+    result = extract_units("\n".join(mutated), doc_code="VN-HP-2013")
+    assert [u.canonical_address for u in result.units] == _addresses(corpus_text(NAME))
+    (clause,) = [u for u in result.units if u.canonical_address.endswith("art_120/para_5")]
+    assert sentence in clause.body and "Đoạn tiếp theo" in clause.body
