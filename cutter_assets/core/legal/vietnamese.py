@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from cutter_assets.core.legal.normalize import (
     clean_inline,
@@ -42,14 +43,18 @@ _PART = re.compile(r"(?:Phần|PHẦN)(\s*)(?:([IVXLCDM]+|\d+)(?![^\W_])|(?:TH�
 # wrapped at a number or letter, read as body text (and reported), never a unit.
 
 
-def _clause_clean(s: str) -> re.Match[str] | None:
-    m = _CLAUSE_CLEAN.match(s)
-    return None if m is None or m.group(2)[0].islower() else m
+def _capitalised(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | None]:
+    """``pattern.match``, taking only a marker whose text (group 2) is not lower case."""
+
+    def match(s: str) -> re.Match[str] | None:
+        m = pattern.match(s)
+        return None if m is None or m.group(2)[0].islower() else m
+
+    return match
 
 
-def _point_clean(s: str) -> re.Match[str] | None:
-    m = _POINT_CLEAN.match(s)
-    return None if m is None or m.group(2)[0].islower() else m
+_clause_clean = _capitalised(_CLAUSE_CLEAN)
+_point_clean = _capitalised(_POINT_CLEAN)
 
 
 _WRAPPED = "a sentence wrapped at a number or letter (the text after it starts in lower case)"
@@ -70,6 +75,7 @@ _KEYWORDS = ("Điều", "ĐIỀU")
 # a number or numeral with OCR look-alikes, then nothing, or a dot or colon. It
 # cannot be read, and as body text it would silently fold the unit into the one
 # before (nothing later contradicts a lost last unit): it stops.
+_DAMAGED_FIRST = frozenset("DĐCMPdđcmp")  # the first letters of those keywords
 _DAMAGED = re.compile(r"(\S+?)\s*([0-9IVXLCDMlOo]+)\s*(?:[.:].*)?$")
 # Letters typed for one another (d/đ differ by a stroke, i/l by a hook); each may
 # stand for the other, and only where that is exactly the next letter.
@@ -149,29 +155,31 @@ class VietnameseGrammar:
     }
 
     def classify(self, s: str) -> Heading | BodyLine | None:
+        found = self._read(s)
+        if found is None and s[0] in _DAMAGED_FIRST:
+            return _damaged(s)
+        return found
+
+    def _read(self, s: str) -> Heading | BodyLine | None:
         c = s[0]
         if "0" <= c <= "9":
             return self._clause(s)
         if "a" <= c <= "z" or c == "đ":
             if s[1:2] == ")" or (s[1:2] == " " and s[2:3] == ")"):
                 return self._point(s)
-            return _damaged(s) if c in "dđcmp" else None
+            return None
         if c == "Đ" or c == "D":
-            found = self._article(s)
-            return found if found is not None else _damaged(s)
+            return self._article(s)
         if c == "C":
-            found = self._numbered(s, "chapter") if s.startswith(("Chương", "CHƯƠNG")) else None
-            return found if found is not None else _damaged(s)
+            return self._numbered(s, "chapter") if s.startswith(("Chương", "CHƯƠNG")) else None
         if c == "M":
-            found = self._numbered(s, "section") if s.startswith(("Mục", "MỤC")) else None
-            return found if found is not None else _damaged(s)
+            return self._numbered(s, "section") if s.startswith(("Mục", "MỤC")) else None
         if c == "T":
             if s.startswith(("Tiểu mục", "TIỂU MỤC")):
                 return self._numbered(s, "subsection")
             return None
         if c == "P":
-            found = self._part(s) if s.startswith(("Phần", "PHẦN")) else None
-            return found if found is not None else _damaged(s)
+            return self._part(s) if s.startswith(("Phần", "PHẦN")) else None
         return None
 
     # -- Điều -----------------------------------------------------------------
@@ -228,9 +236,7 @@ class VietnameseGrammar:
 
     # -- khoản, điểm -------------------------------------------------------
     def _clause(self, s: str) -> Heading | BodyLine | None:
-        m = _CLAUSE_CLEAN.match(s)
-        if m is not None and m.group(2)[0].islower():
-            return _reference(_WRAPPED)
+        m = _clause_clean(s)
         if m is not None and not m.group(2)[0].isdigit():
             number = int(m.group(1))
             return Heading("clause", number, str(number), None, m.group(2))
@@ -263,9 +269,7 @@ class VietnameseGrammar:
         return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
 
     def _point(self, s: str) -> Heading | BodyLine | None:
-        m = _POINT_CLEAN.match(s)
-        if m is not None and m.group(2)[0].islower():
-            return _reference(_WRAPPED)
+        m = _point_clean(s)
         if m is not None:
             letter, rest = m.groups()
             index = _POINT_INDEX.get(letter)
