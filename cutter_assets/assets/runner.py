@@ -410,26 +410,20 @@ def record_stop(
     ledger holds the STOP (or already held a final state)."""
     if run_id is None:
         return False
-    try:
-        with database.transaction() as conn:
-            stop = ledger.between_legs(conn, run_id, stop)
-            if ledger.stop_run(conn, run_id, stop.code.name, f"{phase_key}: {stop.detail}"):
-                write_stop_doc(kb, ledger.get_run(conn, run_id), phase_key, stop)
-        return True
-    except Exception as err:  # noqa: BLE001 - recorded below, without the doc
-        missing = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:300]
-    try:
-        with database.transaction() as conn:
-            stop = ledger.between_legs(conn, run_id, stop)
-            ledger.stop_run(
-                conn,
-                run_id,
-                stop.code.name,
-                f"{phase_key}: {stop.detail} (no STOP doc: {missing})",
-            )
-        return True
-    except Exception:  # noqa: BLE001 - the database is gone too: the stop sensor
-        return False  # tries again when it sees the failed Dagster run
+    missing = ""  # why the STOP doc could not be written, on the attempt without it
+    for with_doc in (True, False):
+        try:
+            with database.transaction() as conn:
+                held = ledger.between_legs(conn, run_id, stop)
+                detail = f"{phase_key}: {held.detail}{missing}"
+                if ledger.stop_run(conn, run_id, held.code.name, detail) and with_doc:
+                    write_stop_doc(kb, ledger.get_run(conn, run_id), phase_key, held)
+            return True
+        except Exception as err:  # noqa: BLE001 - the next attempt records it without the doc
+            error = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:300]
+            missing = f" (no STOP doc: {error})"
+    # The database is gone too: the stop sensor tries again when it sees the failed run.
+    return False
 
 
 def write_stop_doc(kb: KnowledgeBase, run: ledger.Run, phase_key: str, stop: CutterStop) -> None:
