@@ -10,7 +10,7 @@ a Dagster blocking check only guards steps inside the same Dagster run.
 from collections import Counter
 
 from dagster import AssetCheckSpec, AssetExecutionContext, asset
-from psycopg2 import errors
+from psycopg2 import errors, sql
 from psycopg2.extras import Json
 
 from cutter_assets.assets.runner import (
@@ -207,29 +207,19 @@ def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
     envelope_id = str(uuid7())
     with ctx.conn.cursor() as cur:
         signature_id = _sign(cur, payload_sha, "executor")
-        cur.execute("SAVEPOINT envelope")
-        try:
-            cur.execute(
-                queries.INSERT_ENVELOPE,
-                {
-                    "id": envelope_id,
-                    "change_set_id": leg_a["change_set_id"],
-                    "signature_id": signature_id,
-                    "payload_sha": payload_sha,
-                    "row_count": leg_a["row_count"],
-                },
-            )
-        except errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT envelope")
-            raise CutterStop(
-                StopCode.STOP_INVARIANT_FAILED,
-                "G-LEG-B-ONCE: the change set already has its manifest envelope",
-            ) from None
-        cur.execute(
-            "SELECT count(*) FROM cutter_governance.manifest_envelope WHERE change_set_id = %s",
-            (leg_a["change_set_id"],),
+        envelopes = _record_once(
+            cur,
+            queries.INSERT_ENVELOPE,
+            {
+                "id": envelope_id,
+                "change_set_id": leg_a["change_set_id"],
+                "signature_id": signature_id,
+                "payload_sha": payload_sha,
+                "row_count": leg_a["row_count"],
+            },
+            "manifest_envelope",
+            "G-LEG-B-ONCE: the change set already has its manifest envelope",
         )
-        envelopes = cur.fetchone()[0]
     return PhaseOutcome(
         pins={
             "manifest_envelope_id": envelope_id,
@@ -283,6 +273,24 @@ def _sign(cur, payload_sha: str, principal: str) -> str:
     return cur.fetchone()[0]
 
 
+def _record_once(cur, insert: str, row: dict, table: str, once: str) -> int:
+    """Insert the change set's one ``table`` row; a second is refused by its UNIQUE
+    key and stops with the guard ``once``. Returns the change set's rows in ``table``."""
+    cur.execute("SAVEPOINT record_once")
+    try:
+        cur.execute(insert, row)
+    except errors.UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT record_once")
+        raise CutterStop(StopCode.STOP_INVARIANT_FAILED, once) from None
+    cur.execute(
+        sql.SQL("SELECT count(*) FROM {} WHERE change_set_id = %s").format(
+            sql.Identifier("cutter_governance", table)
+        ),
+        (row["change_set_id"],),
+    )
+    return cur.fetchone()[0]
+
+
 def require_service_signature(conn, signature_id: str, principal: str, payload_sha: str) -> None:
     """The recorded signature is ``principal``'s service key over exactly
     ``payload_sha``; anything else stops the run."""
@@ -324,30 +332,20 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     result_id = str(uuid7())
     with ctx.conn.cursor() as cur:
         signature_id = _sign(cur, payload_sha, "verifier")
-        cur.execute("SAVEPOINT verify")
-        try:
-            cur.execute(
-                queries.INSERT_VERIFY_RESULT,
-                {
-                    "id": result_id,
-                    "change_set_id": leg_a["change_set_id"],
-                    "signature_id": signature_id,
-                    "verdict": verdict,
-                    "observed": Json(observed),
-                    "payload_sha": payload_sha,
-                },
-            )
-        except errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT verify")
-            raise CutterStop(
-                StopCode.STOP_INVARIANT_FAILED,
-                "G-VERIFY-ONCE: the change set was already verified",
-            ) from None
-        cur.execute(
-            "SELECT count(*) FROM cutter_governance.verify_result WHERE change_set_id = %s",
-            (leg_a["change_set_id"],),
+        results = _record_once(
+            cur,
+            queries.INSERT_VERIFY_RESULT,
+            {
+                "id": result_id,
+                "change_set_id": leg_a["change_set_id"],
+                "signature_id": signature_id,
+                "verdict": verdict,
+                "observed": Json(observed),
+                "payload_sha": payload_sha,
+            },
+            "verify_result",
+            "G-VERIFY-ONCE: the change set was already verified",
         )
-        results = cur.fetchone()[0]
     return PhaseOutcome(
         pins={
             "verify_result_id": result_id,
