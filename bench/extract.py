@@ -28,17 +28,11 @@ sys.path.insert(0, str(REPO))
 from cutter_assets.core.legal import extract_units  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "corpus" / "vn"
-BASELINE = re.compile(
-    r"^[ \t]*(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU|Article|Chapter|Part|Section)\b[^\n]*",
-    re.MULTILINE,
-)
+HEADINGS = r"(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU|Article|Chapter|Part|Section)\b"
+BASELINE = re.compile(rf"^[ \t]*{HEADINGS}[^\n]*", re.MULTILINE)
 # Every line a unit can start on (headings, "1." clauses, "a)" points): the
 # "least work" figure finds each with it, hashes its line and keeps a record.
-UNIT_START = re.compile(
-    r"^[ \t]*(?:(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU|Article|Chapter|Part|Section)\b"
-    r"|\d+\.|[a-zđ]\))[^\n]*",
-    re.MULTILINE,
-)
+UNIT_START = re.compile(rf"^[ \t]*(?:{HEADINGS}|\d+\.|[a-zđ]\))[^\n]*", re.MULTILINE)
 CAP = 1_000_000
 
 
