@@ -76,7 +76,7 @@ def redact_url(url: str) -> str:
     return f"{match['scheme']}://{MASK}"
 
 
-def _secret_candidates(url: str) -> set[str]:
+def url_secrets(url: str) -> set[str]:
     """Every password in ``url`` as written and decoded, wherever any parser
     ends the userinfo or starts the query, and each piece a parser could cut."""
     written: set[str] = set()
@@ -107,7 +107,7 @@ def redact_error(text: str, *urls: str) -> str:
     password from them (or a piece of one) masked, wherever it appears."""
     for url in sorted(urls, key=len, reverse=True):
         text = text.replace(url, redact_url(url))
-    secrets = set().union(*(_secret_candidates(url) for url in urls))
+    secrets = set().union(*(url_secrets(url) for url in urls))
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit
 
 MASK = "***"
 _URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s/]+)@")
@@ -13,17 +12,6 @@ _KEY_VALUE = re.compile(r"(?i)\b(password|passwd|pwd|passphrase|secret|token)\s*
 _KEY_BLOCK = re.compile(
     r"-----BEGIN PGP PRIVATE KEY BLOCK-----.*?-----END PGP PRIVATE KEY BLOCK-----", re.S
 )
-
-
-def url_password(url: str | None) -> str | None:
-    """The password inside a connection URL, if any (to be masked wherever it appears)."""
-    if not url:
-        return None
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return None
-    return unquote(password) if password else None
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from cutter_assets.core.secrets import redact, url_password
+from cutter_assets.core.dsn import url_secrets
+from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.settings import load_settings
 
@@ -40,8 +41,11 @@ def run_folder_name(doc_code: str, version_sha: str, started: datetime, mode: st
 
 
 def secrets_in_environment() -> list[str]:
-    found = [url_password(os.environ.get(name)) for name in ("CUTTER_DATABASE_URL",)]
-    return [s for s in found if s]
+    """Every form of the database URL's password (userinfo or query, as written,
+    decoded, and the pieces an ambiguous URL splits it into); ``redact`` masks
+    those of four characters or more wherever they appear."""
+    url = os.environ.get("CUTTER_DATABASE_URL")
+    return sorted(url_secrets(url), key=len, reverse=True) if url else []
 
 
 class KnowledgeBase(ConfigurableResource):

@@ -22,12 +22,20 @@ def test_docs_are_written_once_with_their_sha(tmp_path):
     assert (tmp_path / "a/b.md").read_text() == "# hello\n"
 
 
-def test_secrets_are_redacted_before_they_touch_the_disk(tmp_path, monkeypatch):
-    monkeypatch.setenv("CUTTER_DATABASE_URL", "postgresql://admin:Zz9-secret@db:5432/cutter")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://admin:Zz9-secret@db:5432/cutter",
+        "postgresql://admin@db:5432/cutter?password=Zz9-secret",  # a query password
+        "postgresql://admin:Zz9%2Dsecret@db:5432/cutter",  # percent-encoded
+    ],
+)
+def test_secrets_are_redacted_before_they_touch_the_disk(tmp_path, monkeypatch, url):
+    monkeypatch.setenv("CUTTER_DATABASE_URL", url)
     kb = KnowledgeBase(root=str(tmp_path))
     kb.write_once(
         "x.md",
-        "url postgresql://admin:Zz9-secret@db/cutter and Zz9-secret again, password=hunter22\n",
+        f"url {url} and Zz9-secret again, password=hunter22\n",
     )
     text = (tmp_path / "x.md").read_text()
     assert "Zz9-secret" not in text and "hunter22" not in text and "***" in text
