@@ -24,14 +24,6 @@ from tests.db.builders import (
 
 
 @pytest.fixture
-def conn(db_url):
-    connection = psycopg2.connect(db_url)
-    yield connection
-    connection.rollback()
-    connection.close()
-
-
-@pytest.fixture
 def change_set(conn):
     code = "LC-" + uuid.uuid4().hex[:8].upper()
     doc_id, version_id = add_document(conn, code)

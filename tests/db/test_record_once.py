@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg2
 import pytest
 
 from cutter_assets.assets.write import _record_once
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 from tests.db.builders import add_document, open_change_set, open_run, sha
-
-
-@pytest.fixture
-def conn(db_url):
-    connection = psycopg2.connect(db_url)
-    yield connection
-    connection.rollback()
-    connection.close()
 
 
 def _signature(cur) -> str:
