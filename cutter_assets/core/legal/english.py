@@ -13,7 +13,15 @@ import functools
 import re
 
 from cutter_assets.core.legal.normalize import EN_NUMBER_WORDS, clean_inline, roman_to_int
-from cutter_assets.core.legal.tree import BodyLine, CleanForm, Heading, Tolerance
+from cutter_assets.core.legal.tree import (
+    BodyLine,
+    CleanForm,
+    Heading,
+    MarkerForm,
+    RunIn,
+    Tolerance,
+    read_odd_marker,
+)
 from cutter_assets.core.legal.vocab import EN_POINT_LETTERS
 
 _KIND_OF = {
@@ -33,6 +41,10 @@ _CLOSING = re.compile(
     r"|This (?:Regulation|Directive|Decision|Act|Law|Code) shall be binding)"
 )
 _POINT_INDEX = {letter: i for i, letter in enumerate(EN_POINT_LETTERS, 1)}
+# "(1)", "1.", "(a)", "a)"
+_CLEAN_MARKERS: frozenset[MarkerForm] = frozenset(
+    {(True, True, ")"), (False, True, "."), (True, False, ")"), (False, False, ")")}
+)
 
 
 def _reference(what: str) -> BodyLine:
@@ -127,13 +139,16 @@ class EnglishGrammar:
         return self.display(kind, ordinal)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - grammars are module-level singletons
-    def embedded_marker(self, kind: str, ordinal: int) -> re.Pattern[str] | None:
+    def embedded_marker(self, kind: str, ordinal: int) -> RunIn | None:
         """``<text>[;.:]<marker> <text>``: a marker run into the previous line."""
         if kind == "point" and 0 < ordinal <= len(EN_POINT_LETTERS):
             letter = EN_POINT_LETTERS[ordinal - 1]
-            marker = rf"(?:\({letter}\)|{letter}\))"
+            needle, marker = f"{letter})", rf"(?:\({letter}\)|{letter}\))"
         elif kind == "clause":
-            marker = rf"(?:\({ordinal}\)|{ordinal}\.)"
+            needle, marker = str(ordinal), rf"(?:\({ordinal}\)|{ordinal}\.)"
         else:
             return None
-        return re.compile(rf"(.*?[;.:])\s*{marker}\s*(\S.*)$")
+        return needle, re.compile(rf"(.*?[;.:])\s*{marker}\s*(\S.*)$")
+
+    def odd_marker(self, s: str) -> tuple[str, int] | None:
+        return read_odd_marker(s, _CLEAN_MARKERS, _POINT_INDEX, capitalised=False)

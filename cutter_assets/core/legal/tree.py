@@ -106,9 +106,45 @@ class Grammar(Protocol):
         """The normalised number (address form) of the ``ordinal``-th unit."""
         ...
 
-    def embedded_marker(self, kind: str, ordinal: int) -> re.Pattern[str] | None:
-        """A pattern for the marker run into the end of a previous line."""
+    def embedded_marker(self, kind: str, ordinal: int) -> RunIn | None:
+        """The marker run into a line after a sentence end: a literal every such
+        line holds (a fast test) and the pattern, group 1 the text before the
+        marker, group 2 the text after it (see ``_check_last``)."""
         ...
+
+    def odd_marker(self, s: str) -> tuple[str, int] | None:
+        """The kind and ordinal of a clause or point marker written in a form
+        this language does not use (``3)`` for ``3.``), on a line ``classify``
+        reads as plain text (see ``read_odd_marker``)."""
+        ...
+
+
+# A marker at the start of a line: "(" or not, a number or a letter, its punctuation.
+_ODD_MARKER = re.compile(r"(\()?(?:(\d{1,3})|([a-zđ]))\s*([.):])\s*(\S)")
+MarkerForm = tuple[bool, bool, str]  # opening "(", a number (not a letter), punctuation
+RunIn = tuple[str, "re.Pattern[str]"]  # ``Grammar.embedded_marker``: a literal, the pattern
+
+
+def read_odd_marker(
+    s: str,
+    clean: frozenset[MarkerForm],
+    point_index: Mapping[str, int],
+    capitalised: bool,
+) -> tuple[str, int] | None:
+    """``Grammar.odd_marker`` for a grammar whose markers are ``clean``: a line
+    opening with a number or letter marker in any other form (``3)``, ``(3)``,
+    ``3:``, ``b.``, ``(b)``), followed by text (not in lower case when the
+    language writes ``capitalised`` clauses and points)."""
+    m = _ODD_MARKER.match(s)
+    if m is None:
+        return None
+    paren, digits, letter, punct, first = m.groups()
+    if (paren is not None, digits is not None, punct) in clean or (capitalised and first.islower()):
+        return None
+    if digits is not None:
+        return "clause", int(digits)
+    ordinal = point_index.get(letter)
+    return None if ordinal is None else ("point", ordinal)
 
 
 _OPEN_QUOTES = "“\"‘'«"
@@ -129,6 +165,7 @@ _SCOPE_KINDS: dict[str, tuple[str, ...]] = {
 }
 _SEGMENT = {kind: f"{prefix}_" for kind, prefix in ADDRESS_PREFIX.items()}
 _GLOBAL_KINDS = frozenset({"part", "chapter", "article"})  # numbered across the document
+_RUN_IN_KINDS = frozenset({"article", "clause", "point"})  # checked by ``_check_last``
 _hexdigest = type(hashlib.sha256()).hexdigest  # sha256(...).hexdigest(), mapped without a call
 
 
@@ -194,6 +231,7 @@ class _Builder:
         # The lines from the first with text on, stripped, one "" for blank lines between.
         self.region: list[str] = []
         self.region_start = 1
+        self.lines: list[str] = []
 
     # -- the pass -------------------------------------------------------------
     def feed(self, lines: list[str], quotes: bool = True, odd_space: bool = True) -> None:
@@ -202,6 +240,7 @@ class _Builder:
         Blank lines are not visited: a body gets one "" where blank lines separate
         two of its lines (``_body``), and so does the region."""
         self.odd_space = odd_space
+        self.lines = lines
         classify = self.g.classify
         clean_forms = getattr(self.g, "clean_forms", None) or {}
         take_clean = self._clean_heading
@@ -260,6 +299,8 @@ class _Builder:
 
     def _plain(self, s: str, lineno: int) -> None:
         """A line that is no heading: body text, maybe opening a quote or the closing."""
+        if self.stack:
+            self._refuse_odd_marker(s, lineno)
         if s[0] in _OPEN_QUOTES:
             self._quote_opening(s, lineno)
         elif self.seen_article and self.closing is None:
@@ -268,6 +309,19 @@ class _Builder:
             elif self.g.is_signed_marker(s):
                 self._open_closing(lineno, take_signer=True)
         self._body(s, lineno)
+
+    def _refuse_odd_marker(self, s: str, lineno: int) -> None:
+        """A marker of exactly the next clause or point, written in another form
+        (``3)`` for ``3.``): as body text it would fold that unit into the one
+        before, silently when it is the last, so it stops."""
+        found = self.g.odd_marker(s)
+        if found is None:
+            return
+        kind, ordinal = found
+        scope = self._scope(kind)
+        if scope is not None and ordinal == scope.next_ordinal(kind):
+            number = self.g.number_of(kind, ordinal)
+            raise _stop(f"{kind} {number} marker in a form that cannot be read", lineno, s)
 
     def _other(self, found: BodyLine | None, s: str, lineno: int) -> None:
         """A title line of the awaiting heading, or body text after it."""
@@ -354,16 +408,62 @@ class _Builder:
                 return node
         return self.root if kind == "section" else None
 
-    def _pop_to(self, level: int) -> None:
-        """Close the open units at ``level`` and below; an empty one stops the cut."""
+    def _pop_to(self, level: int, incoming: str | None = None) -> None:
+        """Close the open units at ``level`` and below; an empty one stops the cut.
+
+        ``incoming`` is the kind of the unit about to open: a closed unit of
+        another kind is the last of its sequence, and is checked for the next
+        one run into its text (``_check_last``)."""
         stack = self.stack
         while stack and stack[-1].level >= level:
-            node = stack.pop()
-            del self.open[node.kind]
+            node = stack[-1]
             if not node.n_children and not node.body:  # a body starts with text
                 raise _stop(
                     f"empty {node.kind} (no text and no sub-units)", node.line, node.raw_heading
                 )
+            if node.kind != incoming and node.kind in _RUN_IN_KINDS:
+                self._check_last(node)
+            stack.pop()
+            del self.open[node.kind]
+
+    def _check_last(self, node: _Node) -> None:
+        """The last unit of a sequence must not hold the next one's marker after
+        a sentence end (``...quy định;3. Text``): left alone, the next unit would
+        be folded into it. Split where nothing but a lost line break explains it
+        (``_split_embedded``); otherwise no later sibling confirms it: stop."""
+        kind = node.kind
+        scope = self._scope(kind)
+        if scope is None:
+            return
+        expected = scope.next_ordinal(kind)
+        run_in = self.g.embedded_marker(kind, expected)
+        if run_in is None:
+            return
+        needle, pattern = run_in
+        body = node.body
+        for index, text in enumerate(body):
+            m = pattern.match(text) if needle in text else None
+            if m is not None and (m.group(2) or "X")[0].isupper():
+                if not any(body[index + 1 :]) and self._split_embedded(
+                    kind, expected, scope, confirmed=False
+                ):
+                    return  # the new last sibling is checked in its turn
+                number = self.g.number_of(kind, expected)
+                raise _stop(
+                    f"{kind} {number} run into the text before it (a missing line break?) "
+                    f"with no later {kind} to confirm it",
+                    self._line_of(node, index),
+                    text,
+                )
+
+    def _line_of(self, node: _Node, index: int) -> int:
+        """The input line of ``node.body[index]`` (found again: only stops ask)."""
+        text = node.body[index]
+        for lineno in range(node.line, len(self.lines) + 1):
+            line = self.lines[lineno - 1].strip()
+            if line == text or (lineno == node.line and line.endswith(text)):
+                return lineno
+        return node.line
 
     def _clean_heading(self, form: CleanForm, s: str, lineno: int) -> bool:
         """Take a line in a clean form when its number is the next one: what
@@ -414,7 +514,7 @@ class _Builder:
             self._body(s, lineno)  # a "1." or "a)" line outside any article
             return
         if h.refusal:
-            self._pop_to(LEVEL[kind])
+            self._pop_to(LEVEL[kind], kind)
             raise _stop(h.refusal, lineno, s)
         expected = scope.next_ordinal(kind)
         ordinal, number, tolerances = h.ordinal, h.number, h.tolerances
@@ -425,7 +525,7 @@ class _Builder:
             elif ordinal == expected + 1 and self._split_embedded(kind, expected, scope):
                 expected += 1
             if ordinal != expected:
-                self._pop_to(LEVEL[kind])  # an earlier empty unit is the earlier error
+                self._pop_to(LEVEL[kind], kind)  # an earlier empty unit is the earlier error
                 raise _stop(self._numbering_problem(kind, expected, h), lineno, s)
         for tol_kind, what in tolerances:
             self._warn(lineno, tol_kind, f'"{shorten(s)}" read as {kind} {number} ({what})')
@@ -439,7 +539,7 @@ class _Builder:
         stack = self.stack
         level = LEVEL[kind]
         if stack and stack[-1].level >= level:
-            self._pop_to(level)
+            self._pop_to(level, kind)
         if stack:
             parent = stack[-1]
             parent.n_children += 1
@@ -465,31 +565,38 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    def _split_embedded(self, kind: str, expected: int, scope: _Node) -> bool:
+    def _split_embedded(
+        self, kind: str, expected: int, scope: _Node, confirmed: bool = True
+    ) -> bool:
         """A missing line break: the expected marker sits inside the last body
-        line (``...quy định;c) Giấy...``). Split it there, only when the marker
-        found next confirms the sequence; report it."""
+        line (``...quy định;c) Giấy...``). Split it there when the marker found
+        next confirms the sequence, or (``confirmed`` False: the last of its
+        sequence) when nothing separates it from the sentence before and a
+        capital starts its text (``...cây trồng.2. Việc ...``); report it."""
         if self.last_body is None or kind not in ("clause", "point"):
             return False
         node, at = self.last_body
         if not self.stack or node is not self.stack[-1]:
             return False
-        pattern = self.g.embedded_marker(kind, expected)
+        run_in = self.g.embedded_marker(kind, expected)
         body = node.body
         last = len(body) - 1
         while last >= 0 and not body[last]:
             last -= 1
-        m = pattern.match(body[last]) if pattern is not None and last >= 0 else None
+        m = run_in[1].match(body[last]) if run_in is not None and last >= 0 else None
         if m is None:
             return False
         line_text = body[last]
+        if not confirmed and (line_text[m.end(1)].isspace() or not m.group(2)[0].isupper()):
+            return False
         body[last] = m.group(1)
         del body[last + 1 :]
         number = self.g.number_of(kind, expected)
         self._warn(
             at,
             "missing_line_break",
-            f'"{shorten(line_text)}" holds {kind} {number} after its text; split there',
+            f'"{shorten(line_text)}" holds {kind} {number} after its text; split there'
+            + ("" if confirmed else f" (the last {kind}: no space before it)"),
         )
         self._push(kind, expected, number, line_text, at, m.group(2), scope)
         return True

@@ -19,11 +19,20 @@ from cutter_assets.core.legal.normalize import (
     roman_to_int,
     vi_number_words,
 )
-from cutter_assets.core.legal.tree import BodyLine, CleanForm, Heading, Tolerance
+from cutter_assets.core.legal.tree import (
+    BodyLine,
+    CleanForm,
+    Heading,
+    MarkerForm,
+    RunIn,
+    Tolerance,
+    read_odd_marker,
+)
 from cutter_assets.core.legal.vocab import VI_POINT_LETTERS
 
 _POINT_INDEX = {letter: i for i, letter in enumerate(VI_POINT_LETTERS, 1)}
 _POINT_SLUG = {"đ": "dd"}
+_CLEAN_MARKERS: frozenset[MarkerForm] = frozenset({(False, True, "."), (False, False, ")")})
 
 # The clean forms, matched first (most lines): "Điều 5. Title", "1. Text", "a) Text".
 _ARTICLE_CLEAN = re.compile(r"Điều (\d+)\.(?: +(\S.*))?$")
@@ -387,12 +396,17 @@ class VietnameseGrammar:
         return str(ordinal)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - grammars are module-level singletons
-    def embedded_marker(self, kind: str, ordinal: int) -> re.Pattern[str] | None:
+    def embedded_marker(self, kind: str, ordinal: int) -> RunIn | None:
         """``<text>[;.:]<marker> <text>``: a marker run into the previous line."""
         if kind == "point" and 0 < ordinal <= len(VI_POINT_LETTERS):
-            marker = re.escape(VI_POINT_LETTERS[ordinal - 1]) + r"\)"
+            marker, text = f"{VI_POINT_LETTERS[ordinal - 1]})", r"\S.*"
         elif kind == "clause":
-            marker = rf"{ordinal}\."
+            marker, text = f"{ordinal}.", r"\S.*"
+        elif kind == "article":
+            marker, text = f"Điều {ordinal}.", ".*"  # the title may be missing
         else:
             return None
-        return re.compile(rf"(.*?[;.:])\s*{marker}\s*(\S.*)$")
+        return marker, re.compile(rf"(.*?[;.:])\s*{re.escape(marker)}\s*({text})$")
+
+    def odd_marker(self, s: str) -> tuple[str, int] | None:
+        return read_odd_marker(s, _CLEAN_MARKERS, _POINT_INDEX, capitalised=True)

@@ -182,3 +182,80 @@ def test_a_passing_sentence_in_the_last_article_is_not_the_closing() -> None:
     assert [u.canonical_address for u in result.units] == _addresses(corpus_text(NAME))
     (clause,) = [u for u in result.units if u.canonical_address.endswith("art_120/para_5")]
     assert sentence in clause.body and "Đoạn tiếp theo" in clause.body
+
+
+# ---- the last clause or point of a sequence: a marker written another way, or run
+# into the line before, must never be folded silently into the sibling before it.
+def _last_clause_of_120(lines: list[str]) -> int:
+    start = _heading_index(lines, 120)
+    return next(i for i in range(start, len(lines)) if lines[i].startswith("5. "))
+
+
+@pytest.mark.parametrize("marker", ["5)", "(5)", "5:", "(5."])
+def test_the_last_clause_with_an_odd_marker_stops_at_its_line(marker: str) -> None:
+    lines = _lines()
+    clause5 = _last_clause_of_120(lines)
+    mutated = list(lines)
+    mutated[clause5] = marker + lines[clause5][2:]
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == clause5 + 1
+    assert "clause 5 marker in a form that cannot be read" in stop.detail
+
+
+@pytest.mark.parametrize("marker", ["c.", "(c)", "c:"])
+def test_the_last_point_with_an_odd_marker_stops_at_its_line(marker: str) -> None:
+    old = "c) Tài sản đang là nguồn tạo ra thu nhập chủ yếu của gia đình."
+    text, line = _replaced(FAMILY, old, marker + old[2:])
+    stop = _stop_of(text)
+    assert _reported_line(stop) == line
+    assert "point c marker in a form that cannot be read" in stop.detail
+
+
+def test_an_odd_marker_that_is_not_the_next_number_stays_body_text() -> None:
+    lines = _lines()
+    clause5 = _last_clause_of_120(lines)
+    mutated = lines[: clause5 + 1] + ["(2) Đoạn trích dẫn."] + lines[clause5 + 1 :]
+    result = extract_units("\n".join(mutated), doc_code="VN-HP-2013")
+    assert [u.canonical_address for u in result.units] == _addresses(corpus_text(NAME))
+    (clause,) = [u for u in result.units if u.canonical_address.endswith("art_120/para_5")]
+    assert "(2) Đoạn trích dẫn." in clause.body
+
+
+def _joined_to_the_line_before(lines: list[str], index: int, glue: str) -> list[str]:
+    """``lines`` with line ``index`` appended to the last line with text before it."""
+    before = max(i for i in range(index) if lines[i].strip())
+    joined = lines[before].rstrip() + glue + lines[index].strip()
+    return lines[:before] + [joined] + lines[index + 1 :]
+
+
+def test_the_last_clause_run_into_its_sibling_is_split_and_reported() -> None:
+    lines = _lines()
+    clause5 = _last_clause_of_120(lines)
+    mutated = _joined_to_the_line_before(lines, clause5, "")
+    result = extract_units("\n".join(mutated), doc_code="VN-HP-2013")
+    original = extract_units(corpus_text(NAME), doc_code="VN-HP-2013")
+    assert [u.canonical_address for u in result.units] == [
+        u.canonical_address for u in original.units
+    ]
+    assert [u.body for u in result.units] == [u.body for u in original.units]
+    (warning,) = [w for w in result.warnings if w.kind == "missing_line_break"]
+    assert warning.line == clause5 - 1  # the joined line, 1-based
+    assert "the last clause" in warning.message
+
+
+def test_the_last_clause_after_a_space_is_not_split_but_stops() -> None:
+    lines = _lines()
+    clause5 = _last_clause_of_120(lines)
+    mutated = _joined_to_the_line_before(lines, clause5, " ")
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == clause5 - 1
+    assert "clause 5 run into the text before it" in stop.detail
+
+
+def test_the_last_article_run_into_the_one_before_stops() -> None:
+    lines = corpus_text(FAMILY).split("\n")
+    heading = next(i for i, line in enumerate(lines) if line.startswith("Điều 133. "))
+    mutated = _joined_to_the_line_before(lines, heading, "")
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == heading - 1
+    assert "article 133 run into the text before it" in stop.detail

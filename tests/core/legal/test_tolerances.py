@@ -396,3 +396,15 @@ def test_english_document_detected_and_cut() -> None:
     ]
     assert [u.title for u in extraction.units[1:3]] == ["GENERAL PROVISIONS", "Subject matter"]
     assert extraction.units[7].title == "Definitions"
+
+
+@pytest.mark.parametrize("marker", ["b.", "b:", "(b."])
+def test_english_last_point_with_an_odd_marker_stops(marker: str) -> None:
+    text = (
+        "REGULATION\n\nArticle 1\nSubject matter\n\n(1) It applies to:\n\n(a) persons;\n\n"
+        f"{marker} bodies.\n\nDone at Brussels, 1 May 2024.\n"
+    )
+    assert cut(text.replace(marker, "(b)")).counts["point"] == 2
+    detail, line = stop(text)
+    assert line == line_of(text, marker)
+    assert "point b marker in a form that cannot be read" in detail
