@@ -68,6 +68,14 @@ _point_clean = _capitalised(_POINT_CLEAN)
 
 _WRAPPED = "a sentence wrapped at a number or letter (the text after it starts in lower case)"
 _PUNCT_TITLE = re.compile(r"([.:\-–—](?:\s*[.:\-–—])*)(\s*)(.*)$")
+_DASHES = "-–—"
+
+
+def _dash_title(tail: str) -> bool:
+    """``- Title`` after an article number: a title in capitals follows the dash
+    (``Điều 5 - 7 của Luật này`` is a range in a wrapped reference)."""
+    return _PUNCT_TITLE.match(tail).group(3)[:1].isupper()
+
 
 _CLOSING = re.compile(
     r"(?:(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định|Sắc lệnh|Lệnh) này "
@@ -220,7 +228,7 @@ class VietnameseGrammar:
             tolerances.append(("heading_missing_dot", "no dot after the number"))
             return Heading("article", number, str(number), "", tolerances=tuple(tolerances))
         first = tail[0]
-        if first in ".:":
+        if first in ".:" or (first in _DASHES and _dash_title(tail)):
             punct, gap, rest = _PUNCT_TITLE.match(tail).groups()
             if punct != ".":
                 tolerances.append(("heading_punctuation", f"'{punct}' after the number"))
@@ -229,7 +237,7 @@ class VietnameseGrammar:
             title = rest
         elif first.isspace():
             rest = tail.lstrip()
-            if rest[0] in ".:":
+            if rest[0] in ".:" or (rest[0] in _DASHES and _dash_title(rest)):
                 punct, _, title = _PUNCT_TITLE.match(rest).groups()
                 tolerances.append(("heading_punctuation", f"space before '{punct}'"))
             elif rest[0].isupper():

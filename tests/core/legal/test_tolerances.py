@@ -60,6 +60,8 @@ def addresses(extraction) -> list[str]:
         ("Điều 2.Đối tượng", "heading_punctuation", "Đối tượng"),
         ("Điều 2:Đối tượng", "heading_punctuation", "Đối tượng"),
         ("Điều 2 . Đối tượng", "heading_punctuation", "Đối tượng"),
+        ("Điều 2 - Đối tượng", "heading_punctuation", "Đối tượng"),
+        ("Điều 2– Đối tượng", "heading_punctuation", "Đối tượng"),
         ("Điền 2. Đối tượng", "heading_typo", "Đối tượng"),
         ("\u00d0iều 2. Đối tượng", "lookalike_letter", "Đối tượng"),
     ],
@@ -80,6 +82,7 @@ def test_heading_variant_is_read_when_it_is_the_next_article(heading, kind, titl
         "Điều4. Đối tượng",
         "Điều 4 Đối tượng áp dụng",
         "Điều 4.Đối tượng",
+        "Điều 4 - Đối tượng",
         "Điền 4. Đối tượng",
         "\u00d0iều 4. Đối tượng",
         "Điều 2. Đối tượng",  # a clean heading with the wrong number is refused too
@@ -231,6 +234,14 @@ def test_wrapped_reference_line_is_body_text() -> None:
     assert [(w.kind, w.line) for w in extraction.warnings] == [
         ("reference_line", line_of(text, "Điều 3 của"))
     ]
+
+
+def test_a_range_after_a_dash_is_a_reference_not_a_title() -> None:
+    text = law(ART1, "Điều 2. Dẫn chiếu\n\nÁp dụng\nĐiều 2 - 5 của Luật này.", ART3)
+    extraction = cut(text)
+    assert extraction.counts["article"] == 3
+    assert extraction.units[2].body == "Áp dụng\nĐiều 2 - 5 của Luật này."
+    assert kinds(extraction) == {"reference_line": 1}
 
 
 def test_wrapped_reference_does_not_hide_a_missing_article() -> None:
