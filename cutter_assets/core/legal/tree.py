@@ -365,7 +365,13 @@ class _Builder:
     def _track_quotes(self, s: str, lineno: int) -> None:
         was_open = self.quote_depth or self.straight_open
         if "“" in s or "”" in s:
-            self.quote_depth = max(0, self.quote_depth + s.count("“") - s.count("”"))
+            depth = self.quote_depth + s.count("“") - s.count("”")
+            if depth < 0:
+                # A closing mark that closes nothing: the quotation it was meant for
+                # was closed earlier, by a nested quote that lost its opening mark,
+                # and the quoted lines since were read as units.
+                raise _stop("closing quotation mark with no quotation open", lineno, s)
+            self.quote_depth = depth
         if s.count('"') % 2:
             self.straight_open = not self.straight_open
         self.quoting = bool(self.quote_depth or self.straight_open)

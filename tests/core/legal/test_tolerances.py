@@ -277,6 +277,26 @@ def test_quoted_articles_in_an_amending_clause_stay_body_text() -> None:
     ]
 
 
+def test_a_quotation_closed_early_by_a_nested_quote_stops() -> None:
+    # The nested quote lost its opening mark: its closing mark ends the quotation,
+    # and the quoted clause 2 after it would become clause 2 of article 2.
+    amending = (
+        "Điều 2. Sửa đổi luật khác\n\n1. Sửa đổi Điều 5 như sau:\n\n"
+        "“Điều 5. Phạm vi\n\n1. Nội dung gọi là tên riêng” của cơ quan.\n\n"
+        "2. Nội dung hai.”."
+    )
+    text = law(ART1, amending, ART3)
+    detail, line = stop(text)
+    assert line == line_of(text, "2. Nội dung hai.")
+    assert "closing quotation mark with no quotation open" in detail
+    balanced = text.replace("là tên riêng”", "là “tên riêng”")
+    assert addresses(cut(balanced))[2:5] == [
+        f"{CODE}/art_2",
+        f"{CODE}/art_2/para_1",
+        f"{CODE}/art_3",
+    ]
+
+
 def test_straight_quotes_work_the_same() -> None:
     text = law(ART1, 'Điều 2. Sửa đổi\n\n1. Sửa như sau:\n\n"Điều 9. Khác\n\nNội dung."', ART3)
     extraction = cut(text)
