@@ -427,40 +427,55 @@ class _Builder:
                 raise _stop(
                     f"empty {node.kind} (no text and no sub-units)", node.line, node.raw_heading
                 )
-            if node.kind != incoming and node.kind in _RUN_IN_KINDS:
-                self._check_last(node)
+            if node.kind != incoming and node.kind in _RUN_IN_KINDS and self._check_last(node):
+                continue  # the sibling split out of it took its place: checked in turn
             stack.pop()
             del self.open[node.kind]
 
-    def _check_last(self, node: _Node) -> None:
+    def _check_last(self, node: _Node) -> bool:
         """The last unit of a sequence must not hold the next one's marker after
-        a sentence end (``...quy định;3. Text``): left alone, the next unit would
-        be folded into it. Split where nothing but a lost line break explains it
-        (``_split_embedded``); otherwise no later sibling confirms it: stop."""
+        a sentence end (``...quy định;3. Text``), in its own text or in its last
+        sub-unit's: left alone, the next unit would be folded into it. Split where
+        nothing but a lost line break explains it (True: the split sibling is on
+        the stack); otherwise no later sibling confirms it: stop."""
         kind = node.kind
         scope = self._scope(kind)
         if scope is None:
-            return
+            return False
         expected = scope.next_ordinal(kind)
         run_in = self.g.embedded_marker(kind, expected)
         if run_in is None:
-            return
+            return False
         needle, pattern = run_in
-        body = node.body
-        for index, text in enumerate(body):
-            m = pattern.match(text) if needle in text else None
-            if m is not None and (m.group(2) or "X")[0].isupper():
-                if not any(body[index + 1 :]) and self._split_embedded(
-                    kind, expected, scope, confirmed=False
+        nodes = self.nodes
+        first = len(nodes) - 1
+        while nodes[first] is not node:  # the units after it are its sub-units
+            first -= 1
+        for holder in nodes[first:]:
+            body = holder.body
+            for index, text in enumerate(body):
+                m = pattern.match(text) if needle in text else None
+                if m is None or not (m.group(2) or "X")[0].isupper():
+                    continue
+                last_body = self.last_body
+                if (
+                    kind != "article"  # its text would be a title
+                    and last_body is not None
+                    and last_body[0] is holder
+                    and not any(body[index + 1 :])
+                    and not text[m.end(1)].isspace()
                 ):
-                    return  # the new last sibling is checked in its turn
+                    note = f" (the last {kind}: no space before it)"
+                    self._split(holder, index, last_body[1], m, kind, expected, scope, note)
+                    return True
                 number = self.g.number_of(kind, expected)
                 raise _stop(
                     f"{kind} {number} run into the text before it (a missing line break?) "
                     f"with no later {kind} to confirm it",
-                    self._line_of(node, index),
+                    self._line_of(holder, index),
                     text,
                 )
+        return False
 
     def _line_of(self, node: _Node, index: int) -> int:
         """The input line of ``node.body[index]`` (found again: only stops ask)."""
@@ -571,14 +586,10 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    def _split_embedded(
-        self, kind: str, expected: int, scope: _Node, confirmed: bool = True
-    ) -> bool:
+    def _split_embedded(self, kind: str, expected: int, scope: _Node) -> bool:
         """A missing line break: the expected marker sits inside the last body
-        line (``...quy định;c) Giấy...``). Split it there when the marker found
-        next confirms the sequence, or (``confirmed`` False: the last of its
-        sequence) when nothing separates it from the sentence before and a
-        capital starts its text (``...cây trồng.2. Việc ...``); report it."""
+        line (``...quy định;c) Giấy...``). Split it there, only when the marker
+        found next confirms the sequence; report it."""
         if self.last_body is None or kind not in ("clause", "point"):
             return False
         node, at = self.last_body
@@ -592,20 +603,33 @@ class _Builder:
         m = run_in[1].match(body[last]) if run_in is not None and last >= 0 else None
         if m is None:
             return False
-        line_text = body[last]
-        if not confirmed and (line_text[m.end(1)].isspace() or not m.group(2)[0].isupper()):
-            return False
-        body[last] = m.group(1)
-        del body[last + 1 :]
+        self._split(node, last, at, m, kind, expected, scope, "")
+        return True
+
+    def _split(
+        self,
+        node: _Node,
+        index: int,
+        at: int,
+        m: re.Match[str],
+        kind: str,
+        expected: int,
+        scope: _Node,
+        note: str,
+    ) -> None:
+        """Cut ``node.body[index]`` (input line ``at``) at the run-in marker ``m``
+        found there: the text after it opens the ``expected`` unit of ``kind``."""
+        body = node.body
+        line_text = body[index]
+        body[index] = m.group(1)
+        del body[index + 1 :]
         number = self.g.number_of(kind, expected)
         self._warn(
             at,
             "missing_line_break",
-            f'"{shorten(line_text)}" holds {kind} {number} after its text; split there'
-            + ("" if confirmed else f" (the last {kind}: no space before it)"),
+            f'"{shorten(line_text)}" holds {kind} {number} after its text; split there{note}',
         )
         self._push(kind, expected, number, line_text, at, m.group(2), scope)
-        return True
 
     def _numbering_problem(self, kind: str, expected: int, h: Heading) -> str:
         shown = self.g.display(kind, expected)
