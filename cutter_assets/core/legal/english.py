@@ -55,6 +55,7 @@ class EnglishGrammar:
     language = "en"
     title_kinds = frozenset({"part", "chapter", "section", "article"})
     multi_line_titles = False
+    capital_titles = False
     clean_forms: dict[str, CleanForm] = {}  # every line is classified
 
     def classify(self, s: str) -> Heading | BodyLine | None:

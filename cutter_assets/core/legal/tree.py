@@ -22,7 +22,13 @@ from itertools import count
 from typing import Protocol
 
 from cutter_assets.core.legal.model import Extraction, ExtractWarning, Unit
-from cutter_assets.core.legal.normalize import clean_inline, collapse_spaces, join_body, shorten
+from cutter_assets.core.legal.normalize import (
+    clean_inline,
+    collapse_spaces,
+    is_upper_title,
+    join_body,
+    shorten,
+)
 from cutter_assets.core.legal.vocab import (
     ADDRESS_PREFIX,
     LEVEL,
@@ -76,6 +82,9 @@ class Grammar(Protocol):
     language: str
     title_kinds: frozenset[str]  # kinds whose title may sit on the following line(s)
     multi_line_titles: bool
+    # Whether heading titles, and only they, are written in capitals: a line in
+    # capitals in a unit's text is then a lost heading's title (it stops).
+    capital_titles: bool
     # Optional: the clean forms of the commonest headings by their first character.
     # A line a form matches must be one ``classify`` reads as that kind and number
     # with no tolerance, the title (articles; cleaned here) or text (clauses, points)
@@ -120,7 +129,7 @@ class Grammar(Protocol):
 
 
 # A marker at the start of a line: "(" or not, a number or a letter, its punctuation.
-_ODD_MARKER = re.compile(r"(\()?(?:(\d{1,3})|([a-zđ]))\s*([.):])\s*(\S)")
+_ODD_MARKER = re.compile(r"(\()?(?:(\d{1,3})|([a-zđA-ZĐ]))\s*([.):;,/\]}\-–—]*)\s*(\S)")
 MarkerForm = tuple[bool, bool, str]  # opening "(", a number (not a letter), punctuation
 RunIn = tuple[str, "re.Pattern[str]"]  # ``Grammar.embedded_marker``: a literal, the pattern
 
@@ -133,13 +142,18 @@ def read_odd_marker(
 ) -> tuple[str, int] | None:
     """``Grammar.odd_marker`` for a grammar whose markers are ``clean``: a line
     opening with a number or letter marker in any other form (``3)``, ``(3)``,
-    ``3:``, ``b.``, ``(b)``), followed by text (not in lower case when the
-    language writes ``capitalised`` clauses and points)."""
+    ``3:``, ``3-``, ``3/``, ``(3``, ``b.``, ``(b)``, ``b,``, ``B)``), then a
+    word (not in lower case when the language writes ``capitalised`` clauses
+    and points). A number or letter without any punctuation is not one."""
     m = _ODD_MARKER.match(s)
     if m is None:
         return None
     paren, digits, letter, punct, first = m.groups()
-    if (paren is not None, digits is not None, punct) in clean or (capitalised and first.islower()):
+    if (paren is None and not punct) or not first.isalpha() or (capitalised and first.islower()):
+        return None
+    if letter is not None and letter.isupper():
+        letter = letter.lower()  # "B)" for "b)": never a clean form
+    elif (paren is not None, digits is not None, punct) in clean:
         return None
     if digits is not None:
         return "clause", int(digits)
@@ -301,6 +315,14 @@ class _Builder:
         """A line that is no heading: body text, maybe opening a quote or the closing."""
         if self.stack:
             self._refuse_odd_marker(s, lineno)
+            if self.g.capital_titles and is_upper_title(s) and len(s.split()) > 1:
+                node = self.stack[-1]
+                raise _stop(
+                    f"a line in capitals inside {node.kind} {node.number}: the title of "
+                    "a heading that was lost or cannot be read?",
+                    lineno,
+                    s,
+                )
         if s[0] in _OPEN_QUOTES:
             self._quote_opening(s, lineno)
         elif self.seen_article and self.closing is None:

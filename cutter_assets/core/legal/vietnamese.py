@@ -93,7 +93,7 @@ _KEYWORDS = ("Điều", "ĐIỀU")
 # cannot be read, and as body text it would silently fold the unit into the one
 # before (nothing later contradicts a lost last unit): it stops.
 _DAMAGED_FIRST = frozenset("DĐCMPdđcmp")  # the first letters of those keywords
-_DAMAGED = re.compile(r"(\S+?)\s*([0-9IVXLCDMlOo]+)\s*(?:[.:].*)?$")
+_DAMAGED = re.compile(r"([^\s,;]+?)[,;]?\s*(?:([0-9IVXLCDMlOo]+)\s*(?:[.:].*|\s+(\S).*)?)?$")
 # Letters typed for one another (d/đ differ by a stroke, i/l by a hook); each may
 # stand for the other, and only where that is exactly the next letter.
 _LOOKALIKE = {
@@ -137,14 +137,19 @@ def _damaged(s: str) -> Heading | None:
     m = _DAMAGED.match(s)
     if m is None:
         return None
-    word, token = m.groups()
+    word, token, title = m.groups()
+    if title is not None and not title.isupper():
+        return None  # "Muc 3 chương này ...": words after a number, not a title
     letters, marks = _letters_and_marks(word)
     known = _DAMAGED_KEYWORDS.get(letters)
     if known is None or not marks <= known[1]:
         return None
     kind = known[0]
     return Heading(
-        kind, 0, token, refusal=f"{kind} heading that cannot be read (damaged keyword or number)"
+        kind,
+        0,
+        token or "",
+        refusal=f"{kind} heading that cannot be read (damaged keyword or number)",
     )
 
 
@@ -156,6 +161,7 @@ class VietnameseGrammar:
     language = "vi"
     title_kinds = frozenset({"part", "chapter", "section", "subsection"})
     multi_line_titles = True
+    capital_titles = True
     # "Điều 5. Title", "1. Text", "a) Text": the clean forms ``classify`` tries first,
     # read the same way by the builder without building a Heading (most lines).
     clean_forms: dict[str, CleanForm] = {

@@ -191,7 +191,7 @@ def _last_clause_of_120(lines: list[str]) -> int:
     return next(i for i in range(start, len(lines)) if lines[i].startswith("5. "))
 
 
-@pytest.mark.parametrize("marker", ["5)", "(5)", "5:", "(5."])
+@pytest.mark.parametrize("marker", ["5)", "(5)", "5:", "(5.", "5-", "5 -", "5/", "5;", "(5"])
 def test_the_last_clause_with_an_odd_marker_stops_at_its_line(marker: str) -> None:
     lines = _lines()
     clause5 = _last_clause_of_120(lines)
@@ -202,7 +202,7 @@ def test_the_last_clause_with_an_odd_marker_stops_at_its_line(marker: str) -> No
     assert "clause 5 marker in a form that cannot be read" in stop.detail
 
 
-@pytest.mark.parametrize("marker", ["c.", "(c)", "c:"])
+@pytest.mark.parametrize("marker", ["c.", "(c)", "c:", "c,", "c/", "c-", "C)"])
 def test_the_last_point_with_an_odd_marker_stops_at_its_line(marker: str) -> None:
     old = "c) Tài sản đang là nguồn tạo ra thu nhập chủ yếu của gia đình."
     text, line = _replaced(FAMILY, old, marker + old[2:])
@@ -259,3 +259,36 @@ def test_the_last_article_run_into_the_one_before_stops() -> None:
     stop = _stop_of("\n".join(mutated))
     assert _reported_line(stop) == heading - 1
     assert "article 133 run into the text before it" in stop.detail
+
+
+LAST_ARTICLE = "Điều 133. Quy định chi tiết và hướng dẫn thi hành"
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        "Điều l33 Quy định chi tiết và hướng dẫn thi hành",  # a look-alike and no dot
+        "Điều, 133. Quy định chi tiết và hướng dẫn thi hành",
+        "Điều",
+    ],
+)
+def test_the_last_article_heading_damaged_further_stops_at_its_line(damaged: str) -> None:
+    text, line = _replaced(FAMILY, LAST_ARTICLE, damaged)
+    stop = _stop_of(text)
+    assert _reported_line(stop) == line
+    assert "article heading that cannot be read" in stop.detail
+
+
+@pytest.mark.parametrize("damaged", ["Chươg IX", "Chuong ix", None])  # None: the line is lost
+def test_a_lost_last_chapter_heading_stops_at_its_title(damaged: str | None) -> None:
+    lines = corpus_text(FAMILY).split("\n")
+    index = lines.index("Chương IX")
+    title = lines.index("ĐIỀU KHOẢN THI HÀNH")
+    if damaged is None:
+        del lines[index]
+        title -= 1
+    else:
+        lines[index] = damaged
+    stop = _stop_of("\n".join(lines))
+    assert _reported_line(stop) == title + 1
+    assert "a line in capitals inside" in stop.detail
