@@ -125,6 +125,9 @@ class EnglishGrammar:
     def is_closing(self, s: str) -> bool:
         return _CLOSING.match(s) is not None
 
+    def is_closing_paragraph(self, text: str) -> bool:
+        return False
+
     def is_signed_marker(self, s: str) -> bool:
         return False
 

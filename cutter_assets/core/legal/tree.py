@@ -105,6 +105,11 @@ class Grammar(Protocol):
         """``(Đã ký)``: the closing starts at the signer's name just above."""
         ...
 
+    def is_closing_paragraph(self, text: str) -> bool:
+        """Whether the paragraph just before the signature (its lines joined) is
+        the passing formula written loosely: wrapped, case or spacing changed."""
+        ...
+
     def is_signer_name(self, s: str) -> bool: ...
 
     def display(self, kind: str, ordinal: int) -> str:
@@ -313,24 +318,30 @@ class _Builder:
 
     def _plain(self, s: str, lineno: int) -> None:
         """A line that is no heading: body text, maybe opening a quote or the closing."""
-        if self.stack:
-            self._refuse_odd_marker(s, lineno)
-            if self.g.capital_titles and is_upper_title(s) and len(s.split()) > 1:
-                node = self.stack[-1]
-                raise _stop(
-                    f"a line in capitals inside {node.kind} {node.number}: the title of "
-                    "a heading that was lost or cannot be read?",
-                    lineno,
-                    s,
-                )
         if s[0] in _OPEN_QUOTES:
             self._quote_opening(s, lineno)
-        elif self.seen_article and self.closing is None:
-            if self.g.is_closing(s):
-                self._open_closing(lineno)
-            elif self.g.is_signed_marker(s):
-                self._open_closing(lineno, take_signer=True)
+        else:
+            if self.seen_article and self.closing is None:
+                if self.g.is_closing(s):
+                    self._open_closing(lineno)
+                elif self.g.is_signed_marker(s):
+                    self._open_closing(lineno, take_signer=True)
+            if self.stack:  # a unit's text (the closing has none open)
+                self._refuse_lost_heading(s, lineno)
         self._body(s, lineno)
+
+    def _refuse_lost_heading(self, s: str, lineno: int) -> None:
+        """Text that can only be left by a heading that was not read: a marker of
+        the next clause or point in another form, or a heading's title in capitals."""
+        self._refuse_odd_marker(s, lineno)
+        if self.g.capital_titles and is_upper_title(s) and len(s.split()) > 1:
+            node = self.stack[-1]
+            raise _stop(
+                f"a line in capitals inside {node.kind} {node.number}: the title of "
+                "a heading that was lost or cannot be read?",
+                lineno,
+                s,
+            )
 
     def _refuse_odd_marker(self, s: str, lineno: int) -> None:
         """A marker of exactly the next clause or point, written in another form
@@ -414,6 +425,25 @@ class _Builder:
                 moved = body[last:]
                 del body[last:]
                 start = at
+        if self.last_body is not None:
+            node, at = self.last_body
+            body = node.body
+            end = len(body)
+            while end and not body[end - 1]:
+                end -= 1
+            cut = end  # the last paragraph is body[cut:end]
+            while cut and body[cut - 1]:
+                cut -= 1
+            if cut < end and self.g.is_closing_paragraph(" ".join(body[cut:end])):
+                start = self._line_of(node, cut)
+                self._warn(
+                    start,
+                    "closing_formula",
+                    f'"{shorten(body[cut])}" read as the passing formula that opens the '
+                    "closing block (wrapped or written loosely)",
+                )
+                moved = body[cut:] + moved
+                del body[cut:]
         self._pop_to(1)
         self.awaiting = None
         closing = _Node("closing", 0, "", "", start, f"{self.doc_code}/closing", None, moved)

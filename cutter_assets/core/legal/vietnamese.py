@@ -84,6 +84,12 @@ _CLOSING = re.compile(
     r"(?:đã )?được (?:Quốc hội|Ủy ban [Tt]hường vụ Quốc hội)\b.*thông qua"
     r"|(?:PHÓ )?CHỦ TỊCH\b|TM\.|T/M|KT\.|Nơi nhận\s*:)"
 )
+# The same formula read in the paragraph just before the signature, lower case,
+# spaces collapsed: "thông qua" may be cut off there.
+_LOOSE_CLOSING = re.compile(
+    r"(?:hiến pháp|bộ luật|luật|pháp lệnh|nghị quyết|nghị định|sắc lệnh|lệnh) này "
+    r"(?:đã )?được (?:quốc hội|ủy ban thường vụ quốc hội)\b"
+)
 _SIGNED = re.compile(r"\(?(?:Đã|đã) ký\)?")
 
 _KEYWORDS = ("Điều", "ĐIỀU")
@@ -390,6 +396,9 @@ class VietnameseGrammar:
         if _CLOSING.match(s) is None:
             return False
         return not s.startswith(("CHỦ", "PHÓ")) or is_upper_title(s)
+
+    def is_closing_paragraph(self, text: str) -> bool:
+        return _LOOSE_CLOSING.match(" ".join(text.split()).lower()) is not None
 
     def is_signed_marker(self, s: str) -> bool:
         return _SIGNED.fullmatch(s) is not None

@@ -73,4 +73,5 @@ WARNING_KINDS: tuple[str, ...] = (
     "quoted_provision",  # a heading-like line inside quotation marks (amending text)
     "point_letter",  # đ) read as d) (or d) as đ)) where only that restores the order
     "missing_line_break",  # "...quy định;c) Giấy..." split where the marker c) is expected
+    "closing_formula",  # "Luật này đã được Quốc hội ..." wrapped or spaced: the closing
 )

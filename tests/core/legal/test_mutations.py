@@ -292,3 +292,49 @@ def test_a_lost_last_chapter_heading_stops_at_its_title(damaged: str | None) -> 
     stop = _stop_of("\n".join(lines))
     assert _reported_line(stop) == title + 1
     assert "a line in capitals inside" in stop.detail
+
+
+FORMULA = (
+    "Luật này đã được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa XIII, "
+    "kỳ họp thứ 7 thông qua ngày 19 tháng 6 năm 2014."
+)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        FORMULA.replace(" Nam khóa", "\nNam khóa"),  # wrapped
+        FORMULA.replace("thông qua", "thông  qua"),
+        FORMULA.replace("Quốc hội", "Quốc Hội"),
+    ],
+)
+def test_a_loosely_written_passing_formula_still_opens_the_closing(written: str) -> None:
+    text = corpus_text(FAMILY)
+    assert FORMULA in text
+    original = extract_units(text, doc_code="VN-HNGD")
+    result = extract_units(text.replace(FORMULA, written), doc_code="VN-HNGD")
+    assert [(u.canonical_address, u.body) for u in result.units[:-1]] == [
+        (u.canonical_address, u.body) for u in original.units[:-1]
+    ]
+    closing = result.units[-1]
+    assert closing.canonical_address == "VN-HNGD/closing"
+    assert closing.body.startswith(" ".join(written.split("\n")[0].split()))
+    line = text.split("\n").index(FORMULA) + 1
+    assert [(w.kind, w.line) for w in result.warnings] == [("closing_formula", line)]
+
+
+def test_the_formula_as_an_article_s_own_text_is_not_moved() -> None:
+    # the law's last paragraph is the formula only when a signature follows it
+    lines = corpus_text(FAMILY).split("\n")
+    end = lines.index(FORMULA)
+    mutated = [*lines[:end], FORMULA.replace("thông qua", "thông  qua")]
+    result = extract_units("\n".join(mutated), doc_code="VN-HNGD")
+    assert result.units[-1].canonical_address.endswith("art_133")
+    assert not result.warnings
+
+
+def test_a_passing_formula_in_capitals_stops_rather_than_joining_the_last_article() -> None:
+    text, line = _replaced(FAMILY, FORMULA, FORMULA.upper())
+    stop = _stop_of(text)
+    assert _reported_line(stop) == line
+    assert "a line in capitals inside article 133" in stop.detail
