@@ -46,6 +46,8 @@ _NUMBERED = {
     "section": re.compile(r"(?:Mục|MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
     "subsection": re.compile(r"(?:Tiểu mục|TIỂU MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
 }
+# "Mục 2ĐIỀU KIỆN ...": a decimal number with the title run into it.
+_GLUED_TITLE = re.compile(r"(?:Chương|CHƯƠNG|Mục|MỤC|Tiểu mục|TIỂU MỤC)(\s*)(\d+)([^\W\d_].*)$")
 _PART = re.compile(r"(?:Phần|PHẦN)(\s*)(?:([IVXLCDM]+|\d+)(?![^\W_])|(?:THỨ|Thứ|thứ)\s+)(.*)$")
 # Clause and point text starts with a capital or a digit (every one in the corpus
 # does): "4. tháng 7 năm 2015" or "a) và ..." at the start of a line is a sentence
@@ -339,7 +341,7 @@ class VietnameseGrammar:
     def _numbered(self, s: str, kind: str) -> Heading | BodyLine | None:
         m = _NUMBERED[kind].match(s)
         if m is None:
-            return None
+            return self._glued_title(s, kind)
         space, token, tail = m.groups()
         value = int(token) if token.isdigit() else roman_to_int(token)
         if value is None or value == 0:
@@ -367,6 +369,21 @@ class VietnameseGrammar:
                 return self._titled("part", value, " ", rest and " " + rest)
         shown = " ".join(words[:3])
         return Heading("part", 0, shown, refusal=f"unreadable part number 'THỨ {shown}'")
+
+    def _glued_title(self, s: str, kind: str) -> Heading | None:
+        """``Mục 2ĐIỀU KIỆN ...``: read where the number is due, as with any
+        tolerance; otherwise (or in lower case) the line is left alone."""
+        m = _GLUED_TITLE.match(s)
+        if m is None or not is_upper_title(m.group(3)):
+            return None
+        space, digits, title = m.groups()
+        tolerances: tuple[Tolerance, ...] = (
+            ("heading_punctuation", "no space between the number and the title"),
+        )
+        if not space:
+            tolerances = (("heading_missing_space", "no space before the number"), *tolerances)
+        value = int(digits)
+        return Heading(kind, value, str(value), clean_inline(title), tolerances=tolerances)
 
     def _titled(self, kind: str, value: int, space: str, tail: str) -> Heading | BodyLine:
         tolerances: tuple[Tolerance, ...] = ()

@@ -338,3 +338,17 @@ def test_a_passing_formula_in_capitals_stops_rather_than_joining_the_last_articl
     stop = _stop_of(text)
     assert _reported_line(stop) == line
     assert "a line in capitals inside article 133" in stop.detail
+
+
+def test_a_section_title_run_into_its_number_is_read_where_due_and_stops_otherwise() -> None:
+    heading, title = f"Mục 3: {PROPERTY}", PROPERTY
+    text, line = _replaced(FAMILY, heading, f"Mục 3{title}")
+    result = extract_units(text, doc_code="VN-HNGD")
+    original = extract_units(corpus_text(FAMILY), doc_code="VN-HNGD")
+    assert [(u.canonical_address, u.title) for u in result.units] == [
+        (u.canonical_address, u.title) for u in original.units
+    ]
+    assert [(w.kind, w.line) for w in result.warnings] == [("heading_punctuation", line)]
+    text, line = _replaced(FAMILY, heading, f"Mục 4{title}")  # 3 is due: never read as 4
+    stop = _stop_of(text)
+    assert _reported_line(stop) == line and "not tolerated" in stop.detail
