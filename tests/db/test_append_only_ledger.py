@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg2
 import pytest
 from psycopg2 import errors
 
@@ -19,14 +18,6 @@ LEDGER_TABLES = [
 ]
 
 
-@pytest.fixture
-def superuser(db_url):
-    conn = psycopg2.connect(db_url)
-    yield conn
-    conn.rollback()
-    conn.close()
-
-
 def _refused(conn, statement: str, params=()) -> None:
     with conn.cursor() as cur:
         cur.execute("SAVEPOINT s")
@@ -35,8 +26,8 @@ def _refused(conn, statement: str, params=()) -> None:
         cur.execute("ROLLBACK TO SAVEPOINT s")
 
 
-def test_a_signature_cannot_be_rewritten_or_removed(superuser):
-    with superuser.cursor() as cur:
+def test_a_signature_cannot_be_rewritten_or_removed(conn):
+    with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO cutter_governance.signature "
             "(provider, principal, payload_sha, signature, signature_sha256) "
@@ -45,22 +36,22 @@ def test_a_signature_cannot_be_rewritten_or_removed(superuser):
         )
         signature_id = cur.fetchone()[0]
     _refused(
-        superuser,
+        conn,
         "UPDATE cutter_governance.signature SET signature = 'forged' WHERE id = %s",
         (signature_id,),
     )
-    _refused(superuser, "DELETE FROM cutter_governance.signature WHERE id = %s", (signature_id,))
+    _refused(conn, "DELETE FROM cutter_governance.signature WHERE id = %s", (signature_id,))
 
 
 @pytest.mark.parametrize("table", LEDGER_TABLES)
-def test_no_ledger_table_can_be_truncated(superuser, table):
-    _refused(superuser, f"TRUNCATE cutter_governance.{table} CASCADE")
+def test_no_ledger_table_can_be_truncated(conn, table):
+    _refused(conn, f"TRUNCATE cutter_governance.{table} CASCADE")
 
 
-def test_every_ledger_table_refuses_updates_and_deletes(superuser):
+def test_every_ledger_table_refuses_updates_and_deletes(conn):
     """The row triggers are there and enabled on each table (the signature
     test above shows what they do)."""
-    with superuser.cursor() as cur:
+    with conn.cursor() as cur:
         cur.execute(
             """SELECT c.relname FROM pg_trigger t
                  JOIN pg_class c ON c.oid = t.tgrelid
