@@ -223,6 +223,14 @@ class _Node:
         return counters.get(kind, 0) + 1 if counters else 1
 
 
+def _last_text(body: list[str]) -> int:
+    """The index of the last line with text in a unit's body, -1 if none."""
+    last = len(body) - 1
+    while last >= 0 and not body[last]:
+        last -= 1
+    return last
+
+
 def _stop(what: str, line: int, text: str) -> CutterStop:
     return CutterStop(StopCode.STOP_STRUCTURE, f'{what} at line {line}: "{shorten(text)}"')
 
@@ -415,26 +423,19 @@ class _Builder:
     def _open_closing(self, lineno: int, take_signer: bool = False) -> None:
         moved: list[str] = []
         start = lineno
-        if take_signer and self.last_body is not None:
-            node, at = self.last_body
-            body = node.body
-            last = len(body) - 1
-            while last >= 0 and not body[last]:
-                last -= 1
-            if last >= 0 and self.g.is_signer_name(body[last]):
-                moved = body[last:]
-                del body[last:]
-                start = at
         if self.last_body is not None:
             node, at = self.last_body
             body = node.body
-            end = len(body)
-            while end and not body[end - 1]:
-                end -= 1
-            cut = end  # the last paragraph is body[cut:end]
+            last = _last_text(body)
+            if take_signer and last >= 0 and self.g.is_signer_name(body[last]):
+                moved = body[last:]
+                del body[last:]
+                start = at
+                last = _last_text(body)
+            cut = last + 1  # the last paragraph is body[cut : last + 1]
             while cut and body[cut - 1]:
                 cut -= 1
-            if cut < end and self.g.is_closing_paragraph(" ".join(body[cut:end])):
+            if cut <= last and self.g.is_closing_paragraph(" ".join(body[cut : last + 1])):
                 start = self._line_of(node, cut)
                 self._warn(
                     start,
@@ -507,14 +508,17 @@ class _Builder:
             body = holder.body
             for index, text in enumerate(body):
                 m = pattern.match(text) if needle in text else None
-                if m is None or not (m.group(2) or "X")[0].isupper():
+                if m is None:
+                    continue
+                after = m.group(2)  # "" only for an article without a title
+                if after and not after[0].isupper():
                     continue
                 last_body = self.last_body
                 if (
                     kind != "article"  # its text would be a title
                     and last_body is not None
                     and last_body[0] is holder
-                    and not any(body[index + 1 :])
+                    and index == _last_text(body)
                     and not text[m.end(1)].isspace()
                 ):
                     note = f" (the last {kind}: no space before it)"
@@ -649,9 +653,7 @@ class _Builder:
             return False
         run_in = self.g.embedded_marker(kind, expected)
         body = node.body
-        last = len(body) - 1
-        while last >= 0 and not body[last]:
-            last -= 1
+        last = _last_text(body)
         m = run_in[1].match(body[last]) if run_in is not None and last >= 0 else None
         if m is None:
             return False
