@@ -41,13 +41,20 @@ _POINT_CLEAN = re.compile(r"([a-zđ])\) +(\S.*)$")
 _ARTICLE = re.compile(r"([ĐD][^\W\d_]{1,5})(\s*)(\d+)(?!\d)([^\W\d_]*)(.*)$")
 _CLAUSE = re.compile(r"(\d{1,3})(?!\d)(\s*)([.,]*)(\s*)(.*)$")
 _POINT = re.compile(r"([a-zđ])(\s?)\)(\s*)(.*)$")
+_NUMBERED_WORDS = {
+    "chapter": "Chương|CHƯƠNG",
+    "section": "Mục|MỤC",
+    "subsection": "Tiểu mục|TIỂU MỤC",
+}
 _NUMBERED = {
-    "chapter": re.compile(r"(?:Chương|CHƯƠNG)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
-    "section": re.compile(r"(?:Mục|MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
-    "subsection": re.compile(r"(?:Tiểu mục|TIỂU MỤC)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$"),
+    kind: re.compile(rf"(?:{words})(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$")
+    for kind, words in _NUMBERED_WORDS.items()
 }
 # "Mục 2ĐIỀU KIỆN ...": a decimal number with the title run into it.
-_GLUED_TITLE = re.compile(r"(?:Chương|CHƯƠNG|Mục|MỤC|Tiểu mục|TIỂU MỤC)(\s*)(\d+)([^\W\d_].*)$")
+_GLUED_TITLE = {
+    kind: re.compile(rf"(?:{words})(\s*)(\d+)([^\W\d_].*)$")
+    for kind, words in _NUMBERED_WORDS.items()
+}
 _PART = re.compile(r"(?:Phần|PHẦN)(\s*)(?:([IVXLCDM]+|\d+)(?![^\W_])|(?:THỨ|Thứ|thứ)\s+)(.*)$")
 # Clause and point text starts with a capital or a digit (every one in the corpus
 # does): "4. tháng 7 năm 2015" or "a) và ..." at the start of a line is a sentence
@@ -79,19 +86,17 @@ def _dash_title(tail: str) -> bool:
     return _PUNCT_TITLE.match(tail).group(3)[:1].isupper()
 
 
-_CLOSING = re.compile(
-    r"(?:(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định|Sắc lệnh|Lệnh) này "
-    # passed by the National Assembly or its Standing Committee: "Luật này được
-    # áp dụng ... đã được Hội đồng nhân dân thông qua" inside an article is no closing
-    r"(?:đã )?được (?:Quốc hội|Ủy ban [Tt]hường vụ Quốc hội)\b.*thông qua"
-    r"|(?:PHÓ )?CHỦ TỊCH\b|TM\.|T/M|KT\.|Nơi nhận\s*:)"
+# The passing formula: passed by the National Assembly or its Standing Committee
+# ("Luật này được áp dụng ... đã được Hội đồng nhân dân thông qua" inside an
+# article is no closing).
+_PASSED = (
+    r"(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định|Sắc lệnh|Lệnh) này "
+    r"(?:đã )?được (?:Quốc hội|Ủy ban [Tt]hường vụ Quốc hội)\b"
 )
-# The same formula read in the paragraph just before the signature, lower case,
+_CLOSING = re.compile(rf"(?:{_PASSED}.*thông qua|(?:PHÓ )?CHỦ TỊCH\b|TM\.|T/M|KT\.|Nơi nhận\s*:)")
+# The same formula read in the paragraph just before the signature, in any case,
 # spaces collapsed: "thông qua" may be cut off there.
-_LOOSE_CLOSING = re.compile(
-    r"(?:hiến pháp|bộ luật|luật|pháp lệnh|nghị quyết|nghị định|sắc lệnh|lệnh) này "
-    r"(?:đã )?được (?:quốc hội|ủy ban thường vụ quốc hội)\b"
-)
+_LOOSE_CLOSING = re.compile(_PASSED, re.IGNORECASE)
 _SIGNED = re.compile(r"\(?(?:Đã|đã) ký\)?")
 
 _KEYWORDS = ("Điều", "ĐIỀU")
@@ -373,7 +378,7 @@ class VietnameseGrammar:
     def _glued_title(self, s: str, kind: str) -> Heading | None:
         """``Mục 2ĐIỀU KIỆN ...``: read where the number is due, as with any
         tolerance; otherwise (or in lower case) the line is left alone."""
-        m = _GLUED_TITLE.match(s)
+        m = _GLUED_TITLE[kind].match(s)
         if m is None or not is_upper_title(m.group(3)):
             return None
         space, digits, title = m.groups()
@@ -415,7 +420,7 @@ class VietnameseGrammar:
         return not s.startswith(("CHỦ", "PHÓ")) or is_upper_title(s)
 
     def is_closing_paragraph(self, text: str) -> bool:
-        return _LOOSE_CLOSING.match(" ".join(text.split()).lower()) is not None
+        return _LOOSE_CLOSING.match(" ".join(text.split())) is not None
 
     def is_signed_marker(self, s: str) -> bool:
         return _SIGNED.fullmatch(s) is not None
