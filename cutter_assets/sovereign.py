@@ -18,7 +18,7 @@ from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.resources import RESOURCES
 from cutter_assets.resources.gpg import make_key, open_gpg
-from cutter_assets.resources.signing import gpg_sign, stub_sign
+from cutter_assets.resources.signing import SigningKeyRefused, gpg_sign, signing_key, stub_sign
 from cutter_assets.settings import CONFIG_FILE, load_settings
 
 GATES = {"SG_1": GATE_SG1, "SG_2": GATE_SG2}
@@ -27,7 +27,12 @@ _PAYLOAD_LINE = re.compile(r"^> payload_sha\s*:\s*([0-9a-f]{64})\s*$", re.M)
 
 def draft_approval(run_id: str, gate: str, approver: str) -> str:
     """The doc to sign; payload_sha is read from the run's request doc in the KB
-    and must equal the ledger's pin (else STOP_DRIFT)."""
+    and must equal the ledger's pin (else STOP_DRIFT). An approver that is not
+    one line of text is STOP_REFUSED_INPUT before anything is read."""
+    try:
+        core.check_header_value("approver", approver)
+    except core.ApprovalRefused as refused:
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, str(refused)) from None
     gate_name = GATES[gate]
     with RESOURCES["database"].transaction(commit=False) as conn:
         run = ledger.get_run(conn, run_id)
@@ -40,29 +45,38 @@ def draft_approval(run_id: str, gate: str, approver: str) -> str:
         raise CutterStop(
             StopCode.STOP_DRIFT, f"the {gate} request doc and the ledger disagree on payload_sha"
         )
-    return core.draft(
-        gate=gate_name,
-        run_id=run_id,
-        payload_sha=found.group(1),
-        approver=approver,
-        signed_utc=datetime.now(UTC),
-        doc_code=run.doc_code,
-    )
+    try:
+        return core.draft(
+            gate=gate_name,
+            run_id=run_id,
+            payload_sha=found.group(1),
+            approver=approver,
+            signed_utc=datetime.now(UTC),
+            doc_code=run.doc_code,
+        )
+    except core.ApprovalRefused as refused:
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, str(refused)) from None
 
 
 def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
-    """Sign a drafted approval and place it, write-once, in its run's KB folder."""
+    """Sign a drafted approval and place it, write-once, in its run's KB folder.
+
+    With gpg the key must be one secret key of the keyring whose fingerprint
+    is on the sovereign allow-list, checked before the ledger is read, and the
+    signature must be that key's (never gpg's default key); STOP_REFUSED_INPUT
+    otherwise."""
     try:
         header = core.parse(text)
     except core.ApprovalRefused as refused:
         raise CutterStop(StopCode.STOP_APPROVAL_INVALID, str(refused)) from None
+    key = _sovereign_key(fingerprint) if provider == "gpg" else None
     with RESOURCES["database"].transaction(commit=False) as conn:
         run = ledger.get_run(conn, header.run_id)
-    if provider == "gpg":
-        if not fingerprint:
-            raise CutterStop(StopCode.STOP_REFUSED_INPUT, "--key FPR is needed to sign with gpg")
+    if key is not None:
         try:
-            signed = gpg_sign(text, fingerprint)
+            signed = gpg_sign(text, key, allowed=load_settings().sovereign_fingerprints)
+        except SigningKeyRefused as refused:
+            raise CutterStop(StopCode.STOP_REFUSED_INPUT, str(refused)) from None
         except ValueError as err:
             raise CutterStop(StopCode.STOP_APPROVAL_INVALID, str(err)) from None
     else:
@@ -74,6 +88,16 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
         if not kb.resolve(name).exists():
             return kb.write_once(name, signed).path
     raise CutterStop(StopCode.STOP_KB_UPLOAD, f"{stem}.md already exists")
+
+
+def _sovereign_key(key: str | None) -> str:
+    """The full fingerprint of the allow-listed secret key ``--key`` names."""
+    if not key:
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, "--key FPR is needed to sign with gpg")
+    try:
+        return signing_key(key, allowed=load_settings().sovereign_fingerprints)
+    except SigningKeyRefused as refused:
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, str(refused)) from None
 
 
 # ---- the kill switch -------------------------------------------------------------

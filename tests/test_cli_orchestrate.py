@@ -103,7 +103,8 @@ def test_the_sovereigns_one_liner_rehearses_then_cuts_to_sg1(cutter_env, db_url,
     register(db_url, code_name, SMALL_LAW)
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:  # a fresh run each time
         cur.execute(
-            "UPDATE cutter_governance.orchestrator_run SET state = 'VOIDED' WHERE doc_code = %s",
+            "UPDATE cutter_governance.orchestrator_run SET state = 'VOIDED' WHERE doc_code = %s "
+            "AND blocks_recut",
             (code_name,),
         )
     rehearsal = _subprocess({}, f"{say} {code_name}")

@@ -8,6 +8,7 @@ from cutter_assets.assets.runner import Phase, PhaseContext, PhaseOutcome, run_p
 from cutter_assets.assets.write import (
     WRITE_ASSETS,
     lifecycle_authorization_request,
+    pass_gate,
     require_service_signature,
 )
 from cutter_assets.core import phases as catalogue
@@ -15,7 +16,7 @@ from cutter_assets.core.phases import GATE_SG2, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant, runs_index_line
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import approvals, queries
+from cutter_assets.db import queries
 from cutter_assets.partitions import documents
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase
@@ -40,21 +41,7 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
         ctx.conn, verified["verifier_signature_id"], "verifier", verified["payload_sha"]
     )
     count = leg_a["row_count"]
-    if ctx.live:
-        with ctx.ledger.cursor() as cur:
-            cur.execute(queries.CLAIM_EXECUTION, {"run_id": ctx.run.run_id})
-            if not cur.fetchone()[0]:
-                raise CutterStop(
-                    StopCode.STOP_EXECUTION_DISABLED,
-                    "execution is not enabled; the sovereign arms it with "
-                    "`cutter killswitch enable --single-run`",
-                )
-        decision = approvals.consume(
-            ctx.ledger, ctx.kb.root_path(), ctx.run, GATE_SG2, consumer=ctx.dagster_run_id
-        )
-    else:
-        decision = _rehearsal_decision(ctx)
-    ctx.move_state(RunState.ENACTING)
+    decision = pass_gate(ctx, GATE_SG2)  # None in a rehearsal: fn_iu_enact wants none there
     with ctx.conn.cursor() as cur:
         cur.execute(
             queries.ENACT_UNITS,
@@ -79,15 +66,15 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
             ),
         )
     return PhaseOutcome(
-        pins={"review_decision_id": decision, "enacted_count": enacted},
+        pins={"review_decision_id": decision or "rehearsal", "enacted_count": enacted},
         checks={"all_units_enacted_and_logged": invariants},
-        idempotency_key=decision,
+        idempotency_key=decision or sha256_text(f"rehearsal|{ctx.run.run_id}"),
         inputs={"change_set_id": leg_a["change_set_id"], "units": count},
         work=[
             "checked the executor's and the verifier's gpg signatures",
             "claimed the kill switch and consumed the SG_2 approval"
             if ctx.live
-            else "dryrun: a rehearsal decision inside the never-committed transaction",
+            else "dryrun: enacted under no decision inside the never-committed transaction",
             f"fn_iu_enact for {count} drafts: {results}",
             "post-checked enacted count, lifecycle log and immutability triggers",
         ],
@@ -119,23 +106,6 @@ def lifecycle_enactment(
 ):
     """Enact every draft of the change set under SG_2, in one transaction."""
     return run_phase(context, database, kb, LIFECYCLE_ENACTMENT)
-
-
-def _rehearsal_decision(ctx: PhaseContext) -> str:
-    """A decision that exists only inside the rehearsal's rolled-back transaction."""
-    with ctx.conn.cursor() as cur:
-        cur.execute("SET ROLE cutter_exec")
-        cur.execute(
-            queries.REHEARSAL_DECISION,
-            {
-                "run_id": ctx.run.run_id,
-                "payload_sha": ctx.pins_of("lifecycle_authorization_request")["payload_sha"],
-                "marker": sha256_text(f"rehearsal|{ctx.run.run_id}"),
-            },
-        )
-        decision = cur.fetchone()[0]
-        cur.execute("SET ROLE cutter_enact")
-    return decision
 
 
 # ---- 11. closeout -----------------------------------------------------------------

@@ -60,20 +60,25 @@ def require_green_rehearsal(ctx: PhaseContext, digest: str) -> str:
     return row[0]
 
 
-def _authorize_live_write(ctx: PhaseContext, gate: str) -> str:
-    """Kill switch claimed for this run and the gate's approval consumed, in
-    the writing transaction (the database re-checks both on every write)."""
-    with ctx.ledger.cursor() as cur:
-        cur.execute(queries.CLAIM_EXECUTION, {"run_id": ctx.run.run_id})
-        if not cur.fetchone()[0]:
-            raise CutterStop(
-                StopCode.STOP_EXECUTION_DISABLED,
-                "execution is not enabled; the sovereign arms it for one run "
-                "with `cutter killswitch enable --single-run`",
-            )
-    return approvals.consume(
-        ctx.ledger, ctx.kb.root_path(), ctx.run, gate, consumer=ctx.dagster_run_id
-    )
+def pass_gate(ctx: PhaseContext, gate: str) -> str | None:
+    """Past ``gate`` into the next stage, in the mutating transaction. Live:
+    the kill switch must be armed for this run and the gate's recorded
+    decision is re-validated here against its doc, then the database claims
+    the switch and consumes the decision as it moves the run on (and
+    re-checks both on every write). A rehearsal passes under no decision."""
+    decision = None
+    if ctx.live:
+        with ctx.ledger.cursor() as cur:
+            cur.execute(queries.EXECUTION_ALLOWED, {"run_id": ctx.run.run_id})
+            if not cur.fetchone()[0]:
+                raise CutterStop(
+                    StopCode.STOP_EXECUTION_DISABLED,
+                    "execution is not enabled; the sovereign arms it for one run "
+                    f"with `cutter killswitch enable --single-run --run-id {ctx.run.run_id}`",
+                )
+        decision = approvals.revalidated_decision(ctx.ledger, ctx.kb.root_path(), ctx.run, gate)
+    ctx.pass_gate(decision)
+    return decision
 
 
 # ---- 6. change_set (leg A) + 7. structural_verify --------------------------------
@@ -84,11 +89,9 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
         raise CutterStop(
             StopCode.STOP_DRIFT, "the persisted cut plan no longer matches its writer digest"
         )
-    decision = "rehearsal (no approval in dryrun)"
     if ctx.live:
         require_green_rehearsal(ctx, plan["writer_digest"])
-        decision = _authorize_live_write(ctx, GATE_SG1)
-    ctx.move_state(RunState.WRITING)
+    decision = pass_gate(ctx, GATE_SG1) or "rehearsal (no approval in dryrun)"
     change_set_id = str(uuid7())
     with ctx.conn.cursor() as cur:
         cur.execute(
@@ -317,6 +320,9 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     require_service_signature(
         ctx.conn, leg_b["executor_signature_id"], "executor", leg_b["payload_sha"]
     )
+    approval = "none (rehearsal)"
+    if ctx.live:
+        approval = approvals.recheck_consumed(ctx.conn, ctx.run, GATE_SG1)
     plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
     with ctx.conn.cursor() as cur:
         cur.execute("SELECT current_user")
@@ -364,6 +370,7 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
         inputs={"change_set_id": leg_a["change_set_id"]},
         work=[
             "checked the executor's gpg signature on the manifest envelope",
+            f"verified again the stored SG_1 approval the write ran under: {approval}",
             f"as {verifier}: re-read {len(units)} units and their bodies",
             *(f"{k}: {v}" for k, v in observed.items()),
             f"signed (gpg, verifier service key) and recorded verify result {result_id}",

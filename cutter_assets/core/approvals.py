@@ -15,12 +15,17 @@ An approval is markdown with a YAML header::
 
 and is then signed (clearsigned with GnuPG, or with the test-only stub).
 Only the signed content is ever parsed. Every refusal has its own reason.
+Each header field is one line of printable text, given once: a value never
+carries a line break (it could smuggle a second header line past a reader)
+and a repeated key is refused (YAML would silently keep the last one).
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +38,10 @@ CLOCK_SKEW = timedelta(minutes=2)
 HEADER_FIELDS = ("gate", "run_id", "payload_sha", "signed_utc", "allowance", "approver")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _RUN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+MAX_DOC_BYTES = 1024 * 1024  # an approval is a page of text; anything larger is refused unread
+# Unicode categories that break or hide a line: controls (\n \r \v \f \x1c-\x1e
+# \x85 among them), the line and paragraph separators U+2028 and U+2029.
+_BREAKING = frozenset({"Cc", "Zl", "Zp"})
 
 
 class Refusal(enum.Enum):
@@ -78,7 +87,8 @@ class ApprovalHeader:
 def draft(
     *, gate: str, run_id: str, payload_sha: str, approver: str, signed_utc: datetime, doc_code: str
 ) -> str:
-    """The document the sovereign signs."""
+    """The document the sovereign signs; MALFORMED rather than a document
+    whose header would read back differently (one line per field)."""
     header = {
         "gate": gate,
         "run_id": run_id,
@@ -87,6 +97,9 @@ def draft(
         "allowance": "explicit",
         "approver": approver,
     }
+    for name in HEADER_FIELDS:
+        check_header_value(name, header[name])
+    check_header_value("doc_code", doc_code)
     lines = ["---", *(f"{k}: {header[k]}" for k in HEADER_FIELDS), "---", ""]
     what = "cut (write draft units)" if gate == GATE_SG1 else "enact (draft -> enacted)"
     lines += [
@@ -94,7 +107,40 @@ def draft(
         f"for exactly the payload {payload_sha}.",
         "",
     ]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if parse(text).approver != approver:
+        raise ApprovalRefused(
+            Refusal.MALFORMED, "the approver does not read back as written (YAML syntax in it)"
+        )
+    return text
+
+
+def check_header_value(name: str, value: str) -> str:
+    """``value`` if it is one line of text without control characters;
+    MALFORMED otherwise (a line break would make a second header line)."""
+    if not isinstance(value, str):
+        raise ApprovalRefused(Refusal.MALFORMED, f"{name} is not a plain text value")
+    if any(unicodedata.category(ch) in _BREAKING for ch in value):
+        raise ApprovalRefused(
+            Refusal.MALFORMED, f"{name} contains a line break or a control character"
+        )
+    return value
+
+
+class _UniqueKeyLoader(yaml.BaseLoader):
+    """YAML with every scalar a string (a digest must never turn into a number
+    or a date) and a repeated key refused instead of silently overwritten."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise ApprovalRefused(Refusal.MALFORMED, "a header key is not plain text")
+            if key in seen:
+                raise ApprovalRefused(Refusal.MALFORMED, f"{key[:40]} is given twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse(signed_content: str) -> ApprovalHeader:
@@ -103,9 +149,13 @@ def parse(signed_content: str) -> ApprovalHeader:
     match = re.match(r"\A---\n(.*?)\n---\n", text, re.S)
     if match is None:
         raise ApprovalRefused(Refusal.MALFORMED, "no YAML header between --- lines")
+    if any(ch != "\n" and unicodedata.category(ch) in _BREAKING for ch in match.group(1)):
+        # YAML breaks lines at \r, U+0085, U+2028 and U+2029 too: only \n may end a line
+        raise ApprovalRefused(
+            Refusal.MALFORMED, "the header contains a line break other than \\n or a control"
+        )
     try:
-        # every scalar a string: a digest must never turn into a number or a date
-        data = yaml.load(match.group(1), Loader=yaml.BaseLoader)
+        data = yaml.load(match.group(1), Loader=_UniqueKeyLoader)
     except yaml.YAMLError:
         raise ApprovalRefused(Refusal.MALFORMED, "the header is not YAML") from None
     if not isinstance(data, dict) or any(f not in data for f in HEADER_FIELDS):
@@ -114,6 +164,8 @@ def parse(signed_content: str) -> ApprovalHeader:
     extra = sorted(set(data) - set(HEADER_FIELDS))
     if extra:
         raise ApprovalRefused(Refusal.MALFORMED, f"unknown fields {', '.join(extra)}")
+    for name in HEADER_FIELDS:
+        check_header_value(name, data[name])
     signed = data["signed_utc"]
     if isinstance(signed, str):
         try:
@@ -164,6 +216,43 @@ def check(
             f"signed {header.signed_utc:%Y-%m-%dT%H:%MZ}, TTL "
             f"{int(TTL[gate].total_seconds() // 3600)} h",
         )
+
+
+def uid_parts(uid: str) -> tuple[str, ...]:
+    """An OpenPGP user id ``Name (Comment) <e-mail>`` and each of its parts:
+    the whole uid, the name, every comment and every e-mail (empty ones left out)."""
+    emails = re.findall(r"<([^<>]*)>", uid)
+    comments = re.findall(r"\(([^()]*)\)", uid)
+    name = " ".join(re.sub(r"<[^<>]*>|\([^()]*\)", " ", uid).split())
+    return tuple(p.strip() for p in (uid, name, *comments, *emails) if p.strip())
+
+
+def identity_key(value: str) -> str:
+    """How two identities are compared: Unicode-normalized (NFKC), case-folded,
+    with every whitespace removed and a ``0x`` before a hex key id dropped, so
+    ``" ALICE@example.org "`` and ``alice@example.org`` are one identity."""
+    key = "".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return key[2:] if re.fullmatch(r"0x[0-9a-f]+", key) else key
+
+
+def is_self_approval(actor: str, approver: str, identities: Iterable[str]) -> bool:
+    """True when the actor who started the run is the approver named in the
+    header or any identity of the signing key (every uid whole and its name,
+    comment and e-mail; key ids, fingerprints, subkeys'): separation of
+    duties (DESIGN §4), compared with ``identity_key``. The actor's and the
+    approver's own name and e-mail count too, when written as a user id."""
+    actor_forms = {identity_key(a) for a in _person_forms(actor)} - {""}
+    signer_forms = {identity_key(i) for i in identities}
+    signer_forms |= {identity_key(a) for a in _person_forms(approver)}
+    return bool(actor_forms & signer_forms)
+
+
+def _person_forms(person: str) -> tuple[str, ...]:
+    """A person as written and, for ``Name (Comment) <e-mail>``, the name and
+    e-mail (a comment alone, like ``ops``, names a role, not a person)."""
+    emails = re.findall(r"<([^<>]*)>", person)
+    name = re.sub(r"<[^<>]*>|\([^()]*\)", " ", person) if emails else ""
+    return tuple(p for p in (person, name, *emails) if p.strip())
 
 
 def gate_of_file_name(name: str) -> str | None:

@@ -1,5 +1,7 @@
 """Evaluating a sovereign approval doc against the ledger, recording the
-decision once, and consuming it inside the transaction that writes.
+decision once (as ``cutter_gatekeeper``, the one role the database lets
+record decisions, with the approval text itself), and re-validating it inside
+the transaction that writes, where the database consumes it.
 
 Every evaluation leaves an ``approval_attempt`` row, accepted or refused with
 its reason; a refusal never records a decision.
@@ -16,10 +18,11 @@ from pathlib import Path
 from psycopg2 import errors
 
 from cutter_assets.core import approvals
-from cutter_assets.core.approvals import ApprovalRefused, Refusal
+from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused, Refusal, is_self_approval
 from cutter_assets.core.phases import GATE_SG1, GATE_SG2, RunState
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
+from cutter_assets.files import read_regular_file
 from cutter_assets.resources.signing import verify_document
 from cutter_assets.settings import load_settings
 
@@ -29,17 +32,12 @@ AWAITED = {
 }
 REQUEST_PHASE = {GATE_SG1: "cut_authorization_request", GATE_SG2: "lifecycle_authorization_request"}
 
+GATEKEEPER = "cutter_gatekeeper"
 INSERT_ATTEMPT = """
-INSERT INTO cutter_governance.approval_attempt
-    (doc_path, doc_sha256, gate, run_id, outcome, reason, channel)
-VALUES (%s, %s, %s, %s, %s, %s, %s)
+SELECT cutter_governance.fn_approval_attempt_record(%s, %s, %s, %s, %s, %s, %s)
 """
 INSERT_DECISION = """
-INSERT INTO cutter_governance.review_decision
-    (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256, signature_sha256,
-     provider, approver, signer_fingerprint, signed_utc)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-RETURNING id::text
+SELECT cutter_governance.fn_decision_record(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text
 """
 RECORDED_FOR_DOC = """
 SELECT d.id::text, d.gate, d.run_id::text, r.doc_code, r.mode
@@ -50,10 +48,7 @@ SELECT d.id::text, d.gate, d.run_id::text, r.doc_code, r.mode
 DECISION_TO_CONSUME = """
 SELECT id::text, approval_doc_path, signature_sha256 FROM cutter_governance.review_decision
  WHERE run_id = %s AND gate = %s AND consumed_at IS NULL
-"""
-CONSUME = """
-UPDATE cutter_governance.review_decision SET consumed_at = clock_timestamp(), consumed_by = %s
- WHERE id = %s AND consumed_at IS NULL
+ ORDER BY recorded_at DESC LIMIT 1
 """
 
 
@@ -90,7 +85,9 @@ def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _C
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ApprovalRefused(Refusal.UNREADABLE) from None
+        raise ApprovalRefused(Refusal.UNREADABLE, "not UTF-8 text") from None
+    if "\x00" in text:
+        raise ApprovalRefused(Refusal.UNREADABLE, "a NUL byte")
     document = verify_document(text)
     header = approvals.parse(document.content)
     named_gate = approvals.gate_of_file_name(Path(relative).name)
@@ -118,11 +115,7 @@ def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _C
         payload_sha=request.pins["payload_sha"],
         now=now,
     )
-    actor = run.actor.strip().lower()  # signer ids hold an upper-case fingerprint
-    if (
-        actor in {i.lower() for i in document.signer_ids}
-        or actor == header.approver.strip().lower()
-    ):
+    if is_self_approval(run.actor, header.approver, document.signer_ids):
         raise ApprovalRefused(Refusal.SELF_APPROVAL, run.actor)
     return _Checked(header, run, document.provider, document.signer, document.signature_sha256)
 
@@ -138,9 +131,9 @@ def evaluate(
     relative, doc_sha, gate, run_id = str(path)[:300], None, None, None
     try:
         relative = kb_relative(kb_root, path)
-        data = (kb_root / relative).read_bytes()
+        data = read_regular_file(relative, MAX_DOC_BYTES, root=kb_root)
         doc_sha = hashlib.sha256(data).hexdigest()
-        with database.transaction() as conn:
+        with database.transaction(GATEKEEPER) as conn:
             checked = _check(conn, kb_root, relative, data, now)
             gate, run_id = checked.header.gate, checked.run.run_id
             with conn.cursor() as cur:
@@ -159,11 +152,15 @@ def evaluate(
                             checked.header.approver,
                             checked.signer if checked.provider == "gpg" else None,
                             checked.header.signed_utc,
+                            data.decode("utf-8"),
                         ),
                     )
                 except errors.UniqueViolation:
                     cur.execute("ROLLBACK TO SAVEPOINT decision")
                     raise ApprovalRefused(Refusal.REPLAYED) from None
+                except ledger.REFUSALS as err:  # the database's own check of the decision
+                    cur.execute("ROLLBACK TO SAVEPOINT decision")
+                    raise ApprovalRefused(Refusal.NOT_AWAITED, ledger.refused_line(err)) from None
                 decision_id = cur.fetchone()[0]
                 cur.execute(
                     INSERT_ATTEMPT, (relative, doc_sha, gate, run_id, "accepted", "valid", channel)
@@ -175,7 +172,7 @@ def evaluate(
             if isinstance(err, ApprovalRefused)
             else ApprovalRefused(Refusal.UNREADABLE, type(err).__name__)
         )
-        with database.transaction() as conn, conn.cursor() as cur:
+        with database.transaction(GATEKEEPER) as conn, conn.cursor() as cur:
             cur.execute(
                 INSERT_ATTEMPT,
                 (
@@ -193,16 +190,17 @@ def evaluate(
 
 def recorded_unconsumed(database, doc_sha256: str) -> Decision | None:
     """The decision already recorded for this exact approval doc, if unconsumed."""
-    with database.transaction(commit=False) as conn, conn.cursor() as cur:
+    with database.transaction(GATEKEEPER, commit=False) as conn, conn.cursor() as cur:
         cur.execute(RECORDED_FOR_DOC, (doc_sha256,))
         row = cur.fetchone()
     return Decision(*row) if row else None
 
 
-def consume(conn, kb_root: Path, run: ledger.Run, gate: str, consumer: str) -> str:
-    """Re-validate the run's recorded, unconsumed decision for ``gate`` inside
-    the caller's (writing) transaction and consume it; STOP_APPROVAL_INVALID
-    otherwise. The sensor is not the last line of defence."""
+def revalidated_decision(conn, kb_root: Path, run: ledger.Run, gate: str) -> str:
+    """Re-validate the run's newest recorded, unconsumed decision for ``gate``
+    against its doc inside the caller's (writing) transaction, where the
+    database then consumes it; STOP_APPROVAL_INVALID otherwise. The sensor is
+    not the last line of defence."""
     with conn.cursor() as cur:
         cur.execute(DECISION_TO_CONSUME, (run.run_id, gate))
         row = cur.fetchone()
@@ -213,7 +211,7 @@ def consume(conn, kb_root: Path, run: ledger.Run, gate: str, consumer: str) -> s
         )
     decision_id, relative, signature_sha = row
     try:
-        data = (kb_root / kb_relative(kb_root, relative)).read_bytes()
+        data = read_regular_file(kb_relative(kb_root, relative), MAX_DOC_BYTES, root=kb_root)
         checked = _check(conn, kb_root, relative, data, datetime.now(UTC))
     except (ApprovalRefused, OSError) as err:
         raise CutterStop(
@@ -223,8 +221,41 @@ def consume(conn, kb_root: Path, run: ledger.Run, gate: str, consumer: str) -> s
         raise CutterStop(
             StopCode.STOP_APPROVAL_INVALID, "the approval doc changed after it was recorded"
         )
+    return decision_id
+
+
+CONSUMED_DECISION = """
+SELECT id::text, payload_sha, signature_sha256, provider, signer_fingerprint, approval_text
+  FROM cutter_governance.review_decision
+ WHERE run_id = %s AND gate = %s AND consumed_at IS NOT NULL
+"""
+
+
+def recheck_consumed(conn, run: ledger.Run, gate: str) -> str:
+    """The verifier's own check of the approval the write ran under: the
+    clearsigned text stored with the decision is verified again (signature,
+    allow-listed signer, the same signature bytes), and its header names this
+    gate, run and payload. It reads nothing the executor could have swapped
+    since: the text is in the ledger, which no lane role can rewrite."""
     with conn.cursor() as cur:
-        cur.execute(CONSUME, (consumer, decision_id))
-        if cur.rowcount != 1:
-            raise CutterStop(StopCode.STOP_APPROVAL_INVALID, "the approval was already used")
+        cur.execute(CONSUMED_DECISION, (run.run_id, gate))
+        row = cur.fetchone()
+    if row is None:
+        raise CutterStop(StopCode.STOP_APPROVAL_INVALID, f"run {run.run_id} wrote without {gate}")
+    decision_id, payload_sha, signature_sha, provider, signer, text = row
+    try:
+        document = verify_document(text or "", stub_allowed=provider == "stub")
+        header = approvals.parse(document.content)
+    except ApprovalRefused as refused:
+        raise CutterStop(
+            StopCode.STOP_APPROVAL_INVALID, f"the stored {gate} approval: {refused}"
+        ) from None
+    found = (header.gate, header.run_id, header.payload_sha, document.signature_sha256)
+    if found != (gate, run.run_id, payload_sha, signature_sha) or (
+        provider == "gpg" and document.signer != signer
+    ):
+        raise CutterStop(
+            StopCode.STOP_APPROVAL_INVALID,
+            f"the stored {gate} approval does not verify as the decision recorded it",
+        )
     return decision_id

@@ -14,7 +14,7 @@ from psycopg2 import sql
 
 from cutter_assets.db.server import connect
 
-LANE_ROLES = ("cutter_exec", "cutter_enact", "cutter_verify", "cutter_probe")
+LANE_ROLES = ("cutter_exec", "cutter_enact", "cutter_verify", "cutter_probe", "cutter_gatekeeper")
 
 
 def open_connection(url: str, *, role: str | None = None):

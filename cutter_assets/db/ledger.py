@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg2
 from psycopg2 import errors
-from psycopg2.extras import Json, execute_values
+from psycopg2.extras import Json
 
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
@@ -25,6 +26,33 @@ CUTPLAN_COLUMNS = (
     "content_hash",
     "idempotency_key",
 )
+
+
+# What the ledger functions raise when the state machine refuses a move.
+REFUSALS = (errors.CheckViolation, errors.InsufficientPrivilege, errors.RaiseException)
+
+
+def refused_line(err) -> str:
+    """The database's reason, one line, without its CONTEXT."""
+    return (str(getattr(err, "pgerror", None) or err).strip().splitlines() or ["refused"])[0]
+
+
+def call(conn, query: str, params: dict, *, code: StopCode = StopCode.STOP_STATE):
+    """Run one ledger function in a savepoint: a refusal by the state machine
+    is a STOP with the database's reason; any error (a UNIQUE key refusing a
+    second record, too) leaves the transaction usable."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT ledger_call")
+        try:
+            cur.execute(query, params)
+        except psycopg2.Error as err:
+            cur.execute("ROLLBACK TO SAVEPOINT ledger_call")
+            if isinstance(err, REFUSALS):
+                raise CutterStop(code, refused_line(err).removeprefix("ERROR:  ")) from None
+            raise
+        row = cur.fetchone() if cur.description else None
+        cur.execute("RELEASE SAVEPOINT ledger_call")
+    return row
 
 
 @dataclass(frozen=True)
@@ -70,29 +98,24 @@ def open_run(
 ) -> None:
     """Insert the run in SURVEYING; the partial UNIQUE index makes a second open
     run of the same document version a STOP_REPLAY_CONFLICT (also under races)."""
-    with conn.cursor() as cur:
-        cur.execute("SAVEPOINT open_run")
-        try:
-            cur.execute(
-                queries.INSERT_RUN,
-                {
-                    "run_id": run_id,
-                    "document_id": document_id,
-                    "version_id": version_id,
-                    "doc_code": doc_code,
-                    "mode": mode,
-                    "scope": scope,
-                    "actor": actor,
-                },
-            )
-        except errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT open_run")
-            existing = open_runs(conn, doc_code)
-            raise CutterStop(
-                StopCode.STOP_REPLAY_CONFLICT,
-                f"{doc_code} already has an open cut run {', '.join(existing) or '(just started)'}"
-                f" for this version; inspect it, resume it, or void it first",
-            ) from None
+    params = {
+        "run_id": run_id,
+        "document_id": document_id,
+        "version_id": version_id,
+        "doc_code": doc_code,
+        "mode": mode,
+        "scope": scope,
+        "actor": actor,
+    }
+    try:
+        call(conn, queries.INSERT_RUN, params)
+    except errors.UniqueViolation:
+        existing = open_runs(conn, doc_code)
+        raise CutterStop(
+            StopCode.STOP_REPLAY_CONFLICT,
+            f"{doc_code} already has an open cut run {', '.join(existing) or '(just started)'}"
+            f" for this version; inspect it, resume it, or void it first",
+        ) from None
 
 
 def get_run(conn, run_id: str, *, lock: bool = False) -> Run:
@@ -124,26 +147,35 @@ def run_of_dagster_run(conn, dagster_run_id: str) -> str | None:
 
 
 def set_kb_folder(conn, run_id: str, kb_folder: str) -> None:
-    with conn.cursor() as cur:
-        cur.execute(queries.SET_RUN_FOLDER, {"run_id": run_id, "kb_folder": kb_folder})
+    call(conn, queries.SET_RUN_FOLDER, {"run_id": run_id, "kb_folder": kb_folder})
 
 
 def move_state(conn, run_id: str, from_state: str, to_state: str) -> None:
-    with conn.cursor() as cur:
-        cur.execute(
-            queries.MOVE_RUN_STATE,
-            {"run_id": run_id, "from_state": from_state, "to_state": to_state},
-        )
-        if cur.rowcount != 1:
-            raise CutterStop(
-                StopCode.STOP_STATE, f"run {run_id} is not {from_state}; cannot move to {to_state}"
-            )
+    """A move without a decision; the database refuses one the transition
+    table does not hold, or one whose phases or records are missing."""
+    call(
+        conn,
+        queries.MOVE_RUN_STATE,
+        {"run_id": run_id, "from_state": from_state, "to_state": to_state},
+    )
+
+
+def begin_write(conn, run_id: str, decision_id: str | None, consumer: str) -> None:
+    """AWAITING_CUT_AUTHORIZATION -> WRITING; live, the database claims the
+    switch and consumes the SG_1 decision in this transaction."""
+    params = {"run_id": run_id, "decision_id": decision_id, "consumer": consumer}
+    call(conn, queries.BEGIN_WRITE, params, code=StopCode.STOP_APPROVAL_INVALID)
+
+
+def begin_enact(conn, run_id: str, decision_id: str | None, consumer: str) -> None:
+    """AWAITING_LIFECYCLE_AUTHORIZATION -> ENACTING under the consumed SG_2 decision."""
+    params = {"run_id": run_id, "decision_id": decision_id, "consumer": consumer}
+    call(conn, queries.BEGIN_ENACT, params, code=StopCode.STOP_APPROVAL_INVALID)
 
 
 def stop_run(conn, run_id: str, code: str, detail: str) -> bool:
-    with conn.cursor() as cur:
-        cur.execute(queries.STOP_RUN, {"run_id": run_id, "code": code, "detail": detail[:2000]})
-        return cur.rowcount == 1
+    row = call(conn, queries.STOP_RUN, {"run_id": run_id, "code": code, "detail": detail[:2000]})
+    return bool(row[0])
 
 
 def record_phase(
@@ -158,28 +190,24 @@ def record_phase(
     kb_doc_sha256: str | None,
     dagster_run_id: str | None,
 ) -> None:
-    """One record per (run, phase): a phase that already ran is never redone."""
-    with conn.cursor() as cur:
-        cur.execute("SAVEPOINT record_phase")
-        try:
-            cur.execute(
-                queries.INSERT_PHASE,
-                {
-                    "run_id": run_id,
-                    "phase": phase,
-                    "outcome": outcome,
-                    "pins": Json(pins),
-                    "idempotency_key": idempotency_key,
-                    "kb_doc_path": kb_doc_path,
-                    "kb_doc_sha256": kb_doc_sha256,
-                    "dagster_run_id": dagster_run_id,
-                },
-            )
-        except errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT record_phase")
-            raise CutterStop(
-                StopCode.STOP_STATE, f"phase {phase} already ran for run {run_id}"
-            ) from None
+    """One record per (run, phase): a phase that already ran is never redone,
+    and the database records it only in its state, after every earlier phase
+    passed, from the role that owns it."""
+    params = {
+        "run_id": run_id,
+        "phase": phase,
+        "outcome": outcome,
+        "pins": Json(pins),
+        "idempotency_key": idempotency_key,
+        "kb_doc_path": kb_doc_path,
+        "kb_doc_sha256": kb_doc_sha256,
+        "dagster_run_id": dagster_run_id,
+    }
+    try:
+        call(conn, queries.INSERT_PHASE, params)
+    except errors.UniqueViolation:
+        already = f"phase {phase} already ran for run {run_id}"
+        raise CutterStop(StopCode.STOP_STATE, already) from None
 
 
 def phases(conn, run_id: str) -> dict[str, PhaseRecord]:
@@ -189,13 +217,8 @@ def phases(conn, run_id: str) -> dict[str, PhaseRecord]:
 
 
 def save_cutplan(conn, run_id: str, rows: list[dict[str, Any]]) -> None:
-    with conn.cursor() as cur:
-        execute_values(
-            cur,
-            queries.INSERT_CUTPLAN_ROWS,
-            [(run_id, *(row[c] for c in CUTPLAN_COLUMNS)) for row in rows],
-            page_size=1000,
-        )
+    plan = [{c: row[c] for c in CUTPLAN_COLUMNS} for row in rows]
+    call(conn, queries.INSERT_CUTPLAN_ROWS, {"run_id": run_id, "rows": Json(plan)})
 
 
 def load_cutplan(conn, run_id: str) -> list[dict[str, Any]]:
@@ -234,10 +257,7 @@ def open_decision(conn, run_id: str, gate: str) -> str | None:
 
 def reopen_for_leg_b(conn, run_id: str) -> None:
     """STOPPED between leg A and leg B -> WRITING, so leg B can complete."""
-    with conn.cursor() as cur:
-        cur.execute(queries.REOPEN_FOR_LEG_B, {"run_id": run_id})
-        if cur.rowcount != 1:
-            raise CutterStop(StopCode.STOP_STATE, f"run {run_id} is not stopped between legs")
+    call(conn, queries.REOPEN_FOR_LEG_B, {"run_id": run_id})
 
 
 def affected_rows(conn, run_id: str) -> list[tuple[str, str, str]]:
@@ -247,15 +267,5 @@ def affected_rows(conn, run_id: str) -> list[tuple[str, str, str]]:
 
 
 def void_run(conn, run_id: str, reason_kb: str) -> int:
-    """Void the run's drafts through fn_iu_void and mark the run VOIDED."""
-    voided = 0
-    with conn.cursor() as cur:
-        cur.execute(queries.CHANGE_SET_OF_RUN, {"run_id": run_id})
-        row = cur.fetchone()
-        if row is not None:
-            cur.execute("SELECT public.fn_iu_void(%s)", (row[0],))
-            voided = cur.fetchone()[0]
-        cur.execute(queries.VOID_RUN, {"run_id": run_id, "reason": reason_kb})
-        if cur.rowcount != 1:
-            raise CutterStop(StopCode.STOP_STATE, f"run {run_id} can no longer be voided")
-    return voided
+    """Void the run's drafts and mark the run VOIDED (fn_run_void does both)."""
+    return call(conn, queries.VOID_RUN, {"run_id": run_id, "reason": reason_kb})[0]

@@ -72,11 +72,11 @@ UNITS_UNDER_PREFIX = (
 PRIVILEGE_MATRIX = "SELECT grantee, object, privilege FROM cutter_governance.fn_privilege_matrix()"
 
 # ---- ledger -------------------------------------------------------------
+# Every ledger write is a SECURITY DEFINER function of 014 that enforces the
+# state machine; the lane roles hold no INSERT, UPDATE or DELETE on the ledger.
 INSERT_RUN = """
-INSERT INTO cutter_governance.orchestrator_run
-    (run_id, source_document_id, source_version_id, doc_code, mode, scope, actor, state)
-VALUES (%(run_id)s, %(document_id)s, %(version_id)s, %(doc_code)s, %(mode)s, %(scope)s,
-        %(actor)s, 'SURVEYING')
+SELECT cutter_governance.fn_run_open(%(run_id)s, %(document_id)s, %(version_id)s, %(doc_code)s,
+                                     %(mode)s, %(scope)s, %(actor)s)
 """
 
 RUN_BY_ID = """
@@ -87,7 +87,10 @@ SELECT run_id::text, doc_code, source_document_id::text, source_version_id::text
 # The same row, held until the transaction ends: a phase and a void of the same
 # run wait for each other instead of interleaving (an insert referencing the run
 # takes a weaker lock, which this one does not block).
-RUN_BY_ID_LOCKED = RUN_BY_ID.rstrip() + " FOR NO KEY UPDATE\n"
+RUN_BY_ID_LOCKED = RUN_BY_ID.replace(
+    "cutter_governance.orchestrator_run WHERE run_id = %(run_id)s",
+    "cutter_governance.fn_run_lock(%(run_id)s)",
+)
 
 OPEN_RUNS_FOR_DOCUMENT = """
 SELECT run_id::text FROM cutter_governance.orchestrator_run
@@ -95,30 +98,24 @@ SELECT run_id::text FROM cutter_governance.orchestrator_run
  ORDER BY run_id DESC
 """
 
-SET_RUN_FOLDER = """
-UPDATE cutter_governance.orchestrator_run
-   SET kb_folder = %(kb_folder)s, updated_at = clock_timestamp()
- WHERE run_id = %(run_id)s
+SET_RUN_FOLDER = "SELECT cutter_governance.fn_run_set_kb_folder(%(run_id)s, %(kb_folder)s)"
+
+MOVE_RUN_STATE = "SELECT cutter_governance.fn_run_move(%(run_id)s, %(from_state)s, %(to_state)s)"
+
+BEGIN_WRITE = """
+SELECT cutter_governance.fn_run_begin_write(%(run_id)s, %(decision_id)s, %(consumer)s)
 """
 
-MOVE_RUN_STATE = """
-UPDATE cutter_governance.orchestrator_run
-   SET state = %(to_state)s, updated_at = clock_timestamp()
- WHERE run_id = %(run_id)s AND state = %(from_state)s
+BEGIN_ENACT = """
+SELECT cutter_governance.fn_run_begin_enact(%(run_id)s, %(decision_id)s, %(consumer)s)
 """
 
-STOP_RUN = """
-UPDATE cutter_governance.orchestrator_run
-   SET state = 'STOPPED', stop_code = %(code)s, stop_detail = %(detail)s,
-       updated_at = clock_timestamp()
- WHERE run_id = %(run_id)s AND state NOT IN ('STOPPED', 'VOIDED', 'COMPLETED')
-"""
+STOP_RUN = "SELECT cutter_governance.fn_run_stop(%(run_id)s, %(code)s, %(detail)s)"
 
 INSERT_PHASE = """
-INSERT INTO cutter_governance.phase_record
-    (run_id, phase, outcome, pins, idempotency_key, kb_doc_path, kb_doc_sha256, dagster_run_id)
-VALUES (%(run_id)s, %(phase)s, %(outcome)s, %(pins)s, %(idempotency_key)s, %(kb_doc_path)s,
-        %(kb_doc_sha256)s, %(dagster_run_id)s)
+SELECT cutter_governance.fn_phase_record(%(run_id)s, %(phase)s, %(outcome)s, %(pins)s,
+                                         %(idempotency_key)s, %(kb_doc_path)s,
+                                         %(kb_doc_sha256)s, %(dagster_run_id)s)
 """
 
 PHASES_OF_RUN = """
@@ -132,12 +129,7 @@ SELECT run_id::text FROM cutter_governance.phase_record
  WHERE dagster_run_id = %(dagster_run_id)s LIMIT 1
 """
 
-INSERT_CUTPLAN_ROWS = """
-INSERT INTO cutter_governance.cutplan_row
-    (run_id, canonical_address, unit_kind, section_type, number, raw_heading, title, body,
-     parent_address, sort_order, content_hash, idempotency_key)
-VALUES %s
-"""
+INSERT_CUTPLAN_ROWS = "SELECT cutter_governance.fn_cutplan_save(%(run_id)s, %(rows)s)"
 
 CUTPLAN_ROWS = """
 SELECT canonical_address, unit_kind, section_type, number, raw_heading, title, body,
@@ -171,12 +163,11 @@ SELECT r.run_id::text FROM cutter_governance.orchestrator_run r
  ORDER BY r.run_id DESC LIMIT 1
 """
 
-CLAIM_EXECUTION = "SELECT cutter_governance.fn_claim_execution(%(run_id)s)"
+EXECUTION_ALLOWED = "SELECT cutter_governance.fn_execution_allowed(%(run_id)s)"
 
 INSERT_CHANGE_SET = """
-INSERT INTO cutter_governance.cut_change_set
-    (change_set_id, run_id, idempotency_key, writer_digest, expected_count)
-VALUES (%(change_set_id)s, %(run_id)s, %(idempotency_key)s, %(writer_digest)s, %(expected)s)
+SELECT cutter_governance.fn_change_set_open(%(change_set_id)s, %(run_id)s, %(idempotency_key)s,
+                                            %(writer_digest)s, %(expected)s)
 """
 
 CREATE_UNITS_MANY = "SELECT status, units FROM public.fn_iu_create_many(%s, %s)"
@@ -231,31 +222,18 @@ SELECT principal, payload_sha, signature FROM cutter_governance.signature WHERE 
 """
 
 INSERT_SIGNATURE = """
-INSERT INTO cutter_governance.signature
-    (provider, principal, payload_sha, signature, signature_sha256)
-VALUES (%(provider)s, %(principal)s, %(payload_sha)s, %(signature)s, %(signature_sha256)s)
-RETURNING id::text
+SELECT cutter_governance.fn_signature_record(%(provider)s, %(principal)s, %(payload_sha)s,
+                                             %(signature)s, %(signature_sha256)s)::text
 """
 
 INSERT_ENVELOPE = """
-INSERT INTO cutter_governance.manifest_envelope
-    (id, change_set_id, executor_signature_id, payload_sha, row_count)
-VALUES (%(id)s, %(change_set_id)s, %(signature_id)s, %(payload_sha)s, %(row_count)s)
+SELECT cutter_governance.fn_envelope_record(%(id)s, %(change_set_id)s, %(signature_id)s,
+                                            %(payload_sha)s, %(row_count)s)
 """
 
 INSERT_VERIFY_RESULT = """
-INSERT INTO cutter_governance.verify_result
-    (id, change_set_id, verifier_signature_id, verdict, observed, payload_sha)
-VALUES (%(id)s, %(change_set_id)s, %(signature_id)s, %(verdict)s, %(observed)s, %(payload_sha)s)
-"""
-
-REHEARSAL_DECISION = """
-INSERT INTO cutter_governance.review_decision
-    (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256, signature_sha256,
-     provider, approver, signed_utc, consumed_at, consumed_by)
-VALUES ('SG_2_lifecycle_authz', %(run_id)s, %(payload_sha)s, '(rehearsal: no approval)',
-        '-', %(marker)s, 'rehearsal', 'rehearsal', now(), now(), 'rehearsal')
-RETURNING id::text
+SELECT cutter_governance.fn_verify_record(%(id)s, %(change_set_id)s, %(signature_id)s,
+                                          %(verdict)s, %(observed)s, %(payload_sha)s)
 """
 
 ENACT_UNITS = """
@@ -281,15 +259,7 @@ SELECT id::text FROM cutter_governance.review_decision
  WHERE run_id = %(run_id)s AND gate = %(gate)s AND consumed_at IS NULL
 """
 
-REOPEN_FOR_LEG_B = """
-UPDATE cutter_governance.orchestrator_run
-   SET state = 'WRITING', stop_code = NULL, stop_detail = NULL, updated_at = clock_timestamp()
- WHERE run_id = %(run_id)s AND state = 'STOPPED' AND stop_code = 'STOP_BETWEEN_LEG_A_AND_LEG_B'
-"""
-
-CHANGE_SET_OF_RUN = """
-SELECT change_set_id::text FROM cutter_governance.cut_change_set WHERE run_id = %(run_id)s
-"""
+REOPEN_FOR_LEG_B = "SELECT cutter_governance.fn_run_reopen_for_leg_b(%(run_id)s)"
 
 AFFECTED_ROWS_OF_RUN = """
 SELECT a.canonical_address, a.information_unit_id::text, iu.lifecycle_status
@@ -300,9 +270,4 @@ SELECT a.canonical_address, a.information_unit_id::text, iu.lifecycle_status
  ORDER BY iu.sort_order
 """
 
-VOID_RUN = """
-UPDATE cutter_governance.orchestrator_run
-   SET state = 'VOIDED', voided_at = clock_timestamp(), void_reason_kb = %(reason)s,
-       updated_at = clock_timestamp()
- WHERE run_id = %(run_id)s AND state NOT IN ('VOIDED', 'ENACTING', 'COMPLETED')
-"""
+VOID_RUN = "SELECT cutter_governance.fn_run_void(%(run_id)s, %(reason)s)"

@@ -65,25 +65,26 @@ def rows_checksum(rows: list[str]) -> str:
 class BackupVault(ConfigurableResource):
     """Where backups go and to whom they are encrypted.
 
-    Empty fields fall back to the settings ($CUTTER_BACKUP_DIR,
-    $CUTTER_GNUPGHOME, $CUTTER_BACKUP_RECIPIENT or the state dir's config.yaml);
-    the recipient is a key fingerprint, never key material.
+    Everything comes from the settings ($CUTTER_BACKUP_DIR, $CUTTER_GNUPGHOME,
+    $CUTTER_BACKUP_RECIPIENT or the state dir's config.yaml), read at use; the
+    resource has no Dagster config, so no run config can move the backups,
+    swap the keyring or the recipient, or narrow the tables backed up. The
+    recipient is a key fingerprint, never key material.
     """
 
-    backup_dir: str = ""
-    gnupg_home: str = ""
-    recipient: str = ""
-    tables: list[str] = list(DEFAULT_TABLES)
-
     # ---- configuration -----------------------------------------------------
+    @property
+    def tables(self) -> list[str]:
+        return list(DEFAULT_TABLES)
+
     def directory(self) -> Path:
-        return Path(self.backup_dir) if self.backup_dir else load_settings().backup_dir
+        return load_settings().backup_dir
 
     def gpg(self):
-        return open_gpg(Path(self.gnupg_home) if self.gnupg_home else None)
+        return open_gpg()
 
     def recipient_fingerprint(self) -> str:
-        return (self.recipient or load_settings().backup_recipient).upper()
+        return load_settings().backup_recipient.upper()
 
     def require_recipient(self) -> tuple[str, list[str]]:
         """The recipient's fingerprint and encryption key ids, or STOP_BACKUP."""

@@ -85,7 +85,8 @@ class CutterDatabase(ConfigurableResource):
         if self._rehearsal is None:
             self._rehearsal = open_connection(self.url())
         work = self._rehearsal
-        ledger = open_connection(self.url(), role="cutter_exec")  # kept: the rehearsal's ledger
+        # kept: the rehearsal's ledger, written by the same role as a live run's
+        ledger = open_connection(self.url(), role=LEDGER_ROLE[role])
         try:
             with work.cursor() as cur:
                 cur.execute("SAVEPOINT phase")

@@ -17,10 +17,15 @@ def open_gpg(home: Path | None = None) -> gnupg.GPG:
     return gnupg.GPG(gnupghome=str(home))
 
 
-def make_key(gpg: gnupg.GPG, name: str, email: str, *, encrypt: bool = True) -> str:
+def make_key(
+    gpg: gnupg.GPG, name: str, email: str, *, encrypt: bool = True, comment: str = ""
+) -> str:
     """A new ed25519 key (with a cv25519 encryption subkey) without passphrase,
-    for demos and tests; returns its fingerprint."""
+    for demos and tests; returns its fingerprint. The user id is
+    ``name (comment) <email>``."""
     extra = {"subkey_type": "ECDH", "subkey_curve": "cv25519"} if encrypt else {}
+    if comment:
+        extra["name_comment"] = comment
     made = gpg.gen_key(
         gpg.gen_key_input(
             key_type="EDDSA",

@@ -2,7 +2,13 @@
 
 Docs are created exclusively and never rewritten; a failed write is retried
 (3 tries, exponential backoff capped at 30 s) and then becomes
-STOP_KB_UPLOAD. Every text is redacted before it touches the disk.
+STOP_KB_UPLOAD. Every text is redacted before it touches the disk. Reading
+opens only regular files inside the root, never through a symlink and never
+more than a capped size (``cutter_assets.files``).
+
+The root comes from the settings only (``$CUTTER_KB_ROOT`` or the state
+dir's config.yaml): the resource has no root in its Dagster config, so no
+run config or launchpad edit can point a run at another folder.
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ from dagster import ConfigurableResource
 from cutter_assets.core.dsn import url_secrets
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.files import FileRefused, FileTooLarge, read_regular_file
 from cutter_assets.settings import load_settings
 
 LAWS_DIR = Path("knowledge/dev/laws")
 RUNS_INDEX = LAWS_DIR / "_orchestrator-runs-index" / "v0.6-runs.md"
 TRIES = 3
 MAX_BACKOFF_SECONDS = 30.0
+MAX_READ_BYTES = 16 * 1024 * 1024  # the largest KB doc cutter reads back (reports, requests)
 
 
 @dataclass(frozen=True)
@@ -49,13 +57,16 @@ def secrets_in_environment() -> list[str]:
 
 
 class KnowledgeBase(ConfigurableResource):
-    """Filesystem KB rooted at ``root`` (default ``$CUTTER_KB_ROOT`` or ./kb)."""
+    """Filesystem KB rooted at the settings' ``kb_root`` ($CUTTER_KB_ROOT or ./kb).
 
-    root: str = ""
+    ``retry_base_seconds`` is the only run-configurable value (the backoff is
+    capped at MAX_BACKOFF_SECONDS whatever it says); where the KB lives is not.
+    """
+
     retry_base_seconds: float = 1.0
 
     def root_path(self) -> Path:
-        return Path(self.root).absolute() if self.root else load_settings().kb_root
+        return load_settings().kb_root
 
     def claim_run_folder(
         self, doc_code: str, version_sha: str, started: datetime, mode: str
@@ -108,8 +119,20 @@ class KnowledgeBase(ConfigurableResource):
 
         self._retry(attempt, relative)
 
-    def read(self, relative: str) -> bytes:
-        return self.resolve(relative).read_bytes()
+    def read(self, relative: str, cap: int = MAX_READ_BYTES) -> bytes:
+        """The bytes of a regular file inside the KB of at most ``cap`` bytes;
+        a symlink, FIFO, device or socket is STOP_REFUSED_INPUT at once (never
+        a blocked read), a larger file STOP_TOO_LARGE."""
+        root = self.root_path()
+        inside = os.path.relpath(os.path.normpath(self.resolve(relative)), root)
+        try:
+            return read_regular_file(inside, cap, root=root)
+        except FileTooLarge:
+            raise CutterStop(
+                StopCode.STOP_TOO_LARGE, f"{relative} is larger than {cap} bytes"
+            ) from None
+        except FileRefused as refused:
+            raise CutterStop(StopCode.STOP_REFUSED_INPUT, f"{relative}: {refused.why}") from None
 
     def resolve(self, relative: str) -> Path:
         """The absolute path of a KB-relative path, refusing anything outside the root."""

@@ -2,6 +2,10 @@
 
 ``gpg``: clearsigned documents verified with python-gnupg; a signature counts
 only from an allow-listed fingerprint (``valid`` alone does not mean trusted).
+A verified document names every identity of its signing key, so separation
+of duties can compare the run's actor with all of them. Signing names its key
+exactly: the key asked for must resolve to one secret key and the signature
+made must be that key's, never gpg's default key.
 ``stub``: sha256 over the content and the principal, for tests and demos; a
 live run refuses it unless the deployment explicitly allows it.
 Service signatures (the executor's on a manifest envelope, the verifier's
@@ -20,7 +24,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from cutter_assets.core.approvals import ApprovalRefused, Refusal
+from cutter_assets.core.approvals import ApprovalRefused, Refusal, uid_parts
+from cutter_assets.core.intake import sanitize_echo
 from cutter_assets.resources.gpg import make_key, open_gpg
 from cutter_assets.settings import load_settings
 
@@ -41,7 +46,10 @@ class VerifiedDocument:
     content: str  # exactly the signed text
     provider: str  # gpg | stub
     signer: str  # fingerprint (gpg) or principal (stub)
-    signer_ids: tuple[str, ...]  # every identity of the signer (uids, emails, fingerprint)
+    # every identity of the signer: for gpg the fingerprint, the long and short key
+    # ids, each uid whole and its name, comment and e-mail, each subkey's key ids
+    # and fingerprint (see key_identities); for the stub the principal and its parts
+    signer_ids: tuple[str, ...]
     signature_sha256: str  # sha256 of the signature bytes (one use only)
 
 
@@ -57,12 +65,95 @@ def stub_sign(content: str, principal: str) -> str:
     )
 
 
-def gpg_sign(content: str, fingerprint: str, gpg=None) -> str:
+_FINGERPRINT = re.compile(r"^[0-9A-F]{40}$")
+_HEX_SPEC = re.compile(r"^(0[xX])?[0-9A-Fa-f ]+$")
+
+
+class SigningKeyRefused(ValueError):
+    """The key asked for cannot sign: not in the keyring, no secret key, more
+    than one key matches, or not on the allow-list it must be on."""
+
+
+def signing_key(key: str, gpg=None, *, allowed: tuple[str, ...] | None = None) -> str:
+    """The full fingerprint of the one secret key ``key`` names (a fingerprint,
+    a key id or a user id matching exactly one secret key), on ``allowed``
+    when that is given; SigningKeyRefused otherwise."""
+    spec = _key_spec(key)
+    shown = sanitize_echo(key, 60)
     gpg = gpg or open_gpg()
-    signed = gpg.sign(content, keyid=fingerprint, clearsign=True)
+    secret = gpg.list_keys(secret=True, keys=[spec])
+    if not secret:
+        where = "has no secret key here" if gpg.list_keys(keys=[spec]) else "is not in the keyring"
+        raise SigningKeyRefused(f"signing key {shown} {where}")
+    if len(secret) > 1:
+        raise SigningKeyRefused(
+            f"signing key {shown} matches {len(secret)} secret keys; give its full fingerprint"
+        )
+    fingerprint = secret[0]["fingerprint"].upper()
+    if allowed is not None and fingerprint not in {a.upper() for a in allowed}:
+        raise SigningKeyRefused(
+            f"signing key {fingerprint} is not on the sovereign allow-list"
+            if allowed
+            else "no sovereign keys are configured (CUTTER_SOVEREIGN_KEYS)"
+        )
+    return fingerprint
+
+
+def _key_spec(key: str) -> str:
+    """A key as gpg should look it up: a hex id without spaces or 0x, upper-case;
+    never empty, never an option, never a control character."""
+    spec = (key or "").strip()
+    if _HEX_SPEC.match(spec):
+        spec = spec.replace(" ", "").upper().removeprefix("0X")
+    if not spec or spec.startswith("-") or not spec.isprintable():
+        raise SigningKeyRefused(f"{sanitize_echo(key or '', 60)!r} does not name a signing key")
+    return spec
+
+
+def gpg_sign(content: str, key: str, gpg=None, *, allowed: tuple[str, ...] | None = None) -> str:
+    """``content`` clearsigned by exactly the secret key ``key`` names (see
+    signing_key); ValueError if gpg signed with any other key (python-gnupg
+    passes ``--default-key``, which gpg ignores for a key it cannot use and
+    signs with its default key instead)."""
+    gpg = gpg or open_gpg()
+    fingerprint = signing_key(key, gpg, allowed=allowed)
+    own = {fingerprint, *(sub[2].upper() for sub in _subkeys(gpg, fingerprint))}
+    signed = gpg.sign(content, clearsign=True, extra_args=["--local-user", fingerprint])
     if not signed.data:
         raise ValueError(f"gpg could not sign with {fingerprint}: {signed.status}")
+    if (signed.fingerprint or "").upper() not in own:
+        raise ValueError(f"gpg signed with {signed.fingerprint}, not with {fingerprint}")
     return str(signed)
+
+
+def key_identities(fingerprint: str, gpg=None) -> tuple[str, ...]:
+    """Every identity of the key with this primary fingerprint: the fingerprint,
+    the long and short key id, each uid whole and its name, comment and e-mail,
+    and each subkey's long and short key id and fingerprint."""
+    gpg = gpg or open_gpg()
+    fingerprint = fingerprint.upper()
+    ids = [fingerprint]
+    for key in gpg.list_keys(keys=[fingerprint]):
+        if key["fingerprint"].upper() != fingerprint:
+            continue
+        ids += [key["keyid"], key["keyid"][-8:]]
+        for uid in key.get("uids", []):
+            ids += uid_parts(uid)
+        for keyid, _capability, sub_fingerprint, *_ in _subkeys(gpg, fingerprint, [key]):
+            ids += [keyid, keyid[-8:], sub_fingerprint]
+    return tuple(dict.fromkeys(i for i in ids if i))
+
+
+def _subkeys(gpg, fingerprint: str, keys=None) -> list:
+    """python-gnupg's subkey rows (key id, capability, fingerprint, keygrip)."""
+    keys = gpg.list_keys(keys=[fingerprint]) if keys is None else keys
+    return [
+        sub
+        for key in keys
+        if key["fingerprint"].upper() == fingerprint
+        for sub in key.get("subkeys", [])
+        if len(sub) >= 3
+    ]
 
 
 def verify_document(
@@ -98,16 +189,11 @@ def _verify_gpg(text: str, allowed, gpg) -> VerifiedDocument:
     content = "\n".join(
         line[2:] if line.startswith("- ") else line for line in match.group("body").split("\n")
     )
-    ids = [fingerprint]
-    for key in gpg.list_keys(keys=[fingerprint]):
-        for uid in key.get("uids", []):
-            ids.append(uid.lower())
-            ids += [m.lower() for m in re.findall(r"<([^>]+)>", uid)]
     return VerifiedDocument(
         content,
         "gpg",
         fingerprint,
-        tuple(ids),
+        key_identities(fingerprint, gpg),
         hashlib.sha256(match.group("sig").encode()).hexdigest(),
     )
 
@@ -120,7 +206,7 @@ def _verify_stub(text: str) -> VerifiedDocument:
     if stub_digest(body, principal) != match.group("digest"):
         raise ApprovalRefused(Refusal.BAD_SIGNATURE)
     digest = hashlib.sha256(match.group("digest").encode()).hexdigest()
-    return VerifiedDocument(body + "\n", "stub", principal, (principal.lower(),), digest)
+    return VerifiedDocument(body + "\n", "stub", principal, uid_parts(principal), digest)
 
 
 SERVICE_PRINCIPALS = ("executor", "verifier")

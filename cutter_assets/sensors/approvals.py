@@ -4,7 +4,9 @@ A cursor remembers every approval doc already evaluated (by sha256). A new
 doc is validated and recorded (``review_decision``) and a RunRequest starts
 the partition's next stage, with ``run_key`` = the doc's sha256; an invalid
 doc is refused with its reason (``approval_attempt`` row and a log line),
-never silently skipped and never a run.
+never silently skipped and never a run. A path that is not a regular file of
+at most ``MAX_DOC_BYTES`` (a FIFO, device, socket, symlink) is refused with a
+log line at once, never read (a FIFO would block the sensor for good).
 """
 
 import hashlib
@@ -18,7 +20,8 @@ from dagster import (
     sensor,
 )
 
-from cutter_assets.core.approvals import ApprovalRefused
+from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
+from cutter_assets.core.stops import CutterStop
 from cutter_assets.db import approvals
 from cutter_assets.jobs import JOB_AFTER_GATE, enact_job, write_job
 from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
@@ -38,11 +41,16 @@ def approval_sensor(context: SensorEvaluationContext, database: CutterDatabase, 
     seen = set(json.loads(context.cursor or "[]"))
     requests, documents_needed = [], set()
     for path in sorted((root / LAWS_DIR).glob(APPROVAL_GLOB)):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        relative = path.relative_to(root)
+        try:
+            data = kb.read(str(relative), cap=MAX_DOC_BYTES)
+        except (CutterStop, OSError) as refused:
+            context.log.warning(f"approval {relative} refused unread: {refused}")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
         if digest in seen:
             continue
         seen.add(digest)
-        relative = path.relative_to(root)
         # recorded by a tick that failed before its run was requested: request it again
         decision = approvals.recorded_unconsumed(database, digest)
         if decision is None:

@@ -21,6 +21,7 @@ from tests.assets.harness import phase_records, register, run_row
 from tests.conftest import CORPUS
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
+LEG_B_RECORDER = "cutter_governance.fn_envelope_record(uuid, uuid, uuid, text, int)"
 UNITS = "SELECT count(*) FROM public.information_unit WHERE canonical_address LIKE %s"
 
 
@@ -108,12 +109,12 @@ def test_a_stop_between_legs_is_resumed_by_leg_b_alone(governed_env, db_url):
     arm(run_id)
     approve(run_id, "SG_1", governed_env["sovereign"])
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute("REVOKE INSERT ON cutter_governance.manifest_envelope FROM cutter_exec")
+        cur.execute(f"REVOKE EXECUTE ON FUNCTION {LEG_B_RECORDER} FROM cutter_exec")
     try:
         assert not write("CRASH-B", run_id).success
     finally:
         with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-            cur.execute("GRANT INSERT ON cutter_governance.manifest_envelope TO cutter_exec")
+            cur.execute(f"GRANT EXECUTE ON FUNCTION {LEG_B_RECORDER} TO cutter_exec")
     run = run_row(run_id)
     assert (run.state, run.stop_code) == ("STOPPED", "STOP_BETWEEN_LEG_A_AND_LEG_B")
     leg_a = phase_records(run_id)["change_set"]

@@ -277,6 +277,7 @@ def test_a_void_waits_for_an_enactment_in_progress_then_refuses(governed_env, db
     ENACTING and refuses: a run is never marked voided over enacted units."""
     from cutter_assets.core.stops import CutterStop
     from cutter_assets.db import ledger
+    from cutter_assets.db.connection import open_connection
     from cutter_assets.orchestration import void
     from cutter_assets.resources import RESOURCES
 
@@ -295,10 +296,12 @@ def test_a_void_waits_for_an_enactment_in_progress_then_refuses(governed_env, db
         except CutterStop as stop:
             outcome["stop"] = stop
 
-    enacting = psycopg2.connect(db_url)  # the enact phase's first steps, not yet committed
+    decision = approve(run_id, "SG_2", governed_env["sovereign"]).id
+    # the enact phase's first steps, as its role, not yet committed
+    enacting = open_connection(db_url, role="cutter_enact")
     try:
         ledger.get_run(enacting, run_id, lock=True)
-        ledger.move_state(enacting, run_id, "AWAITING_LIFECYCLE_AUTHORIZATION", "ENACTING")
+        ledger.begin_enact(enacting, run_id, decision, "the enact phase")
         voiding = threading.Thread(target=attempt_void)
         voiding.start()
         voiding.join(timeout=1.5)

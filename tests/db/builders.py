@@ -44,6 +44,34 @@ def open_run(conn, doc_id, version_id, code, *, state="WRITING", mode="live") ->
     return run_id
 
 
+FORWARD = (
+    "SURVEYING",
+    "AWAITING_CUT_AUTHORIZATION",
+    "WRITING",
+    "AWAITING_LIFECYCLE_AUTHORIZATION",
+    "ENACTING",
+    "COMPLETED",
+)
+
+
+def advance(conn, run_id, to_state: str) -> None:
+    """Move a run to ``to_state`` one transition at a time, as the database's
+    transition table allows (STOPPED and VOIDED are one step from anywhere open)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT state FROM cutter_governance.orchestrator_run WHERE run_id = %s", (run_id,)
+        )
+        state = cur.fetchone()[0]
+        steps = [to_state]
+        if state in FORWARD and to_state in FORWARD:
+            steps = list(FORWARD[FORWARD.index(state) + 1 : FORWARD.index(to_state) + 1])
+        for step in steps:
+            cur.execute(
+                "UPDATE cutter_governance.orchestrator_run SET state = %s WHERE run_id = %s",
+                (step, run_id),
+            )
+
+
 def authorize(conn, run_id) -> None:
     """What a live write needs from the database's point of view: an armed
     execution switch and a consumed SG_1 decision of the run."""

@@ -8,6 +8,10 @@ import pytest
 from psycopg2 import errors
 
 LEDGER_TABLES = [
+    "cut_change_set",
+    "gate_rule",
+    "phase_rule",
+    "run_transition",
     "signature",
     "manifest_envelope",
     "verify_result",

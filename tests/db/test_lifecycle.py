@@ -13,6 +13,7 @@ from psycopg2 import errors
 from tests.db.builders import (
     add_document,
     add_review_decision,
+    advance,
     as_role,
     authorize,
     create_unit,
@@ -41,6 +42,7 @@ def test_enacted_unit_cannot_be_updated_or_deleted(conn, change_set):
     code, run_id, cs = change_set
     unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
     decision = add_review_decision(conn, run_id)
+    advance(conn, run_id, "ENACTING")
     with as_role(conn, "cutter_enact") as cur:
         cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
     for statement in (
@@ -63,6 +65,7 @@ def test_draft_is_enacted_exactly_once_and_each_change_is_logged(conn, change_se
     code, run_id, cs = change_set
     unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
     decision = add_review_decision(conn, run_id)
+    advance(conn, run_id, "ENACTING")
     assert _count(conn, "public.iu_lifecycle_log", "information_unit_id = %s", (unit_id,)) == 0
     with as_role(conn, "cutter_enact") as cur:
         cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
@@ -82,7 +85,8 @@ def test_draft_is_enacted_exactly_once_and_each_change_is_logged(conn, change_se
 def test_enact_needs_a_consumed_sg2_decision_of_the_same_run(conn, change_set):
     code, run_id, cs = change_set
     unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
-    sg1 = add_review_decision(conn, run_id, gate="SG_1_cut_authz")
+    sg1 = add_review_decision(conn, run_id, gate="SG_1_cut_authz", consumed=False)
+    advance(conn, run_id, "ENACTING")
     with pytest.raises(errors.RaiseException, match="no consumed SG_2 review decision"):
         with as_role(conn, "cutter_enact") as cur:
             cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, sg1))
@@ -108,8 +112,8 @@ def test_void_is_logged_and_leaves_enacted_units_alone(conn, change_set):
     code, run_id, cs = change_set
     first, _ = create_unit(conn, cs, f"{code}/art_1", "Một", sort=1)
     create_unit(conn, cs, f"{code}/art_2", "Hai", sort=2)
-    with as_role(conn, "cutter_exec") as cur:
-        cur.execute("SELECT public.fn_iu_void(%s)", (cs,))
+    with as_role(conn, "cutter_exec") as cur:  # the void goes through the run
+        cur.execute("SELECT cutter_governance.fn_run_void(%s, 'kb/reason.md')", (run_id,))
         assert cur.fetchone()[0] == 2
     assert (
         _count(
@@ -119,7 +123,7 @@ def test_void_is_logged_and_leaves_enacted_units_alone(conn, change_set):
     )
     # a voided unit is kept (forward-only) and cannot come back
     decision = add_review_decision(conn, run_id)
-    with pytest.raises(errors.RaiseException, match="only draft -> enacted"):
+    with pytest.raises(errors.RaiseException, match="only draft -> enacted|not ENACTING"):
         with as_role(conn, "cutter_enact") as cur:
             cur.execute("SELECT public.fn_iu_enact(%s, %s)", (first, decision))
     assert _count(conn, "public.information_unit", "change_set_id = %s", (cs,)) == 2
@@ -129,10 +133,11 @@ def test_void_refuses_a_change_set_with_enacted_units(conn, change_set):
     code, run_id, cs = change_set
     unit_id, _ = create_unit(conn, cs, f"{code}/art_1")
     decision = add_review_decision(conn, run_id)
+    advance(conn, run_id, "ENACTING")
     with as_role(conn, "cutter_enact") as cur:
         cur.execute("SELECT public.fn_iu_enact(%s, %s)", (unit_id, decision))
     with pytest.raises(errors.RaiseException, match="has enacted units"):
-        with as_role(conn, "cutter_exec") as cur:
+        with conn.cursor() as cur:  # the function itself, as its owner would call it
             cur.execute("SELECT public.fn_iu_void(%s)", (cs,))
 
 
@@ -199,19 +204,13 @@ def test_only_one_open_run_per_document_version(conn):
     with conn.cursor() as cur:
         cur.execute("ROLLBACK TO SAVEPOINT s")
         # a stopped live run still blocks until it is voided
-        cur.execute(
-            "UPDATE cutter_governance.orchestrator_run SET state = 'STOPPED' WHERE run_id = %s",
-            (first,),
-        )
+        advance(conn, first, "STOPPED")
         cur.execute("SAVEPOINT s")
     with pytest.raises(errors.UniqueViolation):
         open_run(conn, doc_id, version_id, "LC-ONCE", state="SURVEYING")
     with conn.cursor() as cur:
         cur.execute("ROLLBACK TO SAVEPOINT s")
-        cur.execute(
-            "UPDATE cutter_governance.orchestrator_run SET state = 'VOIDED' WHERE run_id = %s",
-            (first,),
-        )
+        advance(conn, first, "VOIDED")
     second = open_run(conn, doc_id, version_id, "LC-ONCE", state="SURVEYING")
     assert second != first
 
@@ -219,11 +218,7 @@ def test_only_one_open_run_per_document_version(conn):
 def test_a_finished_rehearsal_does_not_block_a_cut(conn):
     doc_id, version_id = add_document(conn, "LC-REHEARSED")
     rehearsal = open_run(conn, doc_id, version_id, "LC-REHEARSED", state="SURVEYING", mode="dryrun")
-    with conn.cursor() as cur:
-        cur.execute(
-            "UPDATE cutter_governance.orchestrator_run SET state = 'COMPLETED' WHERE run_id = %s",
-            (rehearsal,),
-        )
+    advance(conn, rehearsal, "COMPLETED")
     open_run(conn, doc_id, version_id, "LC-REHEARSED", state="SURVEYING")
 
 
@@ -390,11 +385,8 @@ def test_both_writers_need_writing_the_switch_and_sg1_for_a_live_run(conn, write
     with pytest.raises(errors.RaiseException, match=f"^{writer}: run of .* not WRITING"):
         with as_role(conn, "cutter_exec") as cur:
             _write_one(writer, cur, cs, row)
+    advance(conn, run_id, "WRITING")
     with conn.cursor() as cur:
-        cur.execute(
-            "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
-            (run_id,),
-        )
         cur.execute(
             "UPDATE cutter_governance.execution_switch SET disarmed_at = now() "
             "WHERE disarmed_at IS NULL"

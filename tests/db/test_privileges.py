@@ -12,6 +12,7 @@ from psycopg2 import errors
 from tests.db.builders import (
     add_document,
     add_review_decision,
+    advance,
     as_role,
     create_unit,
     open_change_set,
@@ -37,6 +38,12 @@ def world(db_url):
     change_set_id = open_change_set(conn, run_id)
     unit_id, _ = create_unit(conn, change_set_id, "PRIV-DOC/art_1")
     decision_id = add_review_decision(conn, run_id)
+    # a second run, past SG_2: one draft to enact under its consumed decision
+    enact_doc, enact_version = add_document(conn, "PRIV-ENACT")
+    enact_run = open_run(conn, enact_doc, enact_version, "PRIV-ENACT")
+    enact_unit, _ = create_unit(conn, open_change_set(conn, enact_run), "PRIV-ENACT/art_1")
+    enact_decision = add_review_decision(conn, enact_run)
+    advance(conn, enact_run, "ENACTING")
     signature_id = str(uuid.uuid4())
     with conn.cursor() as cur:
         cur.execute(
@@ -55,6 +62,7 @@ def world(db_url):
         "unit": unit_id,
         "decision": decision_id,
         "signature": signature_id,
+        "enact": (enact_unit, enact_decision),
     }
 
 
@@ -107,6 +115,23 @@ def _signature(w):
     )
 
 
+def _envelope_through_its_function(w):
+    return (
+        "SELECT cutter_governance.fn_envelope_record(gen_random_uuid(), %s, "
+        "cutter_governance.fn_signature_record('stub', 'executor', 'p', 's', %s), 'p', 3)",
+        (w["cs"], uuid.uuid4().hex),
+    )
+
+
+def _verify_result_through_its_function(w):
+    return (
+        "SELECT cutter_governance.fn_verify_record(gen_random_uuid(), %s, "
+        "cutter_governance.fn_signature_record('stub', 'verifier', 'p', 's', %s), 'pass', '{}', "
+        "'p')",
+        (w["cs"], uuid.uuid4().hex),
+    )
+
+
 def _envelope(w):
     return (
         "INSERT INTO cutter_governance.manifest_envelope "
@@ -131,11 +156,23 @@ MATRIX = [
     (
         "cutter_exec",
         "enact through fn_iu_enact",
-        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", (w["unit"], w["decision"])),
+        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", w["enact"]),
         False,
     ),
     ("cutter_exec", "write a verify_result", _verify_result, False),
-    ("cutter_exec", "write a manifest envelope (leg B)", _envelope, True),
+    ("cutter_exec", "write a manifest envelope (leg B) directly", _envelope, False),
+    (
+        "cutter_exec",
+        "write a manifest envelope (leg B) through fn_envelope_record",
+        _envelope_through_its_function,
+        True,
+    ),
+    (
+        "cutter_exec",
+        "write a verify_result through fn_verify_record",
+        _verify_result_through_its_function,
+        False,
+    ),
     (
         "cutter_exec",
         "read the IU table",
@@ -175,7 +212,7 @@ MATRIX = [
     (
         "cutter_enact",
         "enact through fn_iu_enact",
-        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", (w["unit"], w["decision"])),
+        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", w["enact"]),
         True,
     ),
     ("cutter_enact", "create an IU through fn_iu_create", lambda w: _create(w, "11"), False),
@@ -197,8 +234,14 @@ MATRIX = [
         ),
         True,
     ),
-    ("cutter_verify", "write a verify_result", _verify_result, True),
-    ("cutter_verify", "write its signature", _signature, True),
+    ("cutter_verify", "write a verify_result directly", _verify_result, False),
+    ("cutter_verify", "write a signature directly", _signature, False),
+    (
+        "cutter_verify",
+        "write a verify_result through fn_verify_record",
+        _verify_result_through_its_function,
+        True,
+    ),
     ("cutter_verify", "insert an IU directly", _insert_unit, False),
     (
         "cutter_verify",
@@ -210,7 +253,7 @@ MATRIX = [
     (
         "cutter_verify",
         "enact through fn_iu_enact",
-        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", (w["unit"], w["decision"])),
+        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", w["enact"]),
         False,
     ),
     ("cutter_verify", "write a manifest envelope", _envelope, False),
@@ -254,7 +297,7 @@ MATRIX = [
     (
         NOBODY,
         "call fn_iu_enact",
-        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", (w["unit"], w["decision"])),
+        lambda w: ("SELECT public.fn_iu_enact(%s, %s)", w["enact"]),
         False,
     ),
     (NOBODY, "call fn_iu_void", lambda w: ("SELECT public.fn_iu_void(%s)", (w["cs"],)), False),
@@ -302,17 +345,27 @@ def test_privilege_matrix(db_url, world, role, action, build, allowed):
 
 
 def test_signature_records_the_real_writer(db_url, world):
-    """A verifier cannot pass its signature off as another role's."""
+    """A verifier cannot pass its signature off as another role's: the record
+    names the calling role, and it signs only as the verifier."""
     conn = psycopg2.connect(db_url)
     try:
         with as_role(conn, "cutter_verify") as cur:
             cur.execute(
-                "INSERT INTO cutter_governance.signature "
-                "(provider, principal, payload_sha, signature, signature_sha256, created_by) "
-                "VALUES ('stub', 'me', 'p', 's', %s, 'cutter_exec') RETURNING created_by",
+                "SELECT cutter_governance.fn_signature_record('stub', 'verifier', 'p', 's', %s)",
                 (uuid.uuid4().hex,),
             )
+            signature_id = cur.fetchone()[0]
+            cur.execute(
+                "SELECT created_by FROM cutter_governance.signature WHERE id = %s", (signature_id,)
+            )
             assert cur.fetchone()[0] == "cutter_verify"
+        with pytest.raises(errors.InsufficientPrivilege, match="may not"):
+            with as_role(conn, "cutter_verify") as cur:
+                cur.execute(
+                    "SELECT cutter_governance.fn_signature_record('stub', 'executor', 'p', "
+                    "'s', %s)",
+                    (uuid.uuid4().hex,),
+                )
     finally:
         conn.rollback()
         conn.close()

@@ -14,14 +14,14 @@ from cutter_assets.db import queries
 from tests.db.builders import add_document, open_change_set, open_run, sha
 
 
-def _signature(cur) -> str:
+def _signature(cur, payload_sha: str) -> str:
     marker = uuid.uuid4().hex
     cur.execute(
         queries.INSERT_SIGNATURE,
         {
             "provider": "gpg",
             "principal": "executor",
-            "payload_sha": sha(marker),
+            "payload_sha": payload_sha,
             "signature": marker,
             "signature_sha256": sha("sig" + marker),
         },
@@ -35,13 +35,15 @@ def test_a_second_envelope_is_the_guard_stop_and_the_first_stays(conn):
     change_set_id = open_change_set(conn, open_run(conn, doc_id, version_id, code))
     guard = "G-LEG-B-ONCE: the change set already has its manifest envelope"
     with conn.cursor() as cur:
+        cur.execute("SET LOCAL ROLE cutter_exec")  # leg B's role records through fn_envelope_record
 
         def envelope() -> int:
+            payload_sha = sha(uuid.uuid4().hex)
             row = {
                 "id": str(uuid.uuid4()),
                 "change_set_id": change_set_id,
-                "signature_id": _signature(cur),
-                "payload_sha": sha(uuid.uuid4().hex),
+                "signature_id": _signature(cur, payload_sha),
+                "payload_sha": payload_sha,
                 "row_count": 3,
             }
             return _record_once(cur, queries.INSERT_ENVELOPE, row, "manifest_envelope", guard)

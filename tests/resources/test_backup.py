@@ -78,9 +78,10 @@ def test_a_changed_backup_file_is_refused(db_url, cutter_env, written_units):
 
 
 def test_a_missing_recipient_key_is_refused_before_anything_is_written(
-    db_url, cutter_env, written_units
+    db_url, cutter_env, written_units, monkeypatch
 ):
-    vault = BackupVault(recipient="0" * 40)
+    monkeypatch.setenv("CUTTER_BACKUP_RECIPIENT", "0" * 40)
+    vault = BackupVault()
     before = set(vault.directory().glob("*")) if vault.directory().exists() else set()
     with psycopg2.connect(db_url) as conn, pytest.raises(CutterStop) as stop:
         vault.create(conn, run_id=str(uuid.uuid4()), doc_code="BK-DOC")
@@ -96,19 +97,22 @@ def test_no_recipient_configured_is_refused(db_url, cutter_env, monkeypatch):
     assert stop.value.code is StopCode.STOP_BACKUP
 
 
-def test_a_backup_for_another_recipient_is_refused(db_url, cutter_env, written_units, tmp_path):
+def test_a_backup_for_another_recipient_is_refused(
+    db_url, cutter_env, written_units, tmp_path, monkeypatch
+):
     other_home = tmp_path / "g"
     other_home.mkdir(mode=0o700)
     gpg = gnupg.GPG(gnupghome=str(other_home))
     other_fingerprint = make_key(gpg, "other", "o@test.cutter")
     run_id = str(uuid.uuid4())
-    writer = BackupVault(
-        gnupg_home=str(other_home), recipient=other_fingerprint, backup_dir=str(tmp_path / "b")
-    )
-    with psycopg2.connect(db_url) as conn:
-        writer.create(conn, run_id=run_id, doc_code="BK-DOC")
+    monkeypatch.setenv("CUTTER_BACKUP_DIR", str(tmp_path / "b"))
+    with monkeypatch.context() as elsewhere:  # another deployment's keyring and recipient
+        elsewhere.setenv("CUTTER_GNUPGHOME", str(other_home))
+        elsewhere.setenv("CUTTER_BACKUP_RECIPIENT", other_fingerprint)
+        with psycopg2.connect(db_url) as conn:
+            BackupVault().create(conn, run_id=run_id, doc_code="BK-DOC")
     with pytest.raises(CutterStop) as stop:
-        BackupVault(backup_dir=str(tmp_path / "b")).verify(run_id)
+        BackupVault().verify(run_id)
     assert stop.value.code is StopCode.STOP_BACKUP
     assert "configured recipient" in stop.value.detail
 
