@@ -29,7 +29,7 @@ from cutter_assets.core.approvals import TTL
 from cutter_assets.core.ids import uuid7_datetime
 from cutter_assets.core.intake import check_doc_code
 from cutter_assets.core.phases import RunState
-from cutter_assets.core.pins import drift, sha256_of
+from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.reports import (
     Artifact,
     Invariant,
@@ -40,8 +40,10 @@ from cutter_assets.core.reports import (
 )
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import ledger, survey
+from cutter_assets.db import ledger
+from cutter_assets.db.drift import recheck_pins
 from cutter_assets.partitions import RUN_ID_TAG
+from cutter_assets.resources.backup import BackupVault
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase, secrets_in_environment
 
@@ -246,12 +248,13 @@ def execute_phase(
             _check_run(run, doc_code, phase.expected_state)
             earlier = ledger.phases(ledger_conn, run_id)
             _check_prerequisites(earlier, phase.requires)
-            if "source_pin" in earlier:
-                _refuse_drift(ledger_conn, doc_code, earlier["source_pin"].pins)
+            recheck_pins(work, run, earlier, kb, vault or BackupVault())
             ctx = PhaseContext(step.dagster_run_id, work, ledger_conn, run, kb, earlier, vault)
             outcome = phase.story(ctx)
             run = ledger.get_run(ledger_conn, run_id)  # source_pin may have set the KB folder
             result = _finish(ctx, run, phase.key, outcome)
+        for doc in result.docs.values():  # named only now that the ledger holds the phase
+            kb.publish(doc)
         if outcome.runs_index_line and all(inv.ok for inv in outcome.invariants):
             kb.append_line(str(RUNS_INDEX), outcome.runs_index_line)
         return result
@@ -304,15 +307,6 @@ def _check_prerequisites(earlier: dict[str, ledger.PhaseRecord], requires: tuple
         if record is None or record.outcome != "passed":
             state = "has not run" if record is None else "failed"
             raise CutterStop(StopCode.STOP_STATE, f"phase {key} {state} for this cut run")
-
-
-def _refuse_drift(conn, doc_code: str, source_pins: dict[str, Any]) -> None:
-    live = survey.live_source_state(conn, doc_code)
-    differences = drift({k: source_pins.get(k) for k in live}, live)
-    if differences:
-        raise CutterStop(
-            StopCode.STOP_DRIFT, "live state moved since source_pin: " + "; ".join(differences)
-        )
 
 
 def _finish(
@@ -379,7 +373,7 @@ def _evidence(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: Phase
         production_mutation=outcome.production_mutation,
     )
     day = f"{uuid7_datetime(run.run_id):%Y%m%d}"
-    doc = ctx.kb.write_once(
+    doc = ctx.kb.write_pending(
         f"{run.kb_folder}/{catalogue.kb_file_name(phase_key, day)}",
         outcome.kb_text if outcome.kb_text is not None else render_phase_doc(report),
     )

@@ -23,6 +23,12 @@ from cutter_assets.core.reports import Artifact, Invariant, markdown_table
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import ledger, survey
+from cutter_assets.db.drift import (
+    disabled_triggers,
+    guard_triggers,
+    text_digest_holds,
+    triggers_sha,
+)
 from cutter_assets.db.pins import expected_privileges, pinned_fingerprints
 from cutter_assets.db.schema import fingerprint_differences, live_fingerprints
 from cutter_assets.partitions import MODE_TAG, documents
@@ -72,6 +78,8 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
     with ctx.conn.cursor() as cur:
         fingerprints = live_fingerprints(cur)
     fingerprint_problems = fingerprint_differences(fingerprints, pinned_fingerprints())
+    triggers = guard_triggers(ctx.conn)
+    version = survey.version_by_id(ctx.conn, latest.id)
     existing = survey.units_under_prefix(ctx.conn, ctx.doc_code)
     live_units = sum(n for status, n in existing.items() if status != "voided")
     _, extraction = _extract(ctx)
@@ -87,6 +95,7 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         "manifest_digest": manifest_digest(extraction, latest.text_sha256),
         "fingerprints_sha": sha256_of(fingerprints),
         "vocab_sha": sha256_of(vocab),
+        "triggers_sha": triggers_sha(triggers),
     }
     return PhaseOutcome(
         pins=pins,
@@ -100,6 +109,20 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
             ],
             "no_units_under_prefix": [
                 Invariant(f"live units under {ctx.doc_code}/ on a fresh run", 0, live_units)
+            ],
+            "text_hashes_to_its_digest": [
+                Invariant(
+                    "sha256 of the stored text equals text_sha256",
+                    True,
+                    text_digest_holds(version.full_text, latest.text_sha256),
+                )
+            ],
+            "guard_triggers_enabled": [
+                Invariant(
+                    "disabled guard triggers",
+                    "none",
+                    ", ".join(disabled_triggers(triggers)) or "none",
+                )
             ],
         },
         stop_code=StopCode.STOP_DRIFT,
@@ -134,7 +157,13 @@ SOURCE_PIN = Phase(
 @asset(
     partitions_def=documents,
     group_name=GROUP,
-    check_specs=_checks("source_pin", "fingerprints_equal_pins", "no_units_under_prefix"),
+    check_specs=_checks(
+        "source_pin",
+        "fingerprints_equal_pins",
+        "no_units_under_prefix",
+        "text_hashes_to_its_digest",
+        "guard_triggers_enabled",
+    ),
 )
 def source_pin(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
     """Pin the document, its latest version, the governed functions and the vocab."""
@@ -431,6 +460,7 @@ def sg1_payload(ctx: PhaseContext) -> dict:
         "grant_matrix_sha": grants["grant_matrix_sha"],
         "fingerprints_sha": pin["fingerprints_sha"],
         "vocab_sha": pin["vocab_sha"],
+        "triggers_sha": pin.get("triggers_sha"),
     }
 
 

@@ -37,6 +37,10 @@ class StopCode(enum.Enum):
     STOP_STATE = (30, "the cut run is not in a state that allows this step")
     STOP_CONFIG = (31, "the configuration is incomplete or invalid")
     STOP_SCHEMA_FAILED = (32, "a schema file failed to apply or verify; nothing was applied")
+    STOP_DRIFT_TEXT = (33, "the stored source text no longer hashes to its pinned digest")
+    STOP_DRIFT_BACKUP = (34, "the pre-write backup file is not the one pinned")
+    STOP_DRIFT_KB = (35, "an earlier KB doc differs from the sha256 the ledger recorded")
+    STOP_DRIFT_TRIGGER = (36, "a guard trigger is disabled, dropped or added")
 
     @property
     def exit_code(self) -> int:

@@ -69,6 +69,17 @@ UNITS_UNDER_PREFIX = (
     "SELECT lifecycle_status, units FROM cutter_governance.fn_units_under_prefix(%(doc_code)s)"
 )
 
+# Every trigger on the governed tables: the guards a drift check wants enabled.
+GUARD_TRIGGERS = """
+SELECT n.nspname || '.' || c.relname, t.tgname, p.proname, t.tgenabled::text
+  FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_proc p ON p.oid = t.tgfoid
+ WHERE n.nspname IN ('public', 'cutter_governance') AND NOT t.tgisinternal
+ ORDER BY 1, 2
+"""
+
 PRIVILEGE_MATRIX = "SELECT grantee, object, privilege FROM cutter_governance.fn_privilege_matrix()"
 
 # ---- ledger -------------------------------------------------------------

@@ -17,7 +17,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -33,6 +33,7 @@ RUNS_INDEX = LAWS_DIR / "_orchestrator-runs-index" / "v0.6-runs.md"
 TRIES = 3
 MAX_BACKOFF_SECONDS = 30.0
 MAX_READ_BYTES = 16 * 1024 * 1024  # the largest KB doc cutter reads back (reports, requests)
+PENDING = ".pending"  # a phase doc whose ledger record has not committed
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,50 @@ class KnowledgeBase(ConfigurableResource):
                 StopCode.STOP_KB_UPLOAD, f"{relative} already exists; KB docs are write-once"
             ) from None
         return WrittenDoc(relative, hashlib.sha256(data).hexdigest(), len(data))
+
+    def write_pending(self, relative: str, text: str) -> WrittenDoc:
+        """A phase's doc before its ledger record commits: written as
+        ``<name>.pending`` and given its name by ``publish`` only once the
+        ledger holds the phase, so a crash in between never leaves a PASS doc
+        for something that does not exist. A pending doc left by a crashed
+        attempt is kept aside as ``<name>.superseded-<time>``, never reused."""
+        if self.resolve(relative).exists():
+            raise CutterStop(
+                StopCode.STOP_KB_UPLOAD, f"{relative} already exists; KB docs are write-once"
+            )
+        pending = self.resolve(relative + PENDING)
+        if os.path.lexists(pending):
+            stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+            os.rename(pending, self.resolve(f"{relative}.superseded-{stamp}"))
+        written = self.write_once(relative + PENDING, text)
+        return WrittenDoc(relative, written.sha256, written.size)
+
+    def publish(self, doc: WrittenDoc) -> None:
+        """The pending doc takes its name (a hard link: never over an existing doc)."""
+        pending, final = self.resolve(doc.path + PENDING), self.resolve(doc.path)
+
+        def attempt() -> None:
+            os.link(pending, final)
+            os.unlink(pending)
+
+        try:
+            self._retry(attempt, doc.path)
+        except OSError as err:
+            raise CutterStop(
+                StopCode.STOP_KB_UPLOAD, f"{doc.path} could not be published: {err.strerror}"
+            ) from None
+
+    def recover_pending(self, relative: str, sha256: str) -> bool:
+        """After a crash between the ledger's commit and ``publish``: publish the
+        pending doc if it is exactly the one the ledger recorded."""
+        try:
+            data = self.read(relative + PENDING)
+        except (CutterStop, OSError):
+            return False
+        if hashlib.sha256(data).hexdigest() != sha256:
+            return False
+        self.publish(WrittenDoc(relative, sha256, len(data)))
+        return True
 
     def append_line(self, relative: str, line: str) -> None:
         """Append one line to an index document (lines are never rewritten)."""

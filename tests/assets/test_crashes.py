@@ -4,15 +4,18 @@ completing leg B without repeating leg A."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg2
 import pytest
 
+from cutter_assets.assets import write as write_assets
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.orchestration import resume
 from cutter_assets.sovereign import arm, disarm
@@ -21,7 +24,6 @@ from tests.assets.harness import phase_records, register, run_row
 from tests.conftest import CORPUS
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
-LEG_B_RECORDER = "cutter_governance.fn_envelope_record(uuid, uuid, uuid, text, int)"
 UNITS = "SELECT count(*) FROM public.information_unit WHERE canonical_address LIKE %s"
 
 
@@ -102,19 +104,21 @@ def test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once(governed_env, 
     disarm()
 
 
-def test_a_stop_between_legs_is_resumed_by_leg_b_alone(governed_env, db_url):
+def _signing_is_down(*args, **kwargs):
+    raise RuntimeError("the signing service is down")
+
+
+def test_a_stop_between_legs_is_resumed_by_leg_b_alone(governed_env, db_url, monkeypatch):
     register(db_url, "CRASH-B", SMALL_LAW)
     rehearse("CRASH-B")
     run_id = live_to_sg1("CRASH-B")
     arm(run_id)
     approve(run_id, "SG_1", governed_env["sovereign"])
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute(f"REVOKE EXECUTE ON FUNCTION {LEG_B_RECORDER} FROM cutter_exec")
-    try:
+    # leg B's signing fails after leg A committed (a fault in the database itself
+    # would be drift: grants, triggers and functions are re-checked before leg B)
+    with monkeypatch.context() as patch:
+        patch.setattr(write_assets, "service_signature", _signing_is_down)
         assert not write("CRASH-B", run_id).success
-    finally:
-        with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-            cur.execute(f"GRANT EXECUTE ON FUNCTION {LEG_B_RECORDER} TO cutter_exec")
     run = run_row(run_id)
     assert (run.state, run.stop_code) == ("STOPPED", "STOP_BETWEEN_LEG_A_AND_LEG_B")
     leg_a = phase_records(run_id)["change_set"]
@@ -137,3 +141,74 @@ def test_a_stop_between_legs_is_resumed_by_leg_b_alone(governed_env, db_url):
     with pytest.raises(CutterStop):
         resume(run_id, None)  # nothing left to resume without SG_2
     disarm()
+
+
+class _Crash(BaseException):
+    """The process dies here: nothing after it runs, no STOP is recorded."""
+
+
+def _crash(*args, **kwargs):
+    raise _Crash()
+
+
+def _source_pin(run_id: str, code: str):
+    from cutter_assets.assets.runner import StepInfo, execute_phase
+    from cutter_assets.assets.survey import MARK, SOURCE_PIN
+    from cutter_assets.partitions import RUN_ID_TAG
+    from cutter_assets.resources import RESOURCES
+
+    def phase(which):
+        step = StepInfo(code, {RUN_ID_TAG: run_id}, "crash-test")
+        return execute_phase(RESOURCES["database"], RESOURCES["kb"], which, step)
+
+    return lambda: phase(SOURCE_PIN), lambda: phase(MARK)
+
+
+def _kb_file(cutter_env, run_id: str, stem: str) -> list[Path]:
+    folder = Path(cutter_env["CUTTER_KB_ROOT"]) / run_row(run_id).kb_folder
+    return sorted(folder.glob(stem + "*"))
+
+
+def test_a_crash_before_the_ledger_commits_leaves_no_pass_doc_and_resume_works(
+    cutter_env, db_url, monkeypatch
+):
+    from cutter_assets.assets import runner
+    from tests.assets.harness import start
+
+    register(db_url, "CRASH-DOC", SMALL_LAW)
+    run_id = start("CRASH-DOC")
+    source_pin, _ = _source_pin(run_id, "CRASH-DOC")
+    with monkeypatch.context() as patch:
+        patch.setattr(runner.ledger, "record_phase", _crash)
+        with pytest.raises(_Crash):
+            source_pin()
+    assert "source_pin" not in phase_records(run_id)
+    left = _kb_file(cutter_env, run_id, "01-source-pin")
+    assert [p.name.endswith(".md.pending") for p in left] == [True]  # never a PASS doc
+    source_pin()  # resume: the phase runs again and its doc takes its name
+    record = phase_records(run_id)["source_pin"]
+    final = Path(cutter_env["CUTTER_KB_ROOT"]) / record.kb_doc_path
+    assert hashlib.sha256(final.read_bytes()).hexdigest() == record.kb_doc_sha256
+    names = [p.name for p in _kb_file(cutter_env, run_id, "01-source-pin")]
+    assert sum(n.endswith(".md") for n in names) == 1
+    assert not any(n.endswith(".pending") for n in names)
+    assert sum(".superseded-" in n for n in names) == 1  # the crashed attempt, kept aside
+
+
+def test_a_crash_after_the_commit_is_published_by_the_next_phase(cutter_env, db_url, monkeypatch):
+    from cutter_assets.resources.kb import KnowledgeBase
+    from tests.assets.harness import start
+
+    register(db_url, "CRASH-PUB", SMALL_LAW)
+    run_id = start("CRASH-PUB")
+    source_pin, mark = _source_pin(run_id, "CRASH-PUB")
+    with monkeypatch.context() as patch:
+        patch.setattr(KnowledgeBase, "publish", _crash)
+        with pytest.raises(_Crash):
+            source_pin()
+    record = phase_records(run_id)["source_pin"]  # committed
+    final = Path(cutter_env["CUTTER_KB_ROOT"]) / record.kb_doc_path
+    assert not final.exists()
+    mark()  # the next phase finds the doc pending, exactly as recorded, and names it
+    assert hashlib.sha256(final.read_bytes()).hexdigest() == record.kb_doc_sha256
+    assert "mark" in phase_records(run_id)

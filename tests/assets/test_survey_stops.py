@@ -119,7 +119,9 @@ def test_a_function_redefined_mid_run_is_drift(cutter_env, db_url):
         "ALTER FUNCTION public.fn_iu_enact(uuid, uuid) SET search_path = pg_catalog, pg_temp",
     ):
         result = survey(code, run_id, assets=SURVEY_ASSETS[1:], instance=instance)
-    stop_doc = _assert_stopped(cutter_env, run_id, "STOP_DRIFT", result, last_materialized=None)
+    stop_doc = _assert_stopped(
+        cutter_env, run_id, "STOP_FINGERPRINT_DRIFT", result, last_materialized=None
+    )
     assert "fingerprints_sha" in stop_doc
 
 

@@ -132,10 +132,11 @@ def test_a_stop_whose_doc_cannot_be_written_still_stops_the_run(cutter_env, db_u
 
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     metadata = failure.step_failure_data.user_failure_data.metadata
-    assert metadata["stop_code"].value == "STOP_KB_UPLOAD"
+    # the earlier doc is gone with its folder: the drift check stops the run first
+    assert metadata["stop_code"].value == "STOP_DRIFT_KB"
     assert metadata["stop_handled"].value is True
     run = run_row(run_id)
-    assert (run.state, run.stop_code) == ("STOPPED", "STOP_KB_UPLOAD")
+    assert (run.state, run.stop_code) == ("STOPPED", "STOP_DRIFT_KB")
     assert "no STOP doc" in run.stop_detail
     dagster_run = result.dagster_run
     (record,) = instance.get_records_for_run(

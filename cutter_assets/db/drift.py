@@ -1,0 +1,131 @@
+"""Every pin re-checked right before a phase works (DESIGN §0), in the
+phase's own transaction where the pin lives in PostgreSQL: a drift is a
+STOP with a code of its own that names what moved, before anything is
+written.
+
+- the document, its version and the vocab (STOP_DRIFT);
+- the text digest recomputed from the stored text itself (STOP_DRIFT_TEXT);
+- the governed functions' fingerprints (STOP_FINGERPRINT_DRIFT);
+- every guard trigger present and enabled (STOP_DRIFT_TRIGGER);
+- the privilege matrix, probed again (STOP_GRANT_DELTA);
+- the backup file, hashed again (STOP_DRIFT_BACKUP);
+- every earlier KB doc, hashed again against the ledger (STOP_DRIFT_KB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from cutter_assets.core.grants import matrix_sha
+from cutter_assets.core.pins import drift, sha256_of
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import queries, survey
+
+# A trigger fires for ordinary sessions when it is enabled on origin or always.
+ENABLED = ("O", "A")
+
+
+def text_digest_holds(full_text: str, text_sha256: str) -> bool:
+    """The stored text is the registered bytes (intake dropped a BOM, if any)."""
+    data = full_text.encode("utf-8")
+    return text_sha256 in (
+        hashlib.sha256(data).hexdigest(),
+        hashlib.sha256(b"\xef\xbb\xbf" + data).hexdigest(),
+    )
+
+
+def guard_triggers(conn) -> list[tuple[str, str, str, str]]:
+    """(table, trigger, function, enabled) of every trigger on the governed tables."""
+    with conn.cursor() as cur:
+        cur.execute(queries.GUARD_TRIGGERS)
+        return [tuple(row) for row in cur.fetchall()]
+
+
+def triggers_sha(triggers: list[tuple[str, str, str, str]]) -> str:
+    return sha256_of([list(t[:3]) for t in triggers])
+
+
+def disabled_triggers(triggers: list[tuple[str, str, str, str]]) -> list[str]:
+    return [f"{table}.{name}" for table, name, _, enabled in triggers if enabled not in ENABLED]
+
+
+def recheck_pins(conn, run, earlier: dict[str, Any], kb, vault) -> None:
+    """Refuse to go on if anything pinned earlier in this run has moved."""
+    source = earlier.get("source_pin")
+    if source is None:
+        return
+    _source(conn, run, source.pins)
+    if "grant_probe" in earlier:
+        _grants(conn, earlier["grant_probe"].pins)
+    if "backup" in earlier and vault is not None:
+        _backup(vault, run.run_id, earlier["backup"].pins)
+    _kb_docs(kb, earlier)
+
+
+def _source(conn, run, pins: dict[str, Any]) -> None:
+    live = survey.live_source_state(conn, run.doc_code)
+    version = survey.version_by_id(conn, run.source_version_id)
+    if not text_digest_holds(version.full_text, pins["text_sha256"]):
+        raise CutterStop(
+            StopCode.STOP_DRIFT_TEXT,
+            f"the stored text of {run.doc_code} v{version.version_no} no longer hashes to "
+            f"its pinned text_sha256 {pins['text_sha256'][:16]}",
+        )
+    triggers = guard_triggers(conn)
+    off = disabled_triggers(triggers)
+    if off or ("triggers_sha" in pins and triggers_sha(triggers) != pins["triggers_sha"]):
+        moved = ", ".join(off) if off else "the set of guard triggers changed"
+        raise CutterStop(StopCode.STOP_DRIFT_TRIGGER, f"guard triggers moved: {moved}")
+    if live.pop("fingerprints_sha") != pins.get("fingerprints_sha"):
+        raise CutterStop(
+            StopCode.STOP_FINGERPRINT_DRIFT,
+            "a governed function was redefined since source_pin (fingerprints_sha differs)",
+        )
+    differences = drift({k: pins.get(k) for k in live}, live)
+    if differences:
+        raise CutterStop(
+            StopCode.STOP_DRIFT, "live state moved since source_pin: " + "; ".join(differences)
+        )
+
+
+def _grants(conn, pins: dict[str, Any]) -> None:
+    live = survey.privilege_matrix(conn)
+    if matrix_sha(live) != pins["grant_matrix_sha"]:
+        raise CutterStop(
+            StopCode.STOP_GRANT_DELTA,
+            f"the privilege matrix moved since grant_probe ({len(live)} privileges now, "
+            f"{pins.get('grant_lines')} pinned)",
+        )
+
+
+def _backup(vault, run_id: str, pins: dict[str, Any]) -> None:
+    try:
+        record = vault.verify(run_id)
+    except CutterStop as stop:
+        raise CutterStop(StopCode.STOP_DRIFT_BACKUP, stop.detail) from None
+    if record.sha256 != pins["backup_sha256"]:
+        raise CutterStop(
+            StopCode.STOP_DRIFT_BACKUP,
+            f"the backup of run {run_id} is not the one pinned "
+            f"({record.sha256[:16]} now, {pins['backup_sha256'][:16]} pinned)",
+        )
+
+
+def _kb_docs(kb, earlier: dict[str, Any]) -> None:
+    for phase, record in earlier.items():
+        if not record.kb_doc_path:
+            continue
+        if not kb.resolve(record.kb_doc_path).exists():
+            kb.recover_pending(record.kb_doc_path, record.kb_doc_sha256)
+        try:
+            data = kb.read(record.kb_doc_path)
+        except (CutterStop, OSError) as err:
+            raise CutterStop(
+                StopCode.STOP_DRIFT_KB, f"the {phase} doc {record.kb_doc_path}: {err}"
+            ) from None
+        if hashlib.sha256(data).hexdigest() != record.kb_doc_sha256:
+            raise CutterStop(
+                StopCode.STOP_DRIFT_KB,
+                f"the {phase} doc {record.kb_doc_path} changed after the ledger recorded it",
+            )
