@@ -1,7 +1,9 @@
 """The ``cutter`` command: a thin shell over the database layer and the core.
 
 Every refusal is a ``CutterStop``; ``main`` turns it into one line on stderr
-and the STOP's own exit code. Nothing else is caught here.
+and the STOP's own exit code. A usage error (an unknown option, a value of the
+wrong type) is bad input too: STOP_REFUSED_INPUT, one line. Nothing else is
+caught here.
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ import click
 
 from cutter_assets.core.dsn import redact_url
 from cutter_assets.core.grants import matrix_sha
-from cutter_assets.core.intake import check_doc_code, check_language, decode_document
+from cutter_assets.core.intake import (
+    APPROVAL_MAX_BYTES,
+    MAX_UNITS_CEILING,
+    check_doc_code,
+    check_language,
+    decode_document,
+    read_input_file,
+)
 from cutter_assets.core.legal.detect import detect_language
-from cutter_assets.core.refusals import parse_utterance, screen_arguments
+from cutter_assets.core.refusals import one_line, parse_utterance, screen_arguments, screen_text
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import documents, survey
+from cutter_assets.db import documents, queries, survey
 from cutter_assets.db.connection import connection
 from cutter_assets.db.pins import write_expected_privileges, write_fingerprints
 from cutter_assets.db.schema import apply_schema
@@ -30,6 +39,12 @@ from cutter_assets.settings import PROJECT_ROOT, load_settings
 DEMO_DOCUMENT = PROJECT_ROOT / "corpus" / "vn" / "hien-phap.txt"
 DEMO_DOC_CODE = "ICX-CONST"
 SCRATCH_SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# Schemas a restore must never go into (PostgreSQL's own, cutter's, and any
+# pg_ name): restoring there would mix backup rows with live ones.
+RESERVED_SCHEMAS = ("public", "cutter_governance", "cutter_meta", "information_schema")
+# A bare group (``cutter doc``) shows its help: click 8.2 raises this for it, 8.1
+# prints the help itself. Not a refusal.
+NO_ARGS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _server() -> DatabaseServer:
@@ -120,11 +135,11 @@ def doc() -> None:
 @click.option("--language", type=click.Choice(["vi", "en"]), default=None)
 @click.option(
     "--max-units",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_UNITS_CEILING),
     default=None,
     help="The most units a cut of this document may produce (default 1000).",
 )
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def doc_add(
     doc_code: str, title: str, language: str | None, max_units: int | None, file: Path
 ) -> None:
@@ -145,7 +160,7 @@ def register_file(
 ):
     settings = load_settings()
     check_doc_code(doc_code)
-    data = _read_bytes(file, settings.max_doc_bytes)
+    data = read_input_file(file, settings.max_doc_bytes)
     text = decode_document(data, max_bytes=settings.max_doc_bytes, name=file.name)
     language = check_language(language or detect_language(text.text))
     with connection(DatabaseServer(settings).target_url()) as conn:
@@ -157,13 +172,6 @@ def register_file(
             text=text,
             max_units=max_units,
         )
-
-
-def _read_bytes(file: Path, max_bytes: int) -> bytes:
-    if not file.is_file():
-        raise CutterStop(StopCode.STOP_REFUSED_INPUT, f"no such file: {file.name}")
-    with file.open("rb") as handle:
-        return handle.read(max_bytes + 1)  # one byte more tells "too large"
 
 
 @doc.command("list")
@@ -204,6 +212,7 @@ def orchestrate_cut(doc_code: str, mode: str, actor: str, scope: str) -> None:
     from cutter_assets.orchestration import launch_cut
 
     check_doc_code(doc_code)
+    screen_text("--actor", actor)  # also when it comes from $CUTTER_ACTOR
     _report(launch_cut(doc_code, mode=mode, actor=actor, scope=scope))
 
 
@@ -268,18 +277,24 @@ def approve_draft(run_id: str, gate: str, approver: str) -> None:
     """Print the approval doc to sign (payload_sha taken from the request doc)."""
     from cutter_assets.sovereign import draft_approval
 
+    screen_text("--approver", approver)  # also when it comes from $CUTTER_APPROVER
     click.echo(draft_approval(run_id, gate, approver), nl=False)
 
 
 @approve.command("sign")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--key", "fingerprint", default=None, help="The signing key's fingerprint (gpg).")
 @click.option("--provider", type=click.Choice(["gpg", "stub"]), default="gpg", show_default=True)
 def approve_sign(file: Path, fingerprint: str | None, provider: str) -> None:
     """Sign FILE and place it in its run's KB folder (where the sensor finds it)."""
     from cutter_assets.sovereign import sign_approval
 
-    click.echo(sign_approval(file.read_text(encoding="utf-8"), fingerprint, provider))
+    if fingerprint is not None:
+        screen_text("--key", fingerprint)
+    approval = decode_document(
+        read_input_file(file, APPROVAL_MAX_BYTES), max_bytes=APPROVAL_MAX_BYTES, name=file.name
+    )
+    click.echo(sign_approval(approval.text, fingerprint, provider))
 
 
 @cli.group()
@@ -338,16 +353,36 @@ def backup_restore(run_id: str, schema: str) -> None:
     """Decrypt (private key needed) into a scratch schema and compare row checksums."""
     from cutter_assets.resources import RESOURCES
 
+    with connection(_server().target_url()) as conn:
+        check_scratch_schema(conn, schema)
+        results = RESOURCES["vault"].restore(conn, run_id, schema)
+        conn.commit()
+    for table, (recorded, restored) in results.items():
+        click.echo(f"{table}: checksum {restored[:16]} equals the backup's {recorded[:16]}")
+
+
+def check_scratch_schema(conn, schema: str) -> str:
+    """``schema`` if a restore may create it: a plain lower-case name, none of
+    PostgreSQL's or cutter's own schemas and no ``pg_`` name, and no schema
+    that exists already (a restore into it would mix rows); else STOP_REFUSED_INPUT."""
     if not SCRATCH_SCHEMA.fullmatch(schema):
         raise CutterStop(
             StopCode.STOP_REFUSED_INPUT,
             f"--into must match {SCRATCH_SCHEMA.pattern} (a new scratch schema)",
         )
-    with connection(_server().target_url()) as conn:
-        results = RESOURCES["vault"].restore(conn, run_id, schema)
-        conn.commit()
-    for table, (recorded, restored) in results.items():
-        click.echo(f"{table}: checksum {restored[:16]} equals the backup's {recorded[:16]}")
+    if schema in RESERVED_SCHEMAS or schema.startswith("pg_"):
+        raise CutterStop(
+            StopCode.STOP_REFUSED_INPUT, f"--into {schema} is a system or cutter schema"
+        )
+    with conn.cursor() as cur:
+        cur.execute(queries.SCHEMA_EXISTS, {"schema": schema})
+        exists = cur.fetchone() is not None
+    if exists:
+        raise CutterStop(
+            StopCode.STOP_REFUSED_INPUT,
+            f"--into {schema} exists already; a restore goes into a new scratch schema",
+        )
+    return schema
 
 
 # ---- cutter ui ----------------------------------------------------------
@@ -384,26 +419,31 @@ def demo() -> None:
 cli.add_command(extract)
 
 
+RUN_ID = {"ids_allowed_for": ("--run-id",)}
 SCREENED_COMMANDS = {
-    ("orchestrate", "cut"): (),
-    ("orchestrate", "resume"): ("--run-id",),
-    ("orchestrate", "void"): ("--run-id",),
-    ("approve", "draft"): ("--run-id",),
-    ("killswitch", "enable"): ("--run-id",),
-    ("orchestrate", "inspect"): ("--run-id",),
-    ("backup", "verify"): ("--run-id",),
-    ("backup", "restore"): ("--run-id",),
+    ("orchestrate", "cut"): {},
+    ("orchestrate", "resume"): RUN_ID,
+    ("orchestrate", "void"): RUN_ID,
+    ("approve", "draft"): RUN_ID,
+    ("killswitch", "enable"): RUN_ID,
+    ("orchestrate", "inspect"): RUN_ID,
+    ("backup", "verify"): RUN_ID,
+    ("backup", "restore"): RUN_ID,
+    ("doc", "add"): {"numbers_allowed_for": ("--max-units",)},
 }
 
 
 def translate(argv: list[str]) -> list[str]:
     """The sovereign's utterance becomes `orchestrate cut`; screened commands
-    are refused on sight when they carry what must be discovered."""
+    are refused on sight when they carry what must be discovered. No argument
+    of any command holds a NUL (no exec can pass one; a caller in process can)."""
+    if any("\x00" in token for token in argv):
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, "an argument holds a NUL character")
     if argv and (doc_code := parse_utterance(argv[0])) is not None:
         argv = ["orchestrate", "cut", "--document-id", doc_code, *argv[1:]]
-    allowed_ids = SCREENED_COMMANDS.get(tuple(argv[:2]))
-    if allowed_ids is not None:
-        screen_arguments(argv[2:], ids_allowed_for=allowed_ids)
+    allowances = SCREENED_COMMANDS.get(tuple(argv[:2]))
+    if allowances is not None:
+        screen_arguments(argv[2:], **allowances)
     return argv
 
 
@@ -412,14 +452,18 @@ def main(argv: list[str] | None = None) -> None:
         argv = translate(list(sys.argv[1:] if argv is None else argv))
         cli.main(args=argv, prog_name="cutter", standalone_mode=False)
     except CutterStop as stop:
-        click.echo(stop.line(), err=True)
+        click.echo(one_line(stop.line()), err=True)
         sys.exit(stop.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
-    except click.ClickException as err:
+    except NO_ARGS_HELP as err:
         err.show()
         sys.exit(err.exit_code)
+    except click.ClickException as err:
+        stop = CutterStop(StopCode.STOP_REFUSED_INPUT, err.format_message())
+        click.echo(one_line(stop.line()), err=True)
+        sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

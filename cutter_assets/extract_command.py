@@ -1,8 +1,9 @@
 """``cutter extract FILE``: cut one legal text into units and show the tree.
 
-A thin shell over ``cutter_assets.core.legal``: read the bytes, decode them
-with the intake rules, extract, print. Every refusal is one line on stderr and
-the STOP code's exit code; nothing is written anywhere.
+A thin shell over ``cutter_assets.core.legal``: read the bytes (a regular
+file only, never blocking: ``read_input_file``), decode them with the intake
+rules, extract, print. Every refusal is one line on stderr and the STOP code's
+exit code; nothing is written anywhere.
 
     cutter extract FILE [--language vi|en] [--doc-code CODE] [--max-units N]
                         [--format table|jsonl]
@@ -19,9 +20,16 @@ from pathlib import Path
 
 import click
 
-from cutter_assets.core.intake import DEFAULT_MAX_BYTES, check_doc_code, decode_document
+from cutter_assets.core.intake import (
+    DEFAULT_MAX_BYTES,
+    MAX_UNITS_CEILING,
+    check_doc_code,
+    decode_document,
+    read_input_file,
+)
 from cutter_assets.core.legal import DEFAULT_MAX_UNITS, Extraction, Unit, extract_units
-from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.core.refusals import one_line
+from cutter_assets.core.stops import CutterStop
 
 JSONL_FIELDS = (
     "canonical_address",
@@ -47,16 +55,6 @@ def doc_code_from_name(path: Path) -> str:
     )
     code = re.sub(r"[^A-Z0-9]+", "-", ascii_stem.upper()).strip("-")[:64].rstrip("-")
     return check_doc_code(code)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(DEFAULT_MAX_BYTES + 1)  # one byte over: decode refuses
-    except OSError as err:
-        raise CutterStop(
-            StopCode.STOP_REFUSED_INPUT, f"cannot read {path.name}: {err.strerror or err}"
-        ) from None
 
 
 def _table(extraction: Extraction) -> list[str]:
@@ -99,12 +97,12 @@ def _jsonl(unit: Unit) -> str:
 
 
 @click.command("extract")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--language", type=click.Choice(["vi", "en"]), help="Default: detected.")
 @click.option("--doc-code", help="Default: derived from the file name.")
 @click.option(
     "--max-units",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_UNITS_CEILING),
     default=DEFAULT_MAX_UNITS,
     show_default=True,
     help="Refuse documents with more units than this.",
@@ -118,12 +116,12 @@ def extract(
     """Cut a legal text FILE into units and print the unit tree and a summary."""
     try:
         code = check_doc_code(doc_code) if doc_code is not None else doc_code_from_name(file)
-        document = decode_document(_read(file), name=file.name)
+        document = decode_document(read_input_file(file, DEFAULT_MAX_BYTES), name=file.name)
         extraction = extract_units(
             document.text, doc_code=code, language=language, max_units=max_units
         )
     except CutterStop as stop:
-        click.echo(stop.line(), err=True)
+        click.echo(one_line(stop.line()), err=True)
         sys.exit(stop.exit_code)
     if fmt == "jsonl":
         click.echo("\n".join(_jsonl(unit) for unit in extraction.units))

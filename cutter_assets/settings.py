@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from cutter_assets.core.stops import CutterStop, StopCode
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
 DAGSTER_YAML_TEMPLATE = PROJECT_ROOT / "instance" / "dagster.yaml"
@@ -60,7 +62,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         dagster_home=Path(env.get("DAGSTER_HOME", state_dir / "dagster")).absolute(),
         kb_root=Path(pick("CUTTER_KB_ROOT", "kb_root", "kb")).absolute(),
         external_url=env.get("CUTTER_DATABASE_URL") or None,
-        max_doc_bytes=int(env.get("CUTTER_MAX_DOC_BYTES", 5 * 1024 * 1024)),
+        max_doc_bytes=_positive_int("CUTTER_MAX_DOC_BYTES", env, 5 * 1024 * 1024),
         backup_dir=Path(pick("CUTTER_BACKUP_DIR", "backup_dir", str(state_dir / "backups"))),
         gnupg_home=Path(pick("CUTTER_GNUPGHOME", "gnupg_home", str(state_dir / "gnupg"))),
         backup_recipient=pick("CUTTER_BACKUP_RECIPIENT", "backup_recipient").upper(),
@@ -71,6 +73,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         signing_provider=pick("CUTTER_SIGNING", "signing_provider", "gpg"),
         allow_stub_in_live=pick("CUTTER_ALLOW_STUB_LIVE", "allow_stub_in_live", "no") == "yes",
     )
+
+
+def _positive_int(name: str, env, default: int) -> int:
+    """A whole number of at least 1 from the environment, or STOP_CONFIG naming it."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise CutterStop(StopCode.STOP_CONFIG, f"{name} must be a whole number of bytes")
+    return int(raw)
 
 
 def _read_config(path: Path) -> dict:

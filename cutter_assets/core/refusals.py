@@ -1,7 +1,8 @@
 """Inputs the sovereign never hands over (seed doc 01 §4): connection strings
 and passwords, digests, counts, ids that must be discovered, bypass flags and
-raw SQL. They are refused on sight with STOP_REFUSED_INPUT and a sanitized
-echo, before anything connects anywhere.
+raw SQL, and anything carrying a control character or a line break (it would
+split a STOP line, a KB header or a ledger field). They are refused on sight
+with STOP_REFUSED_INPUT and a sanitized echo, before anything connects anywhere.
 
 Also the sovereign's one-line utterance, ``Cắt văn bản <doc_code>``.
 """
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from cutter_assets.core.intake import has_control
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 
@@ -33,6 +35,16 @@ _SQL = re.compile(
     r"copy|execute)\b\s+\S+.*|;\s*$|--\s*$"
 )
 _UTTERANCE = re.compile(r"^\s*cat\s+van\s+ban\s+(?P<doc>\S+)\s*$", re.I)
+ONE_LINE_LIMIT = 1000
+
+
+def one_line(text: str, limit: int = ONE_LINE_LIMIT) -> str:
+    """``text`` as one printable line for stderr: secrets masked, runs of
+    whitespace (line breaks too) one space, other unprintable characters
+    ``?``, bounded length."""
+    text = " ".join(redact(text).split())
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def sanitize(token: str) -> str:
@@ -44,15 +56,23 @@ def sanitize(token: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def screen_arguments(tokens: Sequence[str], *, ids_allowed_for: Sequence[str] = ()) -> None:
-    """Refuse the first token that hands over something that must be discovered.
+def screen_arguments(
+    tokens: Sequence[str],
+    *,
+    ids_allowed_for: Sequence[str] = (),
+    numbers_allowed_for: Sequence[str] = (),
+) -> None:
+    """Refuse the first token that hands over something that must be discovered
+    or carries a control character.
 
     ``ids_allowed_for``: flags whose value may be an id (``--run-id`` for
-    resume/inspect); an id anywhere else is refused.
+    resume/inspect); an id anywhere else is refused. ``numbers_allowed_for``:
+    flags whose value is a number the operator sets (a cap such as
+    ``--max-units``), not a count that must be discovered; ``--port`` always is.
     """
     previous = ""
     for token in tokens:
-        reason = _refusal_reason(token, previous, ids_allowed_for)
+        reason = _refusal_reason(token, previous, ids_allowed_for, numbers_allowed_for)
         if reason:
             raise CutterStop(
                 StopCode.STOP_REFUSED_INPUT, f"{reason} is never accepted: {sanitize(token)!r}"
@@ -60,8 +80,31 @@ def screen_arguments(tokens: Sequence[str], *, ids_allowed_for: Sequence[str] = 
         previous = token
 
 
-def _refusal_reason(token: str, previous: str, ids_allowed_for: Sequence[str]) -> str | None:
+def screen_text(flag: str, value: str) -> None:
+    """The part of the screen every free-text value gets, also where an id or a
+    hex fingerprint is legitimate (``--key``) or the value comes from the
+    environment (``--actor``, ``--approver`` defaults): no control character or
+    line break, no connection string or password."""
+    if has_control(value):
+        reason = "a control character or line break"
+    elif _CONNECTION.search(value):
+        reason = "a connection string or password"
+    else:
+        return
+    raise CutterStop(
+        StopCode.STOP_REFUSED_INPUT, f"{flag}: {reason} is never accepted: {sanitize(value)!r}"
+    )
+
+
+def _refusal_reason(
+    token: str,
+    previous: str,
+    ids_allowed_for: Sequence[str],
+    numbers_allowed_for: Sequence[str],
+) -> str | None:
     flag = token.split("=", 1)[0]
+    if has_control(token):
+        return "a control character or line break"
     if flag in BYPASS_FLAGS:
         return "a bypass flag"
     if _CONNECTION.search(token):
@@ -78,7 +121,9 @@ def _refusal_reason(token: str, previous: str, ids_allowed_for: Sequence[str]) -
         return "a digest (digests are computed, never supplied)"
     if _SQL.search(value):
         return "raw SQL"
-    if _COUNT.match(value) and not previous.startswith("--port"):
+    if _COUNT.match(value) and not (
+        value_of.startswith("--port") or value_of in numbers_allowed_for
+    ):
         return "a count (counts are discovered)"
     return None
 

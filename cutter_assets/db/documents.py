@@ -6,7 +6,13 @@ import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
-from cutter_assets.core.intake import DocumentText, check_doc_code, check_language
+from cutter_assets.core.intake import (
+    DocumentText,
+    check_doc_code,
+    check_language,
+    check_max_units,
+    check_title,
+)
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 
@@ -53,10 +59,14 @@ def register_version(
     """Add a version unless the text equals the latest one; one transaction.
 
     The document row is locked so two concurrent registrations of the same
-    document cannot both add a version with the same number.
+    document cannot both add a version with the same number. Every argument is
+    checked before the first statement, so a refusal writes nothing.
     """
     check_doc_code(doc_code)
     check_language(language)
+    check_title(title)
+    if max_units is not None:
+        check_max_units(max_units)
     with conn.cursor() as cur:
         params = {"doc_code": doc_code, "title": title, "language": language}
         cur.execute(queries.INSERT_DOCUMENT, params)
@@ -69,9 +79,6 @@ def register_version(
                 f"{doc_code} is registered as {registered_language!r}, not {language!r}",
             )
         if max_units is not None:
-            if max_units < 1:
-                conn.rollback()
-                raise CutterStop(StopCode.STOP_REFUSED_INPUT, "--max-units must be positive")
             cur.execute(queries.SET_MAX_UNITS, {"doc_code": doc_code, "max_units": max_units})
         cur.execute(queries.LATEST_VERSION, {"document_id": document_id})
         latest = cur.fetchone()

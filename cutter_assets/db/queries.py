@@ -163,6 +163,8 @@ BACKUP_SCOPES = {
          WHERE left(iu.canonical_address, length(%(doc_code)s) + 1) = %(doc_code)s || '/'""",
 }
 
+SCHEMA_EXISTS = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %(schema)s"
+
 TABLE_ROW_COUNT = "SELECT count(*) FROM {table}"
 
 # ---- write and enact stages ---------------------------------------------

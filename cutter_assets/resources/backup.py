@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import ConfigurableResource
-from psycopg2 import sql
+from psycopg2 import errors, sql
 
 from cutter_assets.core.pins import canonical_json
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -212,7 +212,12 @@ class BackupVault(ConfigurableResource):
         document = json.loads(decrypted.data.decode("utf-8"))
         results = {}
         with conn.cursor() as cur:
-            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            try:
+                cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            except errors.DuplicateSchema:  # made since the CLI looked: never mix rows into it
+                raise CutterStop(
+                    StopCode.STOP_REFUSED_INPUT, f"schema {schema} already exists"
+                ) from None
             for table, rows in document["rows"].items():
                 source_schema, name = table.split(".")
                 target = sql.Identifier(schema, name)
