@@ -166,3 +166,52 @@ def cli(capsys):
         return done.value.code or 0, out, err
 
     return run
+
+
+# ---- the attack suite's table (tests/attacks, `./run attacks`) ----------------
+ATTACKS = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[ATTACKS] = []
+
+
+@pytest.fixture
+def attack(request):
+    """Record one attack as a row of the table: (name, expected, observed);
+    the row passes when observed equals expected (or as ``passed`` says),
+    and the test fails with it."""
+    rows = request.config.stash[ATTACKS]
+
+    def record(name: str, expected: str, observed: str, *, passed: bool | None = None) -> None:
+        ok = observed == expected if passed is None else passed
+        rows.append((name, expected, observed, ok))
+        assert ok, f"{name}: expected {expected}, observed {observed}"
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    rows = config.stash.get(ATTACKS, [])
+    if not rows:
+        return
+    widths = [max(len(str(r[i])) for r in rows) for i in range(3)]
+    widths = [
+        max(w, len(h)) for w, h in zip(widths, ("attack", "expected", "observed"), strict=True)
+    ]
+    write = terminalreporter.write_line
+    write("")
+    write(
+        " | ".join(
+            h.ljust(w) for h, w in zip(("attack", "expected", "observed"), widths, strict=True)
+        )
+        + " | result"
+    )
+    for name, expected, observed, ok in rows:
+        cells = (name, expected, observed)
+        write(
+            " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+            + (" | PASS" if ok else " | FAIL")
+        )
+    passed = sum(1 for row in rows if row[3])
+    write(f"attacks: {passed} passed, {len(rows) - passed} failed")
