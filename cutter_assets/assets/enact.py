@@ -2,12 +2,9 @@
 the review decision of SG_2, then the closeout report. Draft -> enacted is
 the only transition cutter makes."""
 
-from dagster import AssetCheckSpec, AssetExecutionContext, asset
-
-from cutter_assets.assets.runner import Phase, PhaseContext, PhaseOutcome, run_phase
+from cutter_assets.assets.factory import phase_asset
+from cutter_assets.assets.runner import Phase, PhaseContext, PhaseOutcome
 from cutter_assets.assets.write import (
-    WRITE_ASSETS,
-    lifecycle_authorization_request,
     pass_gate,
     require_service_signature,
 )
@@ -17,17 +14,9 @@ from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant, runs_index_line
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
-from cutter_assets.partitions import documents
-from cutter_assets.resources.database import CutterDatabase
-from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase
+from cutter_assets.resources.kb import RUNS_INDEX
 
-GROUP = "enact"
-BEFORE_ENACT = tuple(p.key for p in catalogue.PHASES if p.stage in ("survey", "write"))
 IMMUTABILITY_TRIGGERS = 7  # iu_guard, iu_log_lifecycle, 2 x append_only, 3 x no_truncate
-
-
-def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
-    return [AssetCheckSpec(name, asset=asset_name, blocking=True) for name in names]
 
 
 # ---- 10. lifecycle_enactment ----------------------------------------------------
@@ -86,31 +75,18 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-LIFECYCLE_ENACTMENT = Phase(
-    "lifecycle_enactment",
-    _lifecycle_enactment_story,
-    expected_state=RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
-    requires=BEFORE_ENACT,
-    role="cutter_enact",
-)
+LIFECYCLE_ENACTMENT = Phase("lifecycle_enactment", _lifecycle_enactment_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[lifecycle_authorization_request],
-    check_specs=_checks("lifecycle_enactment", "all_units_enacted_and_logged"),
+lifecycle_enactment = phase_asset(
+    LIFECYCLE_ENACTMENT,
+    "Enact every draft of the change set under SG_2, in one transaction.",
 )
-def lifecycle_enactment(
-    context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
-):
-    """Enact every draft of the change set under SG_2, in one transaction."""
-    return run_phase(context, database, kb, LIFECYCLE_ENACTMENT)
 
 
 # ---- 11. closeout -----------------------------------------------------------------
 def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
-    required = (*BEFORE_ENACT, "lifecycle_enactment")
+    required = catalogue.earlier("closeout")
     keys = {k: ctx.earlier[k].idempotency_key for k in required}
     leg_a, enacted = ctx.pins_of("change_set"), ctx.pins_of("lifecycle_enactment")
     summary = {
@@ -160,25 +136,14 @@ def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-CLOSEOUT = Phase(
-    "closeout",
-    _closeout_story,
-    expected_state=RunState.ENACTING,
-    requires=(*BEFORE_ENACT, "lifecycle_enactment"),
-)
+CLOSEOUT = Phase("closeout", _closeout_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[lifecycle_enactment],
-    check_specs=_checks("closeout", "every_prior_phase_passed"),
+closeout = phase_asset(
+    CLOSEOUT,
+    "The final report and the runs-index line; the run is COMPLETED.",
 )
-def closeout(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """The final report and the runs-index line; the run is COMPLETED."""
-    return run_phase(context, database, kb, CLOSEOUT)
 
 
 ENACT_ASSETS = [lifecycle_enactment, closeout]
 ENACT_PHASES = [LIFECYCLE_ENACTMENT, CLOSEOUT]
-ALL_ASSETS_AFTER_SURVEY = [*WRITE_ASSETS, *ENACT_ASSETS]

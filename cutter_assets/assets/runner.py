@@ -181,17 +181,28 @@ def request_outcome(
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase as its asset runs it: the story (a ``PhaseContext`` in, a
-    ``PhaseOutcome`` out), the run state it needs, the phases that must have
-    passed before it, and the database role it works as."""
+    """One phase as its asset runs it: its catalogue key and its story (a
+    ``PhaseContext`` in, a ``PhaseOutcome`` out). The run state it needs, the
+    phases that must have passed before it and the role it works as come
+    from the catalogue."""
 
     key: str
     story: Callable[[PhaseContext], PhaseOutcome]
-    expected_state: str
-    requires: tuple[str, ...]
-    role: str = "cutter_exec"
     # how the first phase opens a cut run when the Dagster run names none
     open_run: Callable[[Any, KnowledgeBase, StepInfo], str] | None = None
+    needs_vault: bool = False  # the backup phase works with the backup vault
+
+    @property
+    def expected_state(self) -> str:
+        return catalogue.runs_in(self.key)
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return catalogue.earlier(self.key)
+
+    @property
+    def role(self) -> str:
+        return catalogue.phase(self.key).role
 
 
 @dataclass

@@ -4,20 +4,20 @@ pins before it, and states its internal gate as blocking checks."""
 
 from collections import Counter
 
-from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
+from dagster import MetadataValue
 
+from cutter_assets.assets.factory import phase_asset
 from cutter_assets.assets.runner import (
     Phase,
     PhaseContext,
     PhaseOutcome,
     StepInfo,
     request_outcome,
-    run_phase,
 )
 from cutter_assets.core.cutplan import duplicate_keys, plan_rows, two_pass_digests, vocab_violations
 from cutter_assets.core.grants import matrix_delta, matrix_sha
 from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, units_frame
-from cutter_assets.core.phases import GATE_SG1, SURVEY, RunState
+from cutter_assets.core.phases import GATE_SG1, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Artifact, Invariant, markdown_table
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -31,19 +31,12 @@ from cutter_assets.db.drift import (
 )
 from cutter_assets.db.pins import expected_privileges, pinned_fingerprints
 from cutter_assets.db.schema import fingerprint_differences, live_fingerprints
-from cutter_assets.partitions import MODE_TAG, documents
-from cutter_assets.resources.backup import BackupVault
-from cutter_assets.resources.database import CutterDatabase
+from cutter_assets.partitions import MODE_TAG
 from cutter_assets.resources.kb import KnowledgeBase
 
-GROUP = "survey"
 # The extractor sees every unit (intake bounds a text to a few MB); the
 # per-document cap is mark's blocking check, so an overflow is a gate failure.
 EXTRACT_CEILING = 10_000_000
-
-
-def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
-    return [AssetCheckSpec(name, asset=asset_name, blocking=True) for name in names]
 
 
 def _extract(ctx: PhaseContext):
@@ -148,26 +141,14 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
 SOURCE_PIN = Phase(
     "source_pin",
     _source_pin_story,
-    expected_state=RunState.SURVEYING,
-    requires=(),
     open_run=_open_from_ui,
 )
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    check_specs=_checks(
-        "source_pin",
-        "fingerprints_equal_pins",
-        "no_units_under_prefix",
-        "text_hashes_to_its_digest",
-        "guard_triggers_enabled",
-    ),
+source_pin = phase_asset(
+    SOURCE_PIN,
+    "Pin the document, its latest version, the governed functions and the vocab.",
 )
-def source_pin(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """Pin the document, its latest version, the governed functions and the vocab."""
-    return run_phase(context, database, kb, SOURCE_PIN)
 
 
 # ---- 2. mark -----------------------------------------------------------------
@@ -222,23 +203,13 @@ def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-MARK = Phase(
-    "mark",
-    _mark_story,
-    expected_state=RunState.SURVEYING,
-    requires=("source_pin",),
-)
+MARK = Phase("mark", _mark_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[source_pin],
-    check_specs=_checks("mark", "unit_count_within_cap", "region_sha_unchanged"),
+mark = phase_asset(
+    MARK,
+    "Cut the pinned version into candidate units (the DataFrame is previewed).",
 )
-def mark(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """Cut the pinned version into candidate units (the DataFrame is previewed)."""
-    return run_phase(context, database, kb, MARK)
 
 
 # ---- 3. cutplan --------------------------------------------------------------
@@ -290,28 +261,13 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-CUTPLAN = Phase(
-    "cutplan",
-    _cutplan_story,
-    expected_state=RunState.SURVEYING,
-    requires=("source_pin", "mark"),
-)
+CUTPLAN = Phase("cutplan", _cutplan_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[mark],
-    check_specs=_checks(
-        "cutplan",
-        "writer_digest_is_deterministic",
-        "plan_vocabulary_is_known",
-        "idempotency_keys_are_unique",
-    ),
+cutplan = phase_asset(
+    CUTPLAN,
+    "Build the write rowset twice (forward, reversed), persist it in PostgreSQL.",
 )
-def cutplan(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """Build the write rowset twice (forward, reversed), persist it in PostgreSQL."""
-    return run_phase(context, database, kb, CUTPLAN)
 
 
 # ---- 4. backup ---------------------------------------------------------------
@@ -348,25 +304,13 @@ def _backup_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-BACKUP = Phase(
-    "backup",
-    _backup_story,
-    expected_state=RunState.SURVEYING,
-    requires=("source_pin", "mark", "cutplan"),
-)
+BACKUP = Phase("backup", _backup_story, needs_vault=True)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[cutplan],
-    check_specs=_checks("backup", "backup_is_verifiable"),
+backup = phase_asset(
+    BACKUP,
+    "Encrypt the rows this cut could touch to the configured recipient.",
 )
-def backup(
-    context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase, vault: BackupVault
-):
-    """Encrypt the rows this cut could touch to the configured recipient."""
-    return run_phase(context, database, kb, BACKUP, vault=vault)
 
 
 # ---- 5. grant_probe ----------------------------------------------------------
@@ -397,23 +341,13 @@ def _grant_probe_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-GRANT_PROBE = Phase(
-    "grant_probe",
-    _grant_probe_story,
-    expected_state=RunState.SURVEYING,
-    requires=("source_pin", "mark", "cutplan", "backup"),
-)
+GRANT_PROBE = Phase("grant_probe", _grant_probe_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[backup],
-    check_specs=_checks("grant_probe", "privilege_matrix_is_expected"),
+grant_probe = phase_asset(
+    GRANT_PROBE,
+    "Read the privilege matrix through the probe and compare it with the pin.",
 )
-def grant_probe(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """Read the privilege matrix through the probe and compare it with the pin."""
-    return run_phase(context, database, kb, GRANT_PROBE)
 
 
 # ---- SG_1 request ------------------------------------------------------------
@@ -421,24 +355,13 @@ def _cut_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
     return request_outcome(ctx, GATE_SG1, sg1_payload(ctx), RunState.AWAITING_CUT_AUTHORIZATION)
 
 
-CUT_AUTHORIZATION_REQUEST = Phase(
-    "cut_authorization_request",
-    _cut_authorization_request_story,
-    expected_state=RunState.SURVEYING,
-    requires=SURVEY[:-1],
-)
+CUT_AUTHORIZATION_REQUEST = Phase("cut_authorization_request", _cut_authorization_request_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[grant_probe],
+cut_authorization_request = phase_asset(
+    CUT_AUTHORIZATION_REQUEST,
+    "Ask the sovereign for SG_1 with a payload that pins every survey result.",
 )
-def cut_authorization_request(
-    context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
-):
-    """Ask the sovereign for SG_1 with a payload that pins every survey result."""
-    return run_phase(context, database, kb, CUT_AUTHORIZATION_REQUEST)
 
 
 def sg1_payload(ctx: PhaseContext) -> dict:

@@ -9,37 +9,25 @@ a Dagster blocking check only guards steps inside the same Dagster run.
 
 from collections import Counter
 
-from dagster import AssetCheckSpec, AssetExecutionContext, asset
 from psycopg2 import errors, sql
 from psycopg2.extras import Json
 
+from cutter_assets.assets.factory import phase_asset
 from cutter_assets.assets.runner import (
     Phase,
     PhaseContext,
     PhaseOutcome,
     request_outcome,
-    run_phase,
 )
-from cutter_assets.assets.survey import cut_authorization_request
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2, SURVEY, RunState
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, queries
 from cutter_assets.db.units import create_units
-from cutter_assets.partitions import documents
-from cutter_assets.resources.database import CutterDatabase
-from cutter_assets.resources.kb import KnowledgeBase
 from cutter_assets.resources.signing import service_signature, service_signature_problem
-
-GROUP = "write"
-LEG_A = (*SURVEY, "change_set", "structural_verify")
-
-
-def _checks(asset_name: str, *names: str) -> list[AssetCheckSpec]:
-    return [AssetCheckSpec(name, asset=asset_name, blocking=True) for name in names]
 
 
 def require_green_rehearsal(ctx: PhaseContext, digest: str) -> str:
@@ -156,23 +144,13 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-CHANGE_SET = Phase(
-    "change_set",
-    _change_set_story,
-    expected_state=RunState.AWAITING_CUT_AUTHORIZATION,
-    requires=SURVEY,
-)
+CHANGE_SET = Phase("change_set", _change_set_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[cut_authorization_request],
-    check_specs=_checks("change_set", "structural_verify"),
+change_set = phase_asset(
+    CHANGE_SET,
+    "Leg A: write the approved rowset as draft units, all or nothing (G-CUT-ONCE).",
 )
-def change_set(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """Leg A: write the approved rowset as draft units, all or nothing (G-CUT-ONCE)."""
-    return run_phase(context, database, kb, CHANGE_SET)
 
 
 def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[Invariant]:
@@ -242,23 +220,13 @@ def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-MANIFEST_ENVELOPE = Phase(
-    "manifest_envelope",
-    _manifest_envelope_story,
-    expected_state=RunState.WRITING,
-    requires=LEG_A,
-)
+MANIFEST_ENVELOPE = Phase("manifest_envelope", _manifest_envelope_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[change_set],
-    check_specs=_checks("manifest_envelope", "envelope_recorded_once"),
+manifest_envelope = phase_asset(
+    MANIFEST_ENVELOPE,
+    "Leg B: the executor's signed envelope over the change set (G-LEG-B-ONCE).",
 )
-def manifest_envelope(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """Leg B: the executor's signed envelope over the change set (G-LEG-B-ONCE)."""
-    return run_phase(context, database, kb, MANIFEST_ENVELOPE)
 
 
 def _sign(cur, payload_sha: str, principal: str) -> str:
@@ -379,24 +347,13 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     )
 
 
-VERIFY_RESULT = Phase(
-    "verify_result",
-    _verify_result_story,
-    expected_state=RunState.WRITING,
-    requires=(*LEG_A, "manifest_envelope"),
-    role="cutter_verify",
-)
+VERIFY_RESULT = Phase("verify_result", _verify_result_story)
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[manifest_envelope],
-    check_specs=_checks("verify_result", "verified_once"),
+verify_result = phase_asset(
+    VERIFY_RESULT,
+    "The verifier, in its own session and role, re-reads and signs (G-VERIFY-ONCE).",
 )
-def verify_result(context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase):
-    """The verifier, in its own session and role, re-reads and signs (G-VERIFY-ONCE)."""
-    return run_phase(context, database, kb, VERIFY_RESULT)
 
 
 def independent_verification(units: list[dict], plan: list[dict], digest: str) -> dict:
@@ -440,23 +397,14 @@ def _lifecycle_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
 
 
 LIFECYCLE_AUTHORIZATION_REQUEST = Phase(
-    "lifecycle_authorization_request",
-    _lifecycle_authorization_request_story,
-    expected_state=RunState.WRITING,
-    requires=(*LEG_A, "manifest_envelope", "verify_result"),
+    "lifecycle_authorization_request", _lifecycle_authorization_request_story
 )
 
 
-@asset(
-    partitions_def=documents,
-    group_name=GROUP,
-    deps=[verify_result],
+lifecycle_authorization_request = phase_asset(
+    LIFECYCLE_AUTHORIZATION_REQUEST,
+    "Ask the sovereign for SG_2 (draft -> enacted) over the verified change set.",
 )
-def lifecycle_authorization_request(
-    context: AssetExecutionContext, database: CutterDatabase, kb: KnowledgeBase
-):
-    """Ask the sovereign for SG_2 (draft -> enacted) over the verified change set."""
-    return run_phase(context, database, kb, LIFECYCLE_AUTHORIZATION_REQUEST)
 
 
 WRITE_ASSETS = [change_set, manifest_envelope, verify_result, lifecycle_authorization_request]

@@ -31,9 +31,9 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2, TTL
 
-TTL = {GATE_SG1: timedelta(hours=24), GATE_SG2: timedelta(hours=12)}
+# TTL: SG_1 24 h, SG_2 12 h, declared with the gates in the catalogue
 CLOCK_SKEW = timedelta(minutes=2)
 HEADER_FIELDS = ("gate", "run_id", "payload_sha", "signed_utc", "allowance", "approver")
 _SHA = re.compile(r"^[0-9a-f]{64}$")

@@ -1,52 +1,17 @@
-"""The eleven phases and two sovereign requests: names, numbers, KB file stems
-and the ledger states they lead to. One table; everything else looks here."""
+"""The catalogue: every phase, check, gate, state and job of a cut run,
+declared once. The asset graph, the prerequisites each phase checks, the job
+selections, the state -> next-job map used by resume, the sensor and inspect,
+and the transition table PostgreSQL enforces (sql/deploy/014, tested against
+this module) all derive from here.
+
+Adding a phase is one row in PHASES plus its story (a function from
+``PhaseContext`` to ``PhaseOutcome``) registered with ``assets.factory``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Phase:
-    key: str  # the asset (or check) name
-    number: int | None  # 1..11 for phases, None for sovereign requests
-    title: str
-    kb_stem: str  # KB file name before "-<YYYYMMDD>.md"
-    stage: str  # survey | write | enact
-
-
-PHASES: tuple[Phase, ...] = (
-    Phase("source_pin", 1, "Source pin", "01-source-pin", "survey"),
-    Phase("mark", 2, "Mark", "02-mark", "survey"),
-    Phase("cutplan", 3, "Cut plan", "03-cutplan", "survey"),
-    Phase("backup", 4, "Pre-write backup", "04-pre-write-backup", "survey"),
-    Phase("grant_probe", 5, "Grant probe", "05-grant-probe", "survey"),
-    Phase(
-        "cut_authorization_request",
-        None,
-        "SG_1 cut authorization request",
-        "SG1-cut-authz-request",
-        "survey",
-    ),
-    Phase("change_set", 6, "Cut leg A", "06-cut-leg-a", "write"),
-    Phase("structural_verify", 7, "Structural verify", "07-structural-verify", "write"),
-    Phase("manifest_envelope", 8, "Leg B record", "08-leg-b-record", "write"),
-    Phase("verify_result", 9, "Write verify", "09-write-verify", "write"),
-    Phase(
-        "lifecycle_authorization_request",
-        None,
-        "SG_2 lifecycle authorization request",
-        "SG2-lifecycle-authz-request",
-        "write",
-    ),
-    Phase("lifecycle_enactment", 10, "Lifecycle enact", "10-lifecycle-enact", "enact"),
-    Phase("closeout", 11, "Final orchestrator report", "11-final-orchestrator-report", "enact"),
-)
-BY_KEY = {phase.key: phase for phase in PHASES}
-SURVEY = tuple(p.key for p in PHASES if p.stage == "survey")
-
-GATE_SG1 = "SG_1_cut_authz"
-GATE_SG2 = "SG_2_lifecycle_authz"
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 
 class RunState:
@@ -60,6 +25,177 @@ class RunState:
     VOIDED = "VOIDED"
 
 
+class Role:
+    EXEC = "cutter_exec"
+    ENACT = "cutter_enact"
+    VERIFY = "cutter_verify"
+    GATEKEEPER = "cutter_gatekeeper"
+
+
+# The role whose session records a phase in the ledger: the verifier works in
+# its own session and role, and its phase is recorded by the executor's.
+LEDGER_ROLE = {Role.EXEC: Role.EXEC, Role.ENACT: Role.ENACT, Role.VERIFY: Role.EXEC}
+
+
+@dataclass(frozen=True)
+class Check:
+    """An asset check. ``blocking`` checks are internal gates that can fail;
+    the others are evidence of what the phase found (its story stops before
+    such an invariant could be false, so they are not gates)."""
+
+    name: str
+    description: str
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class Phase:
+    key: str  # the asset (or, for structural_verify, the check) name
+    number: int | None  # 1..11 for phases, None for sovereign requests
+    title: str
+    kb_stem: str  # KB file name before "-<YYYYMMDD>.md"
+    stage: str  # survey | write | enact: the asset group and the job
+    state: str  # the run state the phase is recorded in
+    role: str = Role.EXEC  # the role the phase works as
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+    asset: bool = True  # False: recorded within the phase before it
+
+    @property
+    def ledger_role(self) -> str:
+        return LEDGER_ROLE[self.role]
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    short: str  # SG_1 | SG_2, as people say it
+    request_phase: str  # the phase that asks for it
+    awaited_state: str
+    file_stem: str  # the approval doc's name before "-<YYYYMMDD>.md"
+    ttl: timedelta
+    next_job: str  # the job that continues a run once it is approved
+
+
+GATE_SG1 = "SG_1_cut_authz"
+GATE_SG2 = "SG_2_lifecycle_authz"
+
+S, W, E = RunState.SURVEYING, RunState.WRITING, RunState.ENACTING
+PHASES: tuple[Phase, ...] = (
+    Phase(
+        "source_pin", 1, "Source pin", "01-source-pin", "survey", S,
+        checks=(
+            Check("fingerprints_equal_pins", "Every governed function's definition equals its "
+                  "pin in sql/lifecycle/fingerprints.yaml."),
+            Check("no_units_under_prefix", "A fresh run finds no live unit under the "
+                  "document's address prefix."),
+            Check("text_hashes_to_its_digest", "The stored source text hashes to the "
+                  "version's text_sha256."),
+            Check("guard_triggers_enabled", "Every guard trigger on the governed tables is "
+                  "enabled."),
+        ),
+    ),
+    Phase(
+        "mark", 2, "Mark", "02-mark", "survey", S,
+        checks=(
+            Check("unit_count_within_cap", "0 < units <= the document's cap."),
+            Check("region_sha_unchanged", "The marked region equals source_pin's region_sha."),
+        ),
+    ),
+    Phase(
+        "cutplan", 3, "Cut plan", "03-cutplan", "survey", S,
+        checks=(
+            Check("writer_digest_is_deterministic", "The plan built from the reversed unit "
+                  "list has the same writer digest."),
+            Check("plan_vocabulary_is_known", "Every unit_kind and section_type is in the "
+                  "live vocabulary."),
+            Check("idempotency_keys_are_unique", "No two plan rows share an idempotency key."),
+        ),
+    ),
+    Phase(
+        "backup", 4, "Pre-write backup", "04-pre-write-backup", "survey", S,
+        checks=(
+            Check("backup_is_verifiable", "The encrypted backup re-reads with its sha256, "
+                  "envelope and recipient."),
+        ),
+    ),
+    Phase(
+        "grant_probe", 5, "Grant probe", "05-grant-probe", "survey", S,
+        checks=(
+            Check("privilege_matrix_is_expected", "The privilege matrix equals "
+                  "sql/lifecycle/privileges.yaml."),
+        ),
+    ),
+    Phase(
+        "cut_authorization_request", None, "SG_1 cut authorization request",
+        "SG1-cut-authz-request", "survey", S,
+    ),
+    Phase(
+        "change_set", 6, "Cut leg A", "06-cut-leg-a", "write", W,
+        checks=(
+            Check("structural_verify", "Evidence of phase 7: the written units, re-read in "
+                  "the writing transaction (all draft, section types, no foreign rows, "
+                  "anchored, body hashes, count); leg A rolls back before any is false.",
+                  blocking=False),
+        ),
+    ),
+    Phase(
+        "structural_verify", 7, "Structural verify", "07-structural-verify", "write", W,
+        asset=False,
+    ),
+    Phase(
+        "manifest_envelope", 8, "Leg B record", "08-leg-b-record", "write", W,
+        checks=(
+            Check("envelope_recorded_once", "Evidence of G-LEG-B-ONCE: one envelope for the "
+                  "change set (a second is refused by its UNIQUE key).", blocking=False),
+        ),
+    ),
+    Phase(
+        "verify_result", 9, "Write verify", "09-write-verify", "write", W, Role.VERIFY,
+        checks=(
+            Check("verified_once", "Evidence of G-VERIFY-ONCE: one verdict, written as "
+                  "cutter_verify.", blocking=False),
+        ),
+    ),
+    Phase(
+        "lifecycle_authorization_request", None, "SG_2 lifecycle authorization request",
+        "SG2-lifecycle-authz-request", "write", W,
+    ),
+    Phase(
+        "lifecycle_enactment", 10, "Lifecycle enact", "10-lifecycle-enact", "enact", E,
+        Role.ENACT,
+        checks=(
+            Check("all_units_enacted_and_logged", "Evidence: every unit enacted and logged, "
+                  "immutability triggers enabled (enactment rolls back otherwise).",
+                  blocking=False),
+        ),
+    ),
+    Phase(
+        "closeout", 11, "Final orchestrator report", "11-final-orchestrator-report", "enact", E,
+        checks=(
+            Check("every_prior_phase_passed", "Evidence: the ledger holds every earlier phase "
+                  "as passed (the database records no phase before them).", blocking=False),
+        ),
+    ),
+)  # fmt: skip
+BY_KEY = {phase.key: phase for phase in PHASES}
+SURVEY = tuple(p.key for p in PHASES if p.stage == "survey")
+STAGES = ("survey", "write", "enact")
+
+GATES: tuple[Gate, ...] = (
+    Gate(GATE_SG1, "SG_1", "cut_authorization_request", RunState.AWAITING_CUT_AUTHORIZATION,
+         "SG1-cut-authz-approval", timedelta(hours=24), "write"),
+    Gate(GATE_SG2, "SG_2", "lifecycle_authorization_request",
+         RunState.AWAITING_LIFECYCLE_AUTHORIZATION, "SG2-lifecycle-authz-approval",
+         timedelta(hours=12), "enact"),
+)  # fmt: skip
+GATE = {gate.name: gate for gate in GATES}
+GATE_BY_SHORT = {gate.short: gate for gate in GATES}
+AWAITED = {gate.name: gate.awaited_state for gate in GATES}
+REQUEST_PHASE = {gate.name: gate.request_phase for gate in GATES}
+JOB_AFTER_GATE = {gate.name: gate.next_job for gate in GATES}
+TTL = {gate.name: gate.ttl for gate in GATES}
+
+
 def phase(key: str) -> Phase:
     return BY_KEY[key]
 
@@ -67,3 +203,23 @@ def phase(key: str) -> Phase:
 def kb_file_name(key: str, day: str) -> str:
     """The phase's KB doc name, e.g. ``01-source-pin-20261121.md``."""
     return f"{BY_KEY[key].kb_stem}-{day}.md"
+
+
+def earlier(key: str) -> tuple[str, ...]:
+    """Every phase before ``key``: each must have passed before it runs."""
+    keys = [p.key for p in PHASES]
+    return tuple(keys[: keys.index(key)])
+
+
+def runs_in(key: str) -> str:
+    """The run state a phase starts from: its own, or for the first phase past
+    a gate, the state that awaits the gate (the phase passes it)."""
+    index = [p.key for p in PHASES].index(key)
+    previous = PHASES[index - 1] if index else None
+    gate = next((g for g in GATES if previous and g.request_phase == previous.key), None)
+    return gate.awaited_state if gate else BY_KEY[key].state
+
+
+def stage_phases(stage: str) -> tuple[str, ...]:
+    """The assets of a stage, in order."""
+    return tuple(p.key for p in PHASES if p.stage == stage and p.asset)

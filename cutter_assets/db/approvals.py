@@ -19,18 +19,12 @@ from psycopg2 import errors
 
 from cutter_assets.core import approvals
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused, Refusal, is_self_approval
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2, RunState
+from cutter_assets.core.phases import AWAITED, REQUEST_PHASE
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.files import read_regular_file
 from cutter_assets.resources.signing import verify_document
 from cutter_assets.settings import load_settings
-
-AWAITED = {
-    GATE_SG1: RunState.AWAITING_CUT_AUTHORIZATION,
-    GATE_SG2: RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
-}
-REQUEST_PHASE = {GATE_SG1: "cut_authorization_request", GATE_SG2: "lifecycle_authorization_request"}
 
 GATEKEEPER = "cutter_gatekeeper"
 INSERT_ATTEMPT = """

@@ -485,16 +485,53 @@ def test_the_run_leaves_a_state_only_when_its_phases_passed(conn, world):
 # ---- 4. the catalogue and the database agree ---------------------------------------
 def test_the_phase_rules_in_the_database_are_the_catalogue(conn):
     with conn.cursor() as cur:
-        cur.execute("SELECT phase FROM cutter_governance.phase_rule ORDER BY seq")
-        in_database = [row[0] for row in cur.fetchall()]
-    in_catalogue = [p.key for p in catalogue.PHASES]
-    in_catalogue.insert(in_catalogue.index("change_set") + 1, "structural_verify")
-    in_catalogue = list(dict.fromkeys(in_catalogue))
+        cur.execute("SELECT seq, phase, state, role FROM cutter_governance.phase_rule ORDER BY seq")
+        in_database = cur.fetchall()
+    in_catalogue = [
+        (seq, p.key, p.state, p.ledger_role) for seq, p in enumerate(catalogue.PHASES, start=1)
+    ]
     assert in_database == in_catalogue
 
 
 def test_the_gate_rules_in_the_database_are_the_catalogue(conn):
     with conn.cursor() as cur:
-        cur.execute("SELECT gate, extract(epoch FROM ttl) FROM cutter_governance.gate_rule")
-        in_database = {gate: seconds for gate, seconds in cur.fetchall()}
-    assert in_database == {gate: ttl.total_seconds() for gate, ttl in TTL.items()}
+        cur.execute(
+            "SELECT gate, awaited_state, request_phase, extract(epoch FROM ttl)::int "
+            "FROM cutter_governance.gate_rule ORDER BY gate"
+        )
+        in_database = cur.fetchall()
+    in_catalogue = [
+        (g.name, g.awaited_state, g.request_phase, int(g.ttl.total_seconds()))
+        for g in sorted(catalogue.GATES, key=lambda g: g.name)
+    ]
+    assert in_database == in_catalogue
+
+
+def _forward_moves() -> set[tuple[str, str, str]]:
+    """(from, to, role) of every forward move the catalogue implies: a stage's
+    state is left by the role recording its last phase, into the gate it
+    requests (or COMPLETED); a gate's awaited state is left by the role of the
+    first phase past it, into that phase's state."""
+    moves = set()
+    phases = catalogue.PHASES
+    for index, phase in enumerate(phases):
+        after = phases[index + 1] if index + 1 < len(phases) else None
+        if after is not None and after.state == phase.state:
+            continue
+        gate = next((g for g in catalogue.GATES if g.request_phase == phase.key), None)
+        to = gate.awaited_state if gate else (after.state if after else "COMPLETED")
+        moves.add((phase.state, to, phase.ledger_role))
+        if gate is not None:
+            moves.add((gate.awaited_state, after.state, after.ledger_role))
+    return moves
+
+
+def test_the_forward_transitions_in_the_database_are_the_catalogues(conn):
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT from_state, to_state, role, mode FROM cutter_governance.run_transition "
+            "WHERE to_state NOT IN ('STOPPED', 'VOIDED') AND from_state <> 'STOPPED'"
+        )
+        rows = cur.fetchall()
+    for mode in ("dryrun", "live"):
+        assert {(f, t, r) for f, t, r, m in rows if m == mode} == _forward_moves()

@@ -1,0 +1,59 @@
+"""The asset graph is the catalogue: names, groups, order, checks and their
+descriptions, prerequisites and the job of each stage all come from
+core/phases.py."""
+
+from __future__ import annotations
+
+from cutter_assets.assets.enact import ENACT_ASSETS, ENACT_PHASES
+from cutter_assets.assets.survey import SURVEY_ASSETS, SURVEY_PHASES
+from cutter_assets.assets.write import WRITE_ASSETS, WRITE_PHASES
+from cutter_assets.core import phases as catalogue
+from cutter_assets.definitions import defs
+
+ASSETS = [*SURVEY_ASSETS, *WRITE_ASSETS, *ENACT_ASSETS]
+
+
+def test_every_asset_is_a_catalogue_phase_in_order_in_its_group():
+    keys = [a.key.to_user_string() for a in ASSETS]
+    assert keys == [p.key for p in catalogue.PHASES if p.asset]
+    for assets_def in ASSETS:
+        key = assets_def.key.to_user_string()
+        assert assets_def.group_names_by_key[assets_def.key] == catalogue.phase(key).stage
+
+
+def test_each_asset_depends_on_the_one_before_it():
+    for before, after in zip(ASSETS, ASSETS[1:], strict=False):
+        assert after.asset_deps[after.key] == {before.key}
+
+
+def test_every_check_is_declared_once_with_a_description_and_its_blocking():
+    declared = {
+        (p.key, c.name): (c.description, c.blocking) for p in catalogue.PHASES for c in p.checks
+    }
+    found = {
+        (spec.asset_key.to_user_string(), spec.name): (spec.description, spec.blocking)
+        for assets_def in ASSETS
+        for spec in assets_def.check_specs
+    }
+    assert found == declared
+    assert all(description and len(description) > 20 for description, _ in found.values())
+
+
+def test_prerequisites_and_states_come_from_the_catalogue():
+    phases = {p.key: p for p in (*SURVEY_PHASES, *WRITE_PHASES, *ENACT_PHASES)}
+    assert phases["change_set"].requires == catalogue.SURVEY
+    assert phases["change_set"].expected_state == "AWAITING_CUT_AUTHORIZATION"
+    assert phases["lifecycle_enactment"].expected_state == "AWAITING_LIFECYCLE_AUTHORIZATION"
+    assert phases["verify_result"].role == "cutter_verify"
+    assert "structural_verify" in phases["manifest_envelope"].requires
+    assert phases["closeout"].requires == tuple(p.key for p in catalogue.PHASES[:-1])
+
+
+def test_each_gate_continues_with_its_stage_job():
+    for gate in catalogue.GATES:
+        job = defs.resolve_job_def(gate.next_job)
+        first_past = catalogue.PHASES[
+            [p.key for p in catalogue.PHASES].index(gate.request_phase) + 1
+        ]
+        selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+        assert first_past.key in selected and gate.request_phase not in selected
