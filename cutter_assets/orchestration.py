@@ -1,24 +1,31 @@
 """What the ``cutter orchestrate`` commands do, behind the CLI: start a cut
 run and launch its survey through Dagster on the project's instance, and
-describe a run for people (state, phases, pins, what is awaited, next step)."""
+describe a run for people (state, phases, pins, what is awaited, next step).
+
+No dead ends: the next step ``inspect`` names is one that works now, and
+``resume`` refuses, before any Dagster run, exactly where inspect names
+another step (its STOP line names that step)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dagster import DagsterInstance
 
-from cutter_assets.core.approvals import ApprovalRefused
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2, PHASES, RunState
+from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
+from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, RunState
 from cutter_assets.core.reports import render_void_doc
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.cutruns import start_cut_run
-from cutter_assets.db import approvals, ledger, survey
+from cutter_assets.db import approvals, ledger, queries, survey
 from cutter_assets.db.approvals import kb_relative
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
+from cutter_assets.files import read_regular_file
 from cutter_assets.jobs import JOB_AFTER_GATE
 from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.resources import RESOURCES
@@ -26,6 +33,8 @@ from cutter_assets.settings import load_settings
 
 # Dagster's console logger repeats every event; the CLI prints its own summary.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# The decision the write or enactment would consume: the newest recorded,
+# unconsumed one of the gate (the order of db/approvals.DECISION_TO_CONSUME).
 
 
 @dataclass(frozen=True)
@@ -91,29 +100,31 @@ def execute_stage(job_name: str, run_id: str) -> CutResult:
 
 
 def resume(run_id: str, approval: str | None) -> CutResult:
-    """Continue a cut run by hand (the same validation as the approval sensor)."""
+    """Continue a cut run by hand (the same validation as the approval sensor).
+
+    Past a gate, a live run goes on only when the stage would: the decision it
+    would consume is usable and the switch is armed for it; otherwise the STOP
+    names the step that works (the one ``inspect`` names), and no Dagster run
+    is started to fail."""
     database, kb = RESOURCES["database"], RESOURCES["kb"]
     if approval is not None:
-        try:
-            approvals.evaluate(database, kb.root_path(), approval, channel="cli")
-        except ApprovalRefused as refused:
-            raise CutterStop(StopCode.STOP_APPROVAL_INVALID, str(refused)) from None
+        decision = decision_of(database, kb.root_path(), approval)
+        if decision.run_id != run_id:
+            raise CutterStop(
+                StopCode.STOP_APPROVAL_INVALID,
+                f"{approval} approves run {decision.run_id}, not {run_id}",
+            )
     with database.transaction() as conn:
         run = ledger.get_run(conn, run_id)
-        if run.state == RunState.STOPPED and run.stop_code == "STOP_BETWEEN_LEG_A_AND_LEG_B":
+        gate = awaited_gate(run)
+        if _between_legs(run):
             ledger.reopen_for_leg_b(conn, run_id)
             job = "complete_leg_b"
-        elif run.state in (
-            RunState.AWAITING_CUT_AUTHORIZATION,
-            RunState.AWAITING_LIFECYCLE_AUTHORIZATION,
-        ):
-            gate = GATE_SG1 if run.state == RunState.AWAITING_CUT_AUTHORIZATION else GATE_SG2
-            if run.mode == "live" and not ledger.open_decision(conn, run_id, gate):
-                raise CutterStop(
-                    StopCode.STOP_APPROVAL_INVALID,
-                    f"run {run_id} awaits {gate} "
-                    "and has no valid, unconsumed approval; pass --approval-kb-id",
-                )
+        elif gate is not None:
+            if run.mode == "live":
+                step = gate_step(run, waiting_at(conn, kb.root_path(), run), datetime.now(UTC))
+                if step.refusal is not None:
+                    raise CutterStop(step.refusal, step.next)
             job = JOB_AFTER_GATE[gate]
         else:
             raise CutterStop(
@@ -123,6 +134,32 @@ def resume(run_id: str, approval: str | None) -> CutResult:
                 + "; nothing to resume",
             )
     return execute_stage(job, run_id)
+
+
+def decision_of(database, kb_root: Path, path: str) -> approvals.Decision:
+    """The decision of the approval doc at ``path``: the one already recorded
+    for exactly this doc and not consumed yet (the approval sensor saw it
+    first, or an earlier resume recorded it and was refused for the switch),
+    else the doc evaluated and recorded now. A doc that is waiting to be used
+    is never refused as REPLAYED; anything else is refused with its reason."""
+    digest = _doc_sha256(kb_root, path)
+    recorded = approvals.recorded_unconsumed(database, digest) if digest else None
+    if recorded is not None:
+        return recorded
+    try:
+        return approvals.evaluate(database, kb_root, path, channel="cli")
+    except ApprovalRefused as refused:
+        raise CutterStop(StopCode.STOP_APPROVAL_INVALID, str(refused)) from None
+
+
+def _doc_sha256(kb_root: Path, path: str) -> str | None:
+    """The sha256 of the doc inside the KB, or None when it cannot be read
+    (``evaluate`` then refuses it with the reason and records the attempt)."""
+    try:
+        relative = kb_relative(kb_root, path)
+        return hashlib.sha256(read_regular_file(relative, MAX_DOC_BYTES, root=kb_root)).hexdigest()
+    except (ApprovalRefused, OSError):
+        return None
 
 
 def void(run_id: str, reason_kb_id: str) -> str:
@@ -168,6 +205,7 @@ def describe_run(run_id: str) -> str:
     with connection(DatabaseServer(load_settings()).target_url()) as conn:
         run = ledger.get_run(conn, run_id)
         records = ledger.phases(conn, run_id)
+        waiting = waiting_at(conn, RESOURCES["kb"].root_path(), run) if awaited_gate(run) else None
     lines = [
         f"cut run   {run.run_id}",
         f"document  {run.doc_code} (version {run.source_version_id})",
@@ -186,7 +224,7 @@ def describe_run(run_id: str) -> str:
     if pins:
         lines.append("pins:")
         lines += [f"  {k}: {v}" for k, v in pins.items()]
-    awaited, next_step = next_action(run)
+    awaited, next_step = next_action(run, waiting)
     lines += [f"awaiting  {awaited}", f"next      {next_step}"]
     return "\n".join(lines)
 
@@ -209,20 +247,146 @@ def _key_pins(records: dict[str, ledger.PhaseRecord]) -> dict[str, str]:
     return found
 
 
-def next_action(run: ledger.Run) -> tuple[str, str]:
+@dataclass(frozen=True)
+class OpenDecision:
+    """A recorded, unconsumed decision: where its doc is, when it was signed
+    and recorded, and whether the doc is still in the KB as recorded."""
+
+    path: str
+    signed_utc: datetime
+    recorded_at: datetime
+    doc_intact: bool
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a run waiting at a gate has: the decision its stage would consume
+    (None: no recorded, unconsumed one) and the armed switch (None: nothing
+    armed; '': armed for the next live run that writes; else that run's id)."""
+
+    gate: str
+    decision: OpenDecision | None
+    switch: str | None
+
+
+@dataclass(frozen=True)
+class GateStep:
+    """What a run waiting at a gate awaits, the command that works now, and
+    what ``resume`` answers instead of going on (None: it goes on)."""
+
+    awaited: str
+    next: str
+    refusal: StopCode | None
+
+
+def awaited_gate(run: ledger.Run) -> str | None:
+    return next((gate for gate, state in AWAITED.items() if state == run.state), None)
+
+
+def _between_legs(run: ledger.Run) -> bool:
+    return run.state == RunState.STOPPED and run.stop_code == "STOP_BETWEEN_LEG_A_AND_LEG_B"
+
+
+def waiting_at(conn, kb_root: Path, run: ledger.Run) -> Waiting:
+    """Read, from the ledger and the KB, what the run waiting at its gate has."""
+    gate = awaited_gate(run)
+    with conn.cursor() as cur:
+        cur.execute(queries.NEWEST_OPEN_DECISION, {"run_id": run.run_id, "gate": gate})
+        row = cur.fetchone()
+        cur.execute(queries.ARMED_SWITCH)
+        armed = cur.fetchone()
+    decision = None
+    if row is not None:
+        path, doc_sha256, signed_utc, recorded_at = row
+        intact = _doc_sha256(kb_root, path) == doc_sha256
+        decision = OpenDecision(path, signed_utc.astimezone(UTC), recorded_at, intact)
+    return Waiting(gate, decision, armed[0] if armed else None)
+
+
+def gate_step(run: ledger.Run, waiting: Waiting, now: datetime) -> GateStep:
+    """The step past a gate of a live run that works now, in this order: an
+    approval to sign (none recorded, or the recorded one can no longer be
+    used: its doc is gone or changed, or it is past its TTL), the switch to
+    arm, else resume. A recorded approval that cannot be used never blocks a
+    fresh one: the stage consumes the newest."""
+    rid, gate, decision = run.run_id, GATE[waiting.gate], waiting.decision
+    short = gate.short
+    sign = (
+        f"cutter approve draft --run-id {rid} --gate {short} > approval.md, then "
+        f"cutter approve sign approval.md --key <FPR>"
+    )
+    switch = _switch_step(rid, waiting.switch)
+    first = f"{switch}; then " if switch else ""  # armed before the sensor starts the stage
+    if decision is None:
+        return GateStep(
+            BY_KEY[gate.request_phase].title.removesuffix(" request") + " from the sovereign",
+            f"no {short} approval is recorded; {first}sign one: {sign} (the approval sensor "
+            f"continues the run, or: cutter orchestrate resume --run-id {rid} "
+            "--approval-kb-id <its path>)",
+            StopCode.STOP_APPROVAL_INVALID,
+        )
+    unusable = _unusable(gate.name, decision, now)
+    if unusable:
+        return GateStep(
+            f"a fresh {short} approval (the recorded one cannot be used)",
+            f"the recorded {short} approval {decision.path} {unusable}; {first}"
+            f"sign a fresh one: {sign}",
+            StopCode.STOP_APPROVAL_INVALID,
+        )
+    if switch:
+        return GateStep(
+            f"the kill switch (the {short} approval {decision.path} is recorded)",
+            f"{switch}, then cutter orchestrate resume --run-id {rid}",
+            StopCode.STOP_EXECUTION_DISABLED,
+        )
+    return GateStep(
+        f"the {gate.next_job} stage under the recorded {short} approval {decision.path}",
+        f"cutter orchestrate resume --run-id {rid}",
+        None,
+    )
+
+
+def _unusable(gate: str, decision: OpenDecision, now: datetime) -> str:
+    """Why the stage would refuse the recorded decision ('' when it would not)."""
+    ttl = GATE[gate].ttl
+    if not decision.doc_intact:
+        return "has lost its doc (it is gone or changed since it was recorded)"
+    if now - decision.signed_utc > ttl:
+        hours = int(ttl.total_seconds() // 3600)
+        return f"is past its {hours} h TTL (signed {decision.signed_utc:%Y-%m-%dT%H:%MZ})"
+    return ""
+
+
+def _switch_step(run_id: str, switch: str | None) -> str:
+    """How to arm the switch for the run ('' when it is armed for it, or for
+    the next live run that writes); one switch is armed at a time."""
+    if switch is None:
+        return f"arm it: cutter killswitch enable --single-run --run-id {run_id}"
+    if switch in ("", run_id):
+        return ""
+    return (
+        f"execution is armed for run {switch}; when that run is done: cutter killswitch "
+        f"disable, then arm it: cutter killswitch enable --single-run --run-id {run_id}"
+    )
+
+
+def next_action(run: ledger.Run, waiting: Waiting | None = None) -> tuple[str, str]:
+    """What the run awaits and the exact next command, one that works now."""
     rid = run.run_id
-    if run.state == RunState.AWAITING_CUT_AUTHORIZATION:
+    if awaited_gate(run) is not None and run.mode == "dryrun":
         return (
-            "SG_1 cut authorization from the sovereign",
-            f"cutter approve draft --run-id {rid} --gate SG_1  (sign it into the KB folder; "
-            f"the approval sensor continues, or: cutter orchestrate resume --run-id {rid} "
-            f"--approval-kb-id <path>)",
+            "nothing: a rehearsal is never approved, and this one did not finish",
+            f"void it: cutter orchestrate void --run-id {rid} --reason-kb-id <path>, then "
+            f"rehearse again: cutter orchestrate cut --document-id {run.doc_code}",
         )
-    if run.state == RunState.AWAITING_LIFECYCLE_AUTHORIZATION:
-        return (
-            "SG_2 lifecycle authorization from the sovereign",
-            f"cutter approve draft --run-id {rid} --gate SG_2",
-        )
+    if awaited_gate(run) is not None:
+        if waiting is None:
+            with RESOURCES["database"].transaction(commit=False) as conn:
+                waiting = waiting_at(conn, RESOURCES["kb"].root_path(), run)
+        step = gate_step(run, waiting, datetime.now(UTC))
+        return step.awaited, step.next
+    if _between_legs(run):
+        return ("leg B (leg A is written)", f"cutter orchestrate resume --run-id {rid}")
     if run.state == RunState.STOPPED:
         return (
             "a decision after the STOP",
@@ -236,4 +400,8 @@ def next_action(run: ledger.Run) -> tuple[str, str]:
         )
     if run.state in (RunState.COMPLETED, RunState.VOIDED):
         return ("nothing", "nothing: the run is closed")
-    return ("the running stage to finish", f"cutter orchestrate inspect --run-id {rid}")
+    return (
+        "the running stage to finish",
+        f"cutter orchestrate inspect --run-id {rid} again (a stage whose worker died is "
+        "failed by the daemon's run monitoring, and the stop sensor then records its STOP)",
+    )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import yaml
 
 from cutter_assets.core import approvals as core
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2
+from cutter_assets.core.phases import AWAITED, GATE, GATE_SG1, GATE_SG2, RunState
 from cutter_assets.core.reports import approval_stem
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
@@ -22,13 +22,15 @@ from cutter_assets.resources.signing import SigningKeyRefused, gpg_sign, signing
 from cutter_assets.settings import CONFIG_FILE, load_settings
 
 GATES = {"SG_1": GATE_SG1, "SG_2": GATE_SG2}
+CLOSED = (RunState.COMPLETED, RunState.VOIDED, RunState.STOPPED)
 _PAYLOAD_LINE = re.compile(r"^> payload_sha\s*:\s*([0-9a-f]{64})\s*$", re.M)
 
 
 def draft_approval(run_id: str, gate: str, approver: str) -> str:
     """The doc to sign; payload_sha is read from the run's request doc in the KB
     and must equal the ledger's pin (else STOP_DRIFT). An approver that is not
-    one line of text is STOP_REFUSED_INPUT before anything is read."""
+    one line of text is STOP_REFUSED_INPUT before anything is read; a run that
+    is not awaiting the gate is STOP_STATE (its approval could never be used)."""
     try:
         core.check_header_value("approver", approver)
     except core.ApprovalRefused as refused:
@@ -36,6 +38,7 @@ def draft_approval(run_id: str, gate: str, approver: str) -> str:
     gate_name = GATES[gate]
     with RESOURCES["database"].transaction(commit=False) as conn:
         run = ledger.get_run(conn, run_id)
+        require_awaiting(run, gate_name)
         request = ledger.phases(conn, run_id).get(REQUEST_PHASE[gate_name])
     if request is None:
         raise CutterStop(StopCode.STOP_STATE, f"run {run_id} has not requested {gate}")
@@ -64,7 +67,7 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
     With gpg the key must be one secret key of the keyring whose fingerprint
     is on the sovereign allow-list, checked before the ledger is read, and the
     signature must be that key's (never gpg's default key); STOP_REFUSED_INPUT
-    otherwise."""
+    otherwise. A run that is not awaiting the doc's gate is STOP_STATE."""
     try:
         header = core.parse(text)
     except core.ApprovalRefused as refused:
@@ -72,6 +75,7 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
     key = _sovereign_key(fingerprint) if provider == "gpg" else None
     with RESOURCES["database"].transaction(commit=False) as conn:
         run = ledger.get_run(conn, header.run_id)
+    require_awaiting(run, header.gate)
     if key is not None:
         try:
             signed = gpg_sign(text, key, allowed=load_settings().sovereign_fingerprints)
@@ -90,6 +94,21 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
     raise CutterStop(StopCode.STOP_KB_UPLOAD, f"{stem}.md already exists")
 
 
+def require_awaiting(run: ledger.Run, gate: str) -> None:
+    """A live run awaiting ``gate`` is the only one an approval can serve
+    (DESIGN §4: a rehearsal needs none); STOP_STATE, one line, otherwise."""
+    if run.mode == "dryrun":
+        raise CutterStop(
+            StopCode.STOP_STATE, f"run {run.run_id} is a rehearsal (dryrun); it is never approved"
+        )
+    if run.state != AWAITED[gate]:
+        stopped = f" ({run.stop_code})" if run.stop_code else ""
+        raise CutterStop(
+            StopCode.STOP_STATE,
+            f"run {run.run_id} is {run.state}{stopped}, not awaiting {GATE[gate].short}",
+        )
+
+
 def _sovereign_key(key: str | None) -> str:
     """The full fingerprint of the allow-listed secret key ``--key`` names."""
     if not key:
@@ -106,9 +125,12 @@ def _admin():
 
 
 def arm(run_id: str | None) -> str:
+    """Arm execution for one live run (or the next live run that writes).
+    A closed run (COMPLETED, VOIDED, STOPPED) or a rehearsal never writes
+    under the switch: STOP_STATE, so no switch is left armed for nothing."""
     with _admin() as conn, conn.cursor() as cur:
         if run_id is not None:
-            ledger.get_run(conn, run_id)
+            _require_armable(ledger.get_run(conn, run_id))
         cur.execute(
             "SELECT count(*) FROM cutter_governance.execution_switch WHERE disarmed_at IS NULL"
         )
@@ -120,6 +142,18 @@ def arm(run_id: str | None) -> str:
         conn.commit()
     target = f"run {run_id}" if run_id else "the next live run that writes"
     return f"execution armed for {target}; it disarms itself when that run closes or stops"
+
+
+def _require_armable(run: ledger.Run) -> None:
+    if run.mode == "dryrun":
+        raise CutterStop(
+            StopCode.STOP_STATE, f"run {run.run_id} is a rehearsal (dryrun); it writes nothing"
+        )
+    if run.state in CLOSED:
+        stopped = f" ({run.stop_code})" if run.stop_code else ""
+        raise CutterStop(
+            StopCode.STOP_STATE, f"run {run.run_id} is {run.state}{stopped}; it writes nothing more"
+        )
 
 
 def disarm() -> str:

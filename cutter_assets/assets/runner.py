@@ -28,7 +28,6 @@ from cutter_assets.core import phases as catalogue
 from cutter_assets.core.approvals import TTL
 from cutter_assets.core.ids import uuid7_datetime
 from cutter_assets.core.intake import check_doc_code
-from cutter_assets.core.phases import RunState
 from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.reports import (
     Artifact,
@@ -129,10 +128,8 @@ class PhaseContext:
     def pass_gate(self, decision_id: str | None) -> None:
         """Into WRITING or ENACTING past the awaited gate; live, the database
         consumes ``decision_id`` in this transaction (a rehearsal has none)."""
-        if self.run.state == RunState.AWAITING_CUT_AUTHORIZATION:
-            ledger.begin_write(self.ledger, self.run.run_id, decision_id, self.dagster_run_id)
-        else:
-            ledger.begin_enact(self.ledger, self.run.run_id, decision_id, self.dagster_run_id)
+        gate = next(g.name for g in catalogue.GATES if g.awaited_state == self.run.state)
+        ledger.pass_gate(self.ledger, self.run.run_id, gate, decision_id, self.dagster_run_id)
         if not self.live:
             self.ledger.commit()  # the rehearsal's own session must see the new state
         self.run = ledger.get_run(self.ledger, self.run.run_id)

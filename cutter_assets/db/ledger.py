@@ -160,17 +160,11 @@ def move_state(conn, run_id: str, from_state: str, to_state: str) -> None:
     )
 
 
-def begin_write(conn, run_id: str, decision_id: str | None, consumer: str) -> None:
-    """AWAITING_CUT_AUTHORIZATION -> WRITING; live, the database claims the
-    switch and consumes the SG_1 decision in this transaction."""
-    params = {"run_id": run_id, "decision_id": decision_id, "consumer": consumer}
-    call(conn, queries.BEGIN_WRITE, params, code=StopCode.STOP_APPROVAL_INVALID)
-
-
-def begin_enact(conn, run_id: str, decision_id: str | None, consumer: str) -> None:
-    """AWAITING_LIFECYCLE_AUTHORIZATION -> ENACTING under the consumed SG_2 decision."""
-    params = {"run_id": run_id, "decision_id": decision_id, "consumer": consumer}
-    call(conn, queries.BEGIN_ENACT, params, code=StopCode.STOP_APPROVAL_INVALID)
+def pass_gate(conn, run_id: str, gate: str, decision_id: str | None, consumer: str) -> None:
+    """Past ``gate`` into the next stage's state; live, the database claims the
+    switch and consumes the decision in this transaction."""
+    params = {"run_id": run_id, "gate": gate, "decision_id": decision_id, "consumer": consumer}
+    call(conn, queries.PASS_GATE, params, code=StopCode.STOP_APPROVAL_INVALID)
 
 
 def stop_run(conn, run_id: str, code: str, detail: str) -> bool:

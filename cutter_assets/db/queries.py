@@ -113,12 +113,8 @@ SET_RUN_FOLDER = "SELECT cutter_governance.fn_run_set_kb_folder(%(run_id)s, %(kb
 
 MOVE_RUN_STATE = "SELECT cutter_governance.fn_run_move(%(run_id)s, %(from_state)s, %(to_state)s)"
 
-BEGIN_WRITE = """
-SELECT cutter_governance.fn_run_begin_write(%(run_id)s, %(decision_id)s, %(consumer)s)
-"""
-
-BEGIN_ENACT = """
-SELECT cutter_governance.fn_run_begin_enact(%(run_id)s, %(decision_id)s, %(consumer)s)
+PASS_GATE = """
+SELECT cutter_governance.fn_run_pass_gate(%(run_id)s, %(gate)s, %(decision_id)s, %(consumer)s)
 """
 
 STOP_RUN = "SELECT cutter_governance.fn_run_stop(%(run_id)s, %(code)s, %(detail)s)"
@@ -265,6 +261,21 @@ SELECT (SELECT count(*) FROM public.information_unit
          WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
            AND t.tgname IN ('iu_guard', 'iu_log_lifecycle', 'append_only', 'no_truncate')
            AND t.tgenabled = 'O')
+"""
+
+# The decision a write or enactment would use: the newest recorded, unconsumed
+# one (the same order as db/approvals.DECISION_TO_CONSUME).
+NEWEST_OPEN_DECISION = """
+SELECT approval_doc_path, approval_doc_sha256, signed_utc, recorded_at
+  FROM cutter_governance.review_decision
+ WHERE run_id = %(run_id)s AND gate = %(gate)s AND consumed_at IS NULL
+ ORDER BY recorded_at DESC LIMIT 1
+"""
+
+# The armed switch, if any: '' when armed for the next live run that writes.
+ARMED_SWITCH = """
+SELECT coalesce(run_id::text, '') FROM cutter_governance.execution_switch
+ WHERE disarmed_at IS NULL
 """
 
 OPEN_DECISION = """

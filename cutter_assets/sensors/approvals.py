@@ -4,7 +4,11 @@ A cursor remembers every approval doc already evaluated (by sha256). A new
 doc is validated and recorded (``review_decision``) and a RunRequest starts
 the partition's next stage, with ``run_key`` = the doc's sha256; an invalid
 doc is refused with its reason (``approval_attempt`` row and a log line),
-never silently skipped and never a run. A path that is not a regular file of
+never silently skipped and never a run. A doc for a run that is not awaiting
+its gate (VOIDED, STOPPED, COMPLETED, or at another gate) is such a refusal,
+also when a tick recorded it and failed before its run was requested: it is
+requested again only while its run still awaits the gate (its stage would
+only fail otherwise). A path that is not a regular file of
 at most ``MAX_DOC_BYTES`` (a FIFO, device, socket, symlink) is refused with a
 log line at once, never read (a FIFO would block the sensor for good).
 """
@@ -21,8 +25,9 @@ from dagster import (
 )
 
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
+from cutter_assets.core.phases import AWAITED
 from cutter_assets.core.stops import CutterStop
-from cutter_assets.db import approvals
+from cutter_assets.db import approvals, ledger
 from cutter_assets.jobs import JOB_AFTER_GATE, enact_job, write_job
 from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.resources.database import CutterDatabase
@@ -51,9 +56,10 @@ def approval_sensor(context: SensorEvaluationContext, database: CutterDatabase, 
         if digest in seen:
             continue
         seen.add(digest)
-        # recorded by a tick that failed before its run was requested: request it again
+        # recorded by a tick that failed before its run was requested: request it again,
+        # unless its run moved on (then evaluate() refuses it and records the reason)
         decision = approvals.recorded_unconsumed(database, digest)
-        if decision is None:
+        if decision is None or not _still_awaited(database, decision):
             try:
                 decision = approvals.evaluate(database, root, relative, channel="sensor")
             except ApprovalRefused as refused:
@@ -82,3 +88,10 @@ def approval_sensor(context: SensorEvaluationContext, database: CutterDatabase, 
         if new_partitions
         else [],
     )
+
+
+def _still_awaited(database: CutterDatabase, decision: approvals.Decision) -> bool:
+    """The decision's run still awaits the decision's gate."""
+    with database.transaction(commit=False) as conn:
+        run = ledger.get_run(conn, decision.run_id)
+    return run.state == AWAITED[decision.gate]

@@ -1,13 +1,18 @@
 """A failed Dagster run of a cut run leaves the ledger STOPPED and a STOP doc.
 
 Assets record their own STOPs; this sensor is the backstop for failures
-they could not record (a crash, an unexpected exception, a killed worker).
+they could not record (a crash, an unexpected exception, a killed worker,
+which the daemon's run monitoring fails once it outlives its max runtime).
+A failure that a later Dagster run of the same cut run has superseded (the
+cut run was resumed meanwhile) no longer speaks for the cut run: it is
+logged, and the cut run is left as the later run left it.
 """
 
 from dagster import (
     DagsterEventType,
     DefaultSensorStatus,
     RunFailureSensorContext,
+    RunsFilter,
     run_failure_sensor,
 )
 
@@ -20,10 +25,23 @@ from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
 
 
-@run_failure_sensor(minimum_interval_seconds=5, default_status=DefaultSensorStatus.RUNNING)
+# Every run of the instance, not only those this code location launched: a stage
+# the CLI runs in process has no code location, and its worker can be killed too.
+@run_failure_sensor(
+    minimum_interval_seconds=5,
+    default_status=DefaultSensorStatus.RUNNING,
+    monitor_all_code_locations=True,
+)
 def stop_sensor(context: RunFailureSensorContext, database: CutterDatabase, kb: KnowledgeBase):
     run = context.dagster_run
     if _handled_by_cutter(context.instance, run.run_id):
+        return
+    later = _later_run(context.instance, run)
+    if later is not None:
+        context.log.info(
+            f"Dagster run {run.run_id} failed, but Dagster run {later} of the same cut run "
+            "started after it; its failure is not recorded"
+        )
         return
     reason = redact(
         context.failure_event.message or "the Dagster run failed", secrets_in_environment()
@@ -41,6 +59,15 @@ def stop_sensor(context: RunFailureSensorContext, database: CutterDatabase, kb: 
         f"cut run {run_id}: STOP recorded after Dagster run {run.run_id} "
         "(unless the cut run had already ended)"
     )
+
+
+def _later_run(instance, dagster_run) -> str | None:
+    """The newest Dagster run of the same cut run, when it is not this one."""
+    cut_run = dagster_run.tags.get(RUN_ID_TAG)
+    if cut_run is None:
+        return None
+    newest = instance.get_runs(RunsFilter(tags={RUN_ID_TAG: cut_run}), limit=1)
+    return newest[0].run_id if newest and newest[0].run_id != dagster_run.run_id else None
 
 
 def _handled_by_cutter(instance, dagster_run_id: str) -> bool:

@@ -52,9 +52,9 @@ INSERT INTO cutter_governance.run_transition (from_state, to_state, role, mode, 
 SELECT t.from_state, t.to_state, t.role, m.mode, t.via
   FROM (VALUES
         ('SURVEYING', 'AWAITING_CUT_AUTHORIZATION', 'cutter_exec', 'fn_run_move'),
-        ('AWAITING_CUT_AUTHORIZATION', 'WRITING', 'cutter_exec', 'fn_run_begin_write'),
+        ('AWAITING_CUT_AUTHORIZATION', 'WRITING', 'cutter_exec', 'fn_run_pass_gate'),
         ('WRITING', 'AWAITING_LIFECYCLE_AUTHORIZATION', 'cutter_exec', 'fn_run_move'),
-        ('AWAITING_LIFECYCLE_AUTHORIZATION', 'ENACTING', 'cutter_enact', 'fn_run_begin_enact'),
+        ('AWAITING_LIFECYCLE_AUTHORIZATION', 'ENACTING', 'cutter_enact', 'fn_run_pass_gate'),
         ('ENACTING', 'COMPLETED', 'cutter_exec', 'fn_run_move')
        ) AS t (from_state, to_state, role, via),
        (VALUES ('dryrun'), ('live')) AS m (mode);
@@ -99,12 +99,14 @@ CREATE TABLE cutter_governance.gate_rule (
     gate          text PRIMARY KEY,
     awaited_state text NOT NULL UNIQUE,
     request_phase text NOT NULL REFERENCES cutter_governance.phase_rule (phase),
+    next_state    text NOT NULL UNIQUE,  -- where the run goes once the gate is passed
     ttl           interval NOT NULL
 );
 INSERT INTO cutter_governance.gate_rule VALUES
-    ('SG_1_cut_authz', 'AWAITING_CUT_AUTHORIZATION', 'cut_authorization_request', '24 hours'),
+    ('SG_1_cut_authz', 'AWAITING_CUT_AUTHORIZATION', 'cut_authorization_request', 'WRITING',
+     '24 hours'),
     ('SG_2_lifecycle_authz', 'AWAITING_LIFECYCLE_AUTHORIZATION',
-     'lifecycle_authorization_request', '12 hours');
+     'lifecycle_authorization_request', 'ENACTING', '12 hours');
 
 -- ---- who is calling -------------------------------------------------------------
 -- Inside a SECURITY DEFINER function current_user is the owner; the caller is
@@ -536,45 +538,43 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION cutter_governance.fn_run_begin_write(
-    p_run_id uuid, p_decision_id uuid, p_consumer text)
+-- Past a gate: the awaited state into the next, the request's stage passed,
+-- and for a live run the decision consumed here (its switch claimed) and, into
+-- WRITING, a green rehearsal of the same plan.
+CREATE FUNCTION cutter_governance.fn_run_pass_gate(
+    p_run_id uuid, p_gate text, p_decision_id uuid, p_consumer text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    run cutter_governance.orchestrator_run;
+    run  cutter_governance.orchestrator_run;
+    gate cutter_governance.gate_rule;
 BEGIN
-    run := cutter_governance.fn_locked_run('fn_run_begin_write', p_run_id);
-    PERFORM cutter_governance.fn_require_transition('fn_run_begin_write', run, 'WRITING');
-    PERFORM cutter_governance.fn_require_phases_of('fn_run_begin_write', p_run_id, 'SURVEYING');
-    IF run.mode = 'live' AND NOT EXISTS (
+    SELECT * INTO gate FROM cutter_governance.gate_rule WHERE gate_rule.gate = p_gate;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'fn_run_pass_gate: unknown gate %', p_gate
+            USING ERRCODE = 'check_violation';
+    END IF;
+    run := cutter_governance.fn_locked_run('fn_run_pass_gate', p_run_id);
+    IF run.state <> gate.awaited_state THEN
+        RAISE EXCEPTION 'fn_run_pass_gate: run % is %, not awaiting %', p_run_id, run.state,
+            p_gate USING ERRCODE = 'check_violation';
+    END IF;
+    PERFORM cutter_governance.fn_require_transition('fn_run_pass_gate', run, gate.next_state);
+    PERFORM cutter_governance.fn_require_phases_of(
+        'fn_run_pass_gate', p_run_id,
+        (SELECT state FROM cutter_governance.phase_rule WHERE phase = gate.request_phase));
+    IF gate.next_state = 'WRITING' AND run.mode = 'live' AND NOT EXISTS (
         SELECT 1 FROM cutter_governance.orchestrator_run g
           JOIN cutter_governance.phase_record gp ON gp.run_id = g.run_id AND gp.phase = 'cutplan'
           JOIN cutter_governance.phase_record lp ON lp.run_id = run.run_id AND lp.phase = 'cutplan'
          WHERE g.mode = 'dryrun' AND g.state = 'COMPLETED'
            AND g.source_version_id = run.source_version_id
            AND gp.pins ->> 'writer_digest' = lp.pins ->> 'writer_digest') THEN
-        RAISE EXCEPTION 'fn_run_begin_write: no green rehearsal of run %''s plan', p_run_id
+        RAISE EXCEPTION 'fn_run_pass_gate: no green rehearsal of run %''s plan', p_run_id
             USING ERRCODE = 'check_violation';
     END IF;
-    PERFORM cutter_governance.fn_consume_decision(run, 'SG_1_cut_authz', p_decision_id,
-                                                  p_consumer);
-    PERFORM cutter_governance.fn_set_state(p_run_id, 'WRITING');
-END
-$$;
-
-CREATE FUNCTION cutter_governance.fn_run_begin_enact(
-    p_run_id uuid, p_decision_id uuid, p_consumer text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    run cutter_governance.orchestrator_run;
-BEGIN
-    run := cutter_governance.fn_locked_run('fn_run_begin_enact', p_run_id);
-    PERFORM cutter_governance.fn_require_transition('fn_run_begin_enact', run, 'ENACTING');
-    PERFORM cutter_governance.fn_require_phases_of('fn_run_begin_enact', p_run_id, 'WRITING');
-    PERFORM cutter_governance.fn_consume_decision(run, 'SG_2_lifecycle_authz', p_decision_id,
-                                                  p_consumer);
-    PERFORM cutter_governance.fn_set_state(p_run_id, 'ENACTING');
+    PERFORM cutter_governance.fn_consume_decision(run, p_gate, p_decision_id, p_consumer);
+    PERFORM cutter_governance.fn_set_state(p_run_id, gate.next_state);
 END
 $$;
 
@@ -856,7 +856,6 @@ GRANT EXECUTE ON FUNCTION
     cutter_governance.fn_run_open(uuid, uuid, uuid, text, text, text, text),
     cutter_governance.fn_run_set_kb_folder(uuid, text),
     cutter_governance.fn_cutplan_save(uuid, jsonb),
-    cutter_governance.fn_run_begin_write(uuid, uuid, text),
     cutter_governance.fn_run_reopen_for_leg_b(uuid),
     cutter_governance.fn_run_void(uuid, text),
     cutter_governance.fn_change_set_open(uuid, uuid, text, text, int),
@@ -867,7 +866,8 @@ GRANT EXECUTE ON FUNCTION
     cutter_governance.fn_run_move(uuid, text, text),
     cutter_governance.fn_run_stop(uuid, text, text)
    TO cutter_exec, cutter_enact;
-GRANT EXECUTE ON FUNCTION cutter_governance.fn_run_begin_enact(uuid, uuid, text) TO cutter_enact;
+GRANT EXECUTE ON FUNCTION cutter_governance.fn_run_pass_gate(uuid, text, uuid, text)
+   TO cutter_exec, cutter_enact;
 GRANT EXECUTE ON FUNCTION cutter_governance.fn_run_lock(uuid) TO cutter_exec, cutter_enact;
 GRANT EXECUTE ON FUNCTION
     cutter_governance.fn_signature_record(text, text, text, text, text)

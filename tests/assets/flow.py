@@ -71,7 +71,8 @@ def place(run_id: str, gate: str, text: str, name: str | None = None) -> str:
 
 
 def approve(run_id: str, gate: str, key: str, **kw) -> approvals.Decision:
-    path = place(run_id, gate, signed_doc(run_id, gate, key, **kw), kw.pop("name", None))
+    name = kw.pop("name", None)
+    path = place(run_id, gate, signed_doc(run_id, gate, key, **kw), name)
     return approvals.evaluate(
         RESOURCES["database"], RESOURCES["kb"].root_path(), path, channel="test"
     )

@@ -185,7 +185,7 @@ def test_change_set_alone_without_the_gates_is_refused(governed_env, db_url):
     finally:
         with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
             cur.execute("GRANT SELECT ON public.unit_version TO cutter_verify")
-    arm(run_id)
+    arm(None)  # a stopped run cannot be armed: the switch waits for the next live write
     attempt = survey("STORY-ALONE", run_id, assets=[change_set])
     assert not attempt.success and materialized(attempt) == []
     failure = next(e for e in attempt.all_events if e.event_type_value == "STEP_FAILURE")
@@ -301,7 +301,7 @@ def test_a_void_waits_for_an_enactment_in_progress_then_refuses(governed_env, db
     enacting = open_connection(db_url, role="cutter_enact")
     try:
         ledger.get_run(enacting, run_id, lock=True)
-        ledger.begin_enact(enacting, run_id, decision, "the enact phase")
+        ledger.pass_gate(enacting, run_id, "SG_2_lifecycle_authz", decision, "the enact phase")
         voiding = threading.Thread(target=attempt_void)
         voiding.start()
         voiding.join(timeout=1.5)

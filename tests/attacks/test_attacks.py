@@ -115,7 +115,7 @@ LANE_SQL = {
     ),
     "exec moves the run into WRITING without a decision": (
         "cutter_exec",
-        "SELECT cutter_governance.fn_run_begin_write(%(run)s, NULL, 'me')",
+        "SELECT cutter_governance.fn_run_pass_gate(%(run)s, 'SG_1_cut_authz', NULL, 'me')",
     ),
     "exec jumps the state with fn_run_move": (
         "cutter_exec",
@@ -123,7 +123,7 @@ LANE_SQL = {
     ),
     "enact enacts a run that never passed SG_2": (
         "cutter_enact",
-        "SELECT cutter_governance.fn_run_begin_enact(%(run)s, NULL, 'me')",
+        "SELECT cutter_governance.fn_run_pass_gate(%(run)s, 'SG_2_lifecycle_authz', NULL, 'me')",
     ),
     "verify deletes a phase record": (
         "cutter_verify",

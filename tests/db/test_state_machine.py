@@ -37,6 +37,7 @@ LEDGER_TABLES = (
     "phase_rule",
     "gate_rule",
 )
+PASS_SG1 = "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')"
 SURVEY_PHASES = [p.key for p in catalogue.PHASES if p.stage == "survey"]
 
 
@@ -270,7 +271,7 @@ def test_across_transactions_the_attack_leaves_nothing(db_url):
             "UPDATE cutter_governance.orchestrator_run SET mode = 'dryrun' WHERE run_id = %s",
             (run_id,),
         ),
-        ("SELECT cutter_governance.fn_run_begin_write(%s, NULL, 'me')", (run_id,)),
+        ("SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', NULL, 'me')", (run_id,)),
         (
             "SELECT cutter_governance.fn_run_move(%s, 'AWAITING_CUT_AUTHORIZATION', 'WRITING')",
             (run_id,),
@@ -358,10 +359,14 @@ def test_the_write_moves_on_only_under_its_own_decision_and_consumes_it(conn, wo
     cur.execute("SAVEPOINT s")
     with pytest.raises(REFUSED):  # a made-up decision id
         cur.execute(
-            "SELECT cutter_governance.fn_run_begin_write(%s, %s, 'me')", (run_id, str(uuid.uuid4()))
+            "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')",
+            (run_id, str(uuid.uuid4())),
         )
     cur.execute("ROLLBACK TO SAVEPOINT s")
-    cur.execute("SELECT cutter_governance.fn_run_begin_write(%s, %s, 'me')", (run_id, decision))
+    cur.execute(
+        "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')",
+        (run_id, decision),
+    )
     cur.execute("RESET ROLE")
     with conn.cursor() as check:
         check.execute(
@@ -390,7 +395,7 @@ def test_a_live_write_without_decision_switch_or_rehearsal_never_begins(conn, wo
     _attempt(
         conn,
         "cutter_exec",
-        "SELECT cutter_governance.fn_run_begin_write(%s, %s, 'me')",
+        "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')",
         (run_id, decision),
     )
     with conn.cursor() as cur:
@@ -422,7 +427,8 @@ def test_units_are_never_written_for_a_run_that_did_not_pass_sg1(conn, world):
         ("cutter_exec", "fn_run_move(%s, 'AWAITING_CUT_AUTHORIZATION', 'WRITING')"),
         ("cutter_exec", "fn_run_move(%s, 'AWAITING_CUT_AUTHORIZATION', 'COMPLETED')"),
         ("cutter_enact", "fn_run_move(%s, 'AWAITING_CUT_AUTHORIZATION', 'WRITING')"),
-        ("cutter_enact", "fn_run_begin_enact(%s, NULL, 'me')"),
+        ("cutter_enact", "fn_run_pass_gate(%s, 'SG_2_lifecycle_authz', NULL, 'me')"),
+        ("cutter_exec", "fn_run_pass_gate(%s, 'SG_9', NULL, 'me')"),
         ("cutter_enact", "fn_run_void(%s, 'kb/reason.md')"),
         ("cutter_exec", "fn_run_reopen_for_leg_b(%s)"),
         ("cutter_verify", "fn_run_stop(%s, 'STOP_STATE', 'x')"),
@@ -496,15 +502,30 @@ def test_the_phase_rules_in_the_database_are_the_catalogue(conn):
 def test_the_gate_rules_in_the_database_are_the_catalogue(conn):
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT gate, awaited_state, request_phase, extract(epoch FROM ttl)::int "
+            "SELECT gate, awaited_state, request_phase, next_state, extract(epoch FROM ttl)::int "
             "FROM cutter_governance.gate_rule ORDER BY gate"
         )
         in_database = cur.fetchall()
     in_catalogue = [
-        (g.name, g.awaited_state, g.request_phase, int(g.ttl.total_seconds()))
+        (
+            g.name,
+            g.awaited_state,
+            g.request_phase,
+            _after(g.request_phase).state,
+            int(g.ttl.total_seconds()),
+        )
         for g in sorted(catalogue.GATES, key=lambda g: g.name)
     ]
     assert in_database == in_catalogue
+
+
+def seconds(gate: catalogue.Gate) -> int:
+    return int(gate.ttl.total_seconds())
+
+
+def _after(key: str) -> catalogue.Phase:
+    keys = [p.key for p in catalogue.PHASES]
+    return catalogue.PHASES[keys.index(key) + 1]
 
 
 def _forward_moves() -> set[tuple[str, str, str]]:
