@@ -4,6 +4,7 @@ the test after a few seconds instead of hanging the suite."""
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,3 +24,17 @@ def within(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def wait_until(predicate, seconds: float = 60, *, daemon=None, interval: float = 0.2) -> None:
+    """Poll ``predicate`` until it holds; fail after ``seconds`` (with the
+    daemon's log, and at once if the daemon given has died)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if daemon is not None:
+            assert daemon.running(), daemon.log.read_text()[-3000:]
+        if predicate():
+            return
+        time.sleep(interval)
+    log = daemon.log.read_text()[-3000:] if daemon is not None else ""
+    raise AssertionError(f"timed out after {seconds} s\n{log}")

@@ -4,34 +4,11 @@ it was."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
 
 COUNTED_TABLES = ("public.source_document", "public.source_version", "public.information_unit")
-
-
-class Hung(AssertionError):
-    """The guarded code did not return in time (a blocking read, most likely)."""
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail with ``Hung`` instead of blocking forever (SIGALRM: main thread only)."""
-
-    def expire(signum, frame):
-        raise Hung(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def snapshot(db_url: str, kb_root: str | Path | None = None) -> dict[str, int | tuple]:

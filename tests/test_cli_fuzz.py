@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cutter_assets.resources.backup import BackupVault
-from tests.integrity import deadline, snapshot
+from tests.guards import within
+from tests.integrity import snapshot
 
 DSN = "postgresql://u:secret@h/db"
 LAW = "Điều 1. Phạm vi\nLuật này quy định.\n\nĐiều 2. Đối tượng\nCơ quan, tổ chức.\n"
@@ -225,7 +226,7 @@ def test_any_input_is_a_success_or_one_stop_line_and_nothing_written(
     argv = [backup_run if token == "BACKUP" else token for token in argv]
     kb = cutter_env["CUTTER_KB_ROOT"]
     before = snapshot(db_url, kb)
-    with deadline(120):
+    with within(120):
         code, out, err = cli(*argv)
     assert "Traceback" not in out + err
     if code == 0:

@@ -16,7 +16,8 @@ import pytest
 from cutter_assets.core.intake import MAX_UNITS_CEILING
 from cutter_assets.core.stops import StopCode
 from cutter_assets.resources.backup import BackupVault
-from tests.integrity import deadline, snapshot
+from tests.guards import within
+from tests.integrity import snapshot
 
 LAW = "Điều 1. Phạm vi\nNội dung.\n".encode()
 RUN_ID = "0190f7a8-1234-7abc-8def-0123456789ab"
@@ -29,7 +30,7 @@ def cutter(cutter_env, db_url, cli):
 
     def refused(*args):
         before = snapshot(db_url, cutter_env["CUTTER_KB_ROOT"])
-        with deadline(30):
+        with within(30):
             code, out, err = cli(*args)
         assert code != 0, out
         assert len(err.splitlines()) == 1 and err.startswith("STOP_"), err

@@ -34,6 +34,7 @@ from cutter_assets.sovereign import arm, disarm, draft_approval, sign_approval, 
 from tests.assets.flow import (
     count,
     cut_live,
+    last_attempt,
     live_to_sg1,
     place,
     rehearse,
@@ -91,18 +92,6 @@ def _consumed_path(db_url: str, run_id: str, gate: str) -> str:
         return cur.fetchone()[0]
 
 
-def _last_attempt(db_url: str, path: str) -> tuple[str, str]:
-    import psycopg2
-
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT outcome, reason FROM cutter_governance.approval_attempt "
-            "WHERE doc_path = %s ORDER BY id DESC LIMIT 1",
-            (path,),
-        )
-        return cur.fetchone()
-
-
 def _sha256(path: str) -> str:
     return hashlib.sha256((RESOURCES["kb"].root_path() / path).read_bytes()).hexdigest()
 
@@ -128,7 +117,7 @@ def test_an_approval_whose_doc_is_gone_gives_way_to_a_fresh_one(governed_env, db
     fresh = _sign_fresh(run_id, "SG_1", key)
     (request,) = _sensor_requests(run_id)  # evaluated, recorded, requested
     assert request.run_key == _sha256(fresh) and request.job_name == "write"
-    assert _last_attempt(db_url, fresh)[0] == "accepted"
+    assert last_attempt(db_url, fresh)[0] == "accepted"
     assert _next(run_id) == f"cutter orchestrate resume --run-id {run_id}"
     assert write("DEAD-GONE", run_id).success  # the stage the sensor requested
     assert run_row(run_id).state == "AWAITING_LIFECYCLE_AUTHORIZATION"
@@ -266,7 +255,7 @@ def test_the_sensor_refuses_approvals_for_closed_runs(governed_env, db_url, clos
     close(run_id)  # the recorded one's tick "failed" before its run was requested
     assert _sensor_requests(run_id) == []
     for path in (fresh, recorded):
-        outcome, reason = _last_attempt(db_url, path)
+        outcome, reason = last_attempt(db_url, path)
         assert outcome == "refused" and reason.startswith("NOT_AWAITED") and "run is " in reason
 
 
@@ -286,8 +275,8 @@ def test_the_sensor_refuses_approvals_for_a_completed_run_and_the_wrong_gate(gov
         "SG2-lifecycle-authz-approval-early",
     )
     assert _sensor_requests(done) == [] and _sensor_requests(waiting) == []
-    assert _last_attempt(db_url, late)[1].startswith("NOT_AWAITED")
-    assert _last_attempt(db_url, early)[1].startswith("WRONG_GATE")
+    assert last_attempt(db_url, late)[1].startswith("NOT_AWAITED")
+    assert last_attempt(db_url, early)[1].startswith("WRONG_GATE")
 
 
 # ---- 4. no approval and no switch for a run that is not awaiting -------------------

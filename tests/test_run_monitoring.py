@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import psycopg2
@@ -38,6 +37,7 @@ from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import approve, count, live_to_sg1, rehearse
 from tests.assets.harness import kb_files, register, run_row, start
 from tests.conftest import CORPUS
+from tests.guards import wait_until
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
 
@@ -87,16 +87,6 @@ def test_a_failure_superseded_by_a_later_run_of_the_cut_run_is_not_recorded(cutt
 
 
 # ---- the daemon: a killed stage is failed, and its cut run STOPPED --------------------
-def _wait(predicate, daemon: DagsterDaemon | None = None, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if daemon is not None:
-            assert daemon.running(), daemon.log.read_text()[-3000:]
-        if predicate():
-            return
-        time.sleep(0.3)
-    log = daemon.log.read_text()[-3000:] if daemon is not None else ""
-    raise AssertionError(f"timed out\n{log}")
 
 
 def _kill_waiting_on(db_url: str, table: str, function: str, *argv: str) -> None:
@@ -116,7 +106,7 @@ def _kill_waiting_on(db_url: str, table: str, function: str, *argv: str) -> None
         "WHERE c.relname = %s AND NOT l.granted"
     )
     try:
-        _wait(lambda: count(db_url, waiting, (table.split(".")[-1],)) > 0)
+        wait_until(lambda: count(db_url, waiting, (table.split(".")[-1],)) > 0)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(30)
     finally:
@@ -126,7 +116,7 @@ def _kill_waiting_on(db_url: str, table: str, function: str, *argv: str) -> None
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cutter' "
         "AND query LIKE %s AND state <> 'idle'"
     )
-    _wait(lambda: count(db_url, busy, (f"%{function}%",)) == 0)
+    wait_until(lambda: count(db_url, busy, (f"%{function}%",)) == 0)
 
 
 def _cut_run_of(db_url: str, doc_code: str) -> str:
@@ -189,16 +179,17 @@ def test_killed_stages_are_failed_by_run_monitoring_and_the_stop_sensor_stops_th
         assert isinstance(instance.run_launcher, DefaultRunLauncher)
         killed = [_started(instance, written), _started(instance, surveyed)]
         with DagsterDaemon(server, tmp_path / "daemon.log") as daemon:
-            _wait(lambda: _stop_sensor_ticked(instance), daemon)
+            wait_until(lambda: _stop_sensor_ticked(instance), daemon=daemon)
             later = RunsFilter(tags={RUN_ID_TAG: written})
-            _wait(lambda: len(instance.get_runs(later)) == 2, daemon)  # the sensor's write
+            sensor_wrote = lambda: len(instance.get_runs(later)) == 2  # noqa: E731
+            wait_until(sensor_wrote, daemon=daemon)
             for dagster_run_id in killed:  # their max runtime, shortened for the test
                 instance.add_run_tags(dagster_run_id, {MAX_RUNTIME_SECONDS_TAG: "1"})
             for dagster_run_id in killed:
-                _wait(lambda r=dagster_run_id: _failed(instance, r), daemon)
-            _wait(lambda: run_row(surveyed).state == "STOPPED", daemon, seconds=30)
+                wait_until(lambda r=dagster_run_id: _failed(instance, r), daemon=daemon)
+            wait_until(lambda: run_row(surveyed).state == "STOPPED", 30, daemon=daemon)
             waiting = "AWAITING_LIFECYCLE_AUTHORIZATION"
-            _wait(lambda: run_row(written).state == waiting, daemon, seconds=30)
+            wait_until(lambda: run_row(written).state == waiting, 30, daemon=daemon)
     finally:
         instance.dispose()
         disarm()

@@ -106,3 +106,14 @@ def count(db_url: str, sql: str, params=()) -> int:
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()[0]
+
+
+def last_attempt(db_url: str, path: str) -> tuple[str, str]:
+    """(outcome, reason) of the newest approval_attempt for the doc at ``path``."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT outcome, reason FROM cutter_governance.approval_attempt "
+            "WHERE doc_path = %s ORDER BY id DESC LIMIT 1",
+            (path,),
+        )
+        return cur.fetchone()

@@ -15,7 +15,7 @@ from cutter_assets.db import approvals
 from cutter_assets.resources import RESOURCES
 from cutter_assets.resources.signing import stub_sign
 from cutter_assets.sensors.approvals import approval_sensor
-from tests.assets.flow import count, live_to_sg1, place, rehearse, signed_doc
+from tests.assets.flow import count, last_attempt, live_to_sg1, place, rehearse, signed_doc
 from tests.assets.harness import register, run_row
 from tests.conftest import CORPUS
 
@@ -36,18 +36,6 @@ def _evaluate(path):
     return approvals.evaluate(
         RESOURCES["database"], RESOURCES["kb"].root_path(), path, channel="test"
     )
-
-
-def _attempt(db_url, path) -> tuple[str, str]:
-    import psycopg2
-
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT outcome, reason FROM cutter_governance.approval_attempt "
-            "WHERE doc_path = %s ORDER BY id DESC LIMIT 1",
-            (path,),
-        )
-        return cur.fetchone()
 
 
 def _forge(text: str) -> str:
@@ -144,8 +132,8 @@ def test_a_bad_approval_is_refused_and_recorded(waiting, governed_env, stranger_
     with pytest.raises(ApprovalRefused) as refused:
         _evaluate(path)
     assert refused.value.reason is reason
-    assert _attempt(db_url, path) == ("refused", _attempt(db_url, path)[1])
-    assert _attempt(db_url, path)[1].startswith(reason.name)
+    assert last_attempt(db_url, path) == ("refused", last_attempt(db_url, path)[1])
+    assert last_attempt(db_url, path)[1].startswith(reason.name)
     assert count(db_url, "SELECT count(*) FROM cutter_governance.review_decision") == decisions
     assert run_row(run).state == "AWAITING_CUT_AUTHORIZATION"
 
@@ -157,7 +145,7 @@ def test_an_approval_of_the_other_gate_is_refused_as_the_wrong_gate(waiting, gov
     with pytest.raises(ApprovalRefused) as refused:
         _evaluate(path)
     assert refused.value.reason is Refusal.WRONG_GATE
-    assert _attempt(db_url, path)[1].startswith("WRONG_GATE")
+    assert last_attempt(db_url, path)[1].startswith("WRONG_GATE")
     assert run_row(run).state == "AWAITING_CUT_AUTHORIZATION"
 
 
@@ -181,7 +169,7 @@ def test_a_replayed_approval_is_refused(waiting, governed_env, db_url):
     with pytest.raises(ApprovalRefused) as refused:
         _evaluate(again)
     assert refused.value.reason is Refusal.REPLAYED
-    assert _attempt(db_url, again)[0] == "refused"
+    assert last_attempt(db_url, again)[0] == "refused"
 
 
 def test_symlinks_and_paths_outside_the_kb_are_refused(waiting, governed_env, db_url, tmp_path):
@@ -237,7 +225,7 @@ def test_the_sensor_continues_valid_approvals_and_refuses_the_rest(
     # the partition is requested with the run, whatever sensor ran first
     (added,) = result.dynamic_partitions_requests
     assert "APPR-SENSOR" in added.partition_keys
-    assert _attempt(db_url, bad)[0] == "refused" and _attempt(db_url, good)[0] == "accepted"
+    assert last_attempt(db_url, bad)[0] == "refused" and last_attempt(db_url, good)[0] == "accepted"
     # the cursor remembers: a second evaluation requests nothing again
     with build_sensor_context(
         instance=instance, resources=RESOURCES, cursor=result.cursor

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg2
@@ -22,18 +21,10 @@ from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import approve, count, live_to_sg1, rehearse, write
 from tests.assets.harness import phase_records, register, run_row
 from tests.conftest import CORPUS
+from tests.guards import wait_until
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
 UNITS = "SELECT count(*) FROM public.information_unit WHERE canonical_address LIKE %s"
-
-
-def _wait(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once(governed_env, db_url):
@@ -63,7 +54,7 @@ def test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once(governed_env, 
                 )
                 return cur.fetchone()[0] > 0
 
-        _wait(worker_waits_inside_leg_a)
+        wait_until(worker_waits_inside_leg_a)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(30)
     finally:
@@ -80,7 +71,7 @@ def test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once(governed_env, 
             == 0
         )
 
-    _wait(backend_gone)
+    wait_until(backend_gone)
     assert count(db_url, UNITS, ("CRASH-A/%",)) == 0
     assert (
         count(

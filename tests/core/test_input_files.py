@@ -18,7 +18,7 @@ from cutter_assets.core.intake import (
 )
 from cutter_assets.core.refusals import one_line, screen_arguments, screen_text
 from cutter_assets.core.stops import CutterStop, StopCode
-from tests.integrity import deadline
+from tests.guards import within
 
 
 def _refused(call, *args, **kwargs) -> CutterStop:
@@ -38,7 +38,7 @@ def test_a_regular_file_is_read(tmp_path):
 def test_a_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    with deadline(5):
+    with within(5):
         stop = _refused(read_input_file, fifo)
     assert stop.code is StopCode.STOP_REFUSED_INPUT and "a FIFO" in stop.detail
 
@@ -47,7 +47,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     "path,kind", [("/dev/zero", "a character device"), ("/dev/null", "a character device")]
 )
 def test_a_device_is_refused(path, kind):
-    with deadline(5):
+    with within(5):
         stop = _refused(read_input_file, path)
     assert stop.code is StopCode.STOP_REFUSED_INPUT and kind in stop.detail
 

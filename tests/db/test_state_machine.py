@@ -182,6 +182,16 @@ def _attempt(conn, role: str, statement: str, params=()) -> None:
             cur.execute("RESET ROLE")
 
 
+def _refused_unchanged(conn, role: str, *attacks: tuple[str, tuple]) -> None:
+    """Each attack as ``role`` is refused and the ledger and units stay as they were."""
+    with conn.cursor() as cur:
+        before = _snapshot(cur)
+    for statement, params in attacks:
+        _attempt(conn, role, statement, params)
+    with conn.cursor() as cur:
+        assert _snapshot(cur) == before
+
+
 # ---- 1. no lane role writes a ledger table directly --------------------------------
 @pytest.mark.parametrize("role", LANES)
 @pytest.mark.parametrize("table", LEDGER_TABLES)
@@ -204,40 +214,34 @@ def test_no_lane_role_may_insert_update_or_delete_a_ledger_table(conn, role, tab
 @pytest.mark.parametrize("role", LANES)
 def test_mode_flip_inside_a_transaction_is_refused_for_every_lane_role(conn, world, role):
     run_id = world.run("AWAITING_CUT_AUTHORIZATION")
-    with conn.cursor() as cur:
-        before = _snapshot(cur)
-    _attempt(
+    _refused_unchanged(
         conn,
         role,
-        "UPDATE cutter_governance.orchestrator_run SET mode = 'dryrun' WHERE run_id = %s",
-        (run_id,),
+        (
+            "UPDATE cutter_governance.orchestrator_run SET mode = 'dryrun' WHERE run_id = %s",
+            (run_id,),
+        ),
+        (
+            "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
+            (run_id,),
+        ),
     )
-    _attempt(
-        conn,
-        role,
-        "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' WHERE run_id = %s",
-        (run_id,),
-    )
-    with conn.cursor() as cur:
-        assert _snapshot(cur) == before
 
 
 @pytest.mark.parametrize("role", LANES)
 def test_a_forged_consumed_decision_is_refused_for_every_lane_role(conn, world, role):
     run_id = world.run("AWAITING_CUT_AUTHORIZATION")
-    with conn.cursor() as cur:
-        before = _snapshot(cur)
-    _attempt(
+    _refused_unchanged(
         conn,
         role,
-        """INSERT INTO cutter_governance.review_decision
+        (
+            """INSERT INTO cutter_governance.review_decision
                (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256,
                 signature_sha256, provider, approver, signed_utc, consumed_at)
            VALUES ('SG_1_cut_authz', %s, %s, 'x.md', 'x', %s, 'stub', 'me', now(), now())""",
-        (run_id, world.payload["SG_1_cut_authz"], uuid.uuid4().hex),
+            (run_id, world.payload["SG_1_cut_authz"], uuid.uuid4().hex),
+        ),
     )
-    with conn.cursor() as cur:
-        assert _snapshot(cur) == before
 
 
 def test_the_mode_never_changes_even_for_the_owner(conn, world):
@@ -390,16 +394,14 @@ def test_a_live_write_without_decision_switch_or_rehearsal_never_begins(conn, wo
         cur = _as(conn, "cutter_gatekeeper")
         decision = record_decision(cur, run_id, world.payload["SG_1_cut_authz"])
         cur.execute("RESET ROLE")
-    with conn.cursor() as cur:
-        before = _snapshot(cur)
-    _attempt(
+    _refused_unchanged(
         conn,
         "cutter_exec",
-        "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')",
-        (run_id, decision),
+        (
+            "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')",
+            (run_id, decision),
+        ),
     )
-    with conn.cursor() as cur:
-        assert _snapshot(cur) == before
 
 
 def test_units_are_never_written_for_a_run_that_did_not_pass_sg1(conn, world):
@@ -437,11 +439,11 @@ def test_units_are_never_written_for_a_run_that_did_not_pass_sg1(conn, world):
 )
 def test_moves_outside_the_transition_table_are_refused(conn, world, role, statement):
     run_id = world.run("AWAITING_CUT_AUTHORIZATION")
-    with conn.cursor() as cur:
-        before = _snapshot(cur)
-    _attempt(conn, role, "SELECT cutter_governance." + statement, (run_id,))
-    with conn.cursor() as cur:
-        assert _snapshot(cur) == before
+    _refused_unchanged(
+        conn,
+        role,
+        ("SELECT cutter_governance." + statement, (run_id,)),
+    )
 
 
 def test_a_phase_is_recorded_only_in_order_in_its_state_by_its_role(conn, world):
