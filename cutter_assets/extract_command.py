@@ -28,21 +28,11 @@ from cutter_assets.core.intake import (
     read_input_file,
 )
 from cutter_assets.core.legal import DEFAULT_MAX_UNITS, Extraction, Unit, extract_units
+from cutter_assets.core.legal.model import UNIT_COLUMNS
 from cutter_assets.core.refusals import one_line
 from cutter_assets.core.stops import CutterStop
 
-JSONL_FIELDS = (
-    "canonical_address",
-    "unit_kind",
-    "section_type",
-    "number",
-    "parent_address",
-    "sort_order",
-    "content_hash",
-    "title",
-    "raw_heading",
-    "body",
-)
+JSONL_FIELDS = UNIT_COLUMNS
 
 
 def doc_code_from_name(path: Path) -> str:

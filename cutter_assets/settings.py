@@ -39,7 +39,6 @@ class Settings:
     gnupg_home: Path
     backup_recipient: str  # a key fingerprint, never key material
     sovereign_fingerprints: tuple[str, ...]  # the keys allowed to sign approvals
-    signing_provider: str  # gpg | stub
     allow_stub_in_live: bool
 
     @property
@@ -70,7 +69,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             fpr.strip().upper()
             for fpr in pick("CUTTER_SOVEREIGN_KEYS", "sovereign_keys").replace(",", " ").split()
         ),
-        signing_provider=pick("CUTTER_SIGNING", "signing_provider", "gpg"),
         allow_stub_in_live=pick("CUTTER_ALLOW_STUB_LIVE", "allow_stub_in_live", "no") == "yes",
     )
 

@@ -66,15 +66,6 @@ def db_url(empty_db_url) -> str:
     return empty_db_url
 
 
-@pytest.fixture
-def admin(db_url):
-    """An administrator connection, rolled back after the test."""
-    conn = open_connection(db_url)
-    yield conn
-    conn.rollback()
-    conn.close()
-
-
 @pytest.fixture(scope="session")
 def gpg_home(tmp_path_factory) -> Iterator[Path]:
     """A GnuPG home with one test key (ed25519 + cv25519, no passphrase)."""

@@ -7,22 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cutter_assets.core.legal import Unit, idempotency_key, writer_digest
+from cutter_assets.core.legal.model import UNIT_COLUMNS
 
 
 def plan_rows(units: Sequence[Unit], doc_code: str) -> list[dict[str, Any]]:
     """One write row per unit in document order, whatever order ``units`` came in."""
     rows = [
         {
-            "canonical_address": u.canonical_address,
-            "unit_kind": u.unit_kind,
-            "section_type": u.section_type,
-            "number": u.number,
-            "raw_heading": u.raw_heading,
-            "title": u.title,
-            "body": u.body,
-            "parent_address": u.parent_address,
-            "sort_order": u.sort_order,
-            "content_hash": u.content_hash,
+            **{column: getattr(u, column) for column in UNIT_COLUMNS},
             "idempotency_key": idempotency_key(doc_code, u.canonical_address, u.content_hash),
         }
         for u in units

@@ -10,22 +10,11 @@ import psycopg2
 from psycopg2 import errors
 from psycopg2.extras import Json
 
+from cutter_assets.core.legal.model import PLAN_COLUMNS
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 
-CUTPLAN_COLUMNS = (
-    "canonical_address",
-    "unit_kind",
-    "section_type",
-    "number",
-    "raw_heading",
-    "title",
-    "body",
-    "parent_address",
-    "sort_order",
-    "content_hash",
-    "idempotency_key",
-)
+CUTPLAN_COLUMNS = PLAN_COLUMNS
 
 
 # What the ledger functions raise when the state machine refuses a move.

@@ -1,5 +1,7 @@
 """Named SQL queries. Every query that takes input is parameterized."""
 
+from cutter_assets.core.legal.model import PLAN_COLUMNS
+
 DOCUMENT_BY_CODE_FOR_UPDATE = """
 SELECT id, doc_code, title, language FROM public.source_document
  WHERE doc_code = %(doc_code)s FOR UPDATE
@@ -138,9 +140,8 @@ SELECT run_id::text FROM cutter_governance.phase_record
 
 INSERT_CUTPLAN_ROWS = "SELECT cutter_governance.fn_cutplan_save(%(run_id)s, %(rows)s)"
 
-CUTPLAN_ROWS = """
-SELECT canonical_address, unit_kind, section_type, number, raw_heading, title, body,
-       parent_address, sort_order, content_hash, idempotency_key
+CUTPLAN_ROWS = f"""
+SELECT {", ".join(PLAN_COLUMNS)}
   FROM cutter_governance.cutplan_row WHERE run_id = %(run_id)s ORDER BY sort_order
 """
 

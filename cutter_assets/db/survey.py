@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cutter_assets.core.grants import matrix_lines, matrix_sha
+from cutter_assets.core.grants import matrix_lines
 from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
@@ -93,7 +93,3 @@ def live_source_state(conn, doc_code: str) -> dict[str, str]:
         "fingerprints_sha": sha256_of(fingerprints),
         "vocab_sha": sha256_of(vocab(conn)),
     }
-
-
-def privilege_matrix_sha(conn) -> str:
-    return matrix_sha(privilege_matrix(conn))

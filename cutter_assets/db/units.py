@@ -12,13 +12,6 @@ from cutter_assets.db import queries
 from cutter_assets.db.ledger import CUTPLAN_COLUMNS
 
 PAGE = 1000
-# fn_iu_create's parameter order after the change set: the key, then the plan columns
-ARGUMENT_ORDER = ("idempotency_key", *CUTPLAN_COLUMNS[:-1])
-
-
-def unit_arguments(change_set_id: str, row: dict[str, Any]) -> tuple:
-    """fn_iu_create's arguments for one plan row, in its parameter order."""
-    return (change_set_id, *(row[c] for c in ARGUMENT_ORDER))
 
 
 def create_units(cur, change_set_id: str, rows: Sequence[dict[str, Any]]) -> Counter:

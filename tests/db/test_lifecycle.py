@@ -355,14 +355,16 @@ def test_the_batch_writer_refuses_bad_pages_whole(conn, change_set, mutate, matc
 
 
 def _write_one(writer: str, cur, cs: str, row: dict) -> None:
-    from cutter_assets.db.units import create_units, unit_arguments
+    from cutter_assets.core.legal.model import PLAN_COLUMNS
+    from cutter_assets.db.units import create_units
 
     if writer == "fn_iu_create_many":
         create_units(cur, cs, [row])
     else:
         cur.execute(
             "SELECT * FROM public.fn_iu_create(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            unit_arguments(cs, row),
+            # fn_iu_create's order: the change set, the key, then the plan columns
+            (cs, row["idempotency_key"], *(row[c] for c in PLAN_COLUMNS[:-1])),
         )
 
 

@@ -14,24 +14,13 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cutter_assets.core.legal.model import Extraction, Unit
+from cutter_assets.core.legal.model import PLAN_COLUMNS, Extraction, Unit
 
 # Doc codes are [A-Z0-9-], addresses [A-Za-z0-9_/-], content hashes hex: none holds "|".
 KEY_SEPARATOR = "|"
 # Every column the unit writers (fn_iu_create, fn_iu_create_many) set from a
 # plan row; the body is covered through its content_hash.
-WRITER_FIELDS = (
-    "canonical_address",
-    "unit_kind",
-    "section_type",
-    "number",
-    "raw_heading",
-    "title",
-    "parent_address",
-    "sort_order",
-    "content_hash",
-    "idempotency_key",
-)
+WRITER_FIELDS = tuple(column for column in PLAN_COLUMNS if column != "body")
 _OPTIONAL_TEXT = ("number", "raw_heading", "parent_address")
 
 

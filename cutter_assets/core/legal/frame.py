@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cutter_assets.core.legal.model import Extraction
+from cutter_assets.core.legal.model import UNIT_COLUMNS, Extraction
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FRAME_COLUMNS: tuple[str, ...] = (
-    "canonical_address",
-    "unit_kind",
-    "section_type",
-    "number",
-    "raw_heading",
-    "title",
-    "body",
-    "content_hash",
-    "sort_order",
-    "parent_address",
-)
+FRAME_COLUMNS: tuple[str, ...] = UNIT_COLUMNS
 
 
 def units_frame(extraction: Extraction) -> pd.DataFrame:

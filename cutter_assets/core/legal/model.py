@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 _new = object.__new__
 _setattr = object.__setattr__  # frozen: fields are set past the class's __setattr__
@@ -65,6 +65,13 @@ class Unit:
             },
         )
         return unit
+
+
+# The unit's columns, once: the mark frame, the JSONL export, the cut plan,
+# the writer digest and the ledger's plan rows all derive from the dataclass.
+# Adding a unit field is the field here plus the schema change that stores it.
+UNIT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Unit))
+PLAN_COLUMNS: tuple[str, ...] = (*UNIT_COLUMNS, "idempotency_key")
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def test_units_frame_columns_and_rows() -> None:
     frame = units_frame(extraction)
     assert list(frame.columns) == [
         "canonical_address", "unit_kind", "section_type", "number", "raw_heading", "title",
-        "body", "content_hash", "sort_order", "parent_address",
+        "body", "parent_address", "sort_order", "content_hash",
     ]  # fmt: skip
     assert frame["canonical_address"].tolist() == [
         "VN-T/preamble", "VN-T/art_1", "VN-T/art_1/para_1",
