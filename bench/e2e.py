@@ -159,7 +159,6 @@ def core_directly(code: str) -> float:
 def leg_a_figures(n: int = 1000) -> tuple[float, float, float, float]:
     """Seconds for (fn_iu_create_many, COPY into a plain table, COPY into leg A's
     own tables, one fn_iu_create round trip per row)."""
-    from cutter_assets.db import queries
     from cutter_assets.db.connection import open_connection
     from cutter_assets.db.units import create_units
 
@@ -190,32 +189,18 @@ def leg_a_figures(n: int = 1000) -> tuple[float, float, float, float]:
             def fresh_change_set() -> str:
                 run_id, change_set_id = str(uuid.uuid4()), str(uuid.uuid4())
                 cur.execute("SAVEPOINT fresh")
+                # as the administrator, straight into WRITING: the bench measures
+                # the writer, not the state machine that leads a run there
                 cur.execute(
-                    queries.INSERT_RUN,
-                    {
-                        "run_id": run_id,
-                        "document_id": document_id,
-                        "version_id": version_id,
-                        "doc_code": "BENCH",
-                        "mode": "dryrun",
-                        "scope": "all",
-                        "actor": "b",
-                    },
+                    "INSERT INTO cutter_governance.orchestrator_run (run_id, source_document_id,"
+                    " source_version_id, doc_code, mode, scope, actor, state) VALUES"
+                    " (%s, %s, %s, 'BENCH', 'dryrun', 'all', 'b', 'WRITING')",
+                    (run_id, document_id, version_id),
                 )
                 cur.execute(
-                    "UPDATE cutter_governance.orchestrator_run SET state = 'WRITING' "
-                    "WHERE run_id = %s",
-                    (run_id,),
-                )
-                cur.execute(
-                    queries.INSERT_CHANGE_SET,
-                    {
-                        "change_set_id": change_set_id,
-                        "run_id": run_id,
-                        "idempotency_key": run_id,
-                        "writer_digest": "b",
-                        "expected": n,
-                    },
+                    "INSERT INTO cutter_governance.cut_change_set (change_set_id, run_id,"
+                    " idempotency_key, writer_digest, expected_count) VALUES (%s, %s, %s, 'b', %s)",
+                    (change_set_id, run_id, run_id, n),
                 )
                 return change_set_id
 

@@ -80,15 +80,8 @@ def _raise(result) -> None:
 
 
 def _completed_live_run() -> str | None:
-    with RESOURCES["database"].transaction(commit=False) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT run_id::text FROM cutter_governance.orchestrator_run "
-            "WHERE doc_code = %s AND mode = 'live' AND state = 'COMPLETED' "
-            "ORDER BY run_id DESC LIMIT 1",
-            (DOC_CODE,),
-        )
-        row = cur.fetchone()
-    return row[0] if row else None
+    with RESOURCES["database"].transaction(commit=False) as conn:
+        return ledger.completed_live_run(conn, DOC_CODE)
 
 
 def _wait_for(run_id: str, state: str, log: Path) -> None:

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import yaml
 
 from cutter_assets.core import approvals as core
-from cutter_assets.core.phases import AWAITED, GATE, GATE_SG1, GATE_SG2, RunState
+from cutter_assets.core.phases import AWAITED, GATE, GATE_SG1, GATE_SG2, REQUEST_PHASE, RunState
 from cutter_assets.core.reports import approval_stem
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import ledger
-from cutter_assets.db.approvals import REQUEST_PHASE
+from cutter_assets.db import ledger, switch
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.resources import RESOURCES
@@ -128,17 +127,10 @@ def arm(run_id: str | None) -> str:
     """Arm execution for one live run (or the next live run that writes).
     A closed run (COMPLETED, VOIDED, STOPPED) or a rehearsal never writes
     under the switch: STOP_STATE, so no switch is left armed for nothing."""
-    with _admin() as conn, conn.cursor() as cur:
+    with _admin() as conn:
         if run_id is not None:
             _require_armable(ledger.get_run(conn, run_id))
-        cur.execute(
-            "SELECT count(*) FROM cutter_governance.execution_switch WHERE disarmed_at IS NULL"
-        )
-        if cur.fetchone()[0]:
-            raise CutterStop(StopCode.STOP_STATE, "execution is already armed")
-        cur.execute(
-            "INSERT INTO cutter_governance.execution_switch (run_id) VALUES (%s)", (run_id,)
-        )
+        switch.arm(conn, run_id)
         conn.commit()
     target = f"run {run_id}" if run_id else "the next live run that writes"
     return f"execution armed for {target}; it disarms itself when that run closes or stops"
@@ -157,22 +149,15 @@ def _require_armable(run: ledger.Run) -> None:
 
 
 def disarm() -> str:
-    with _admin() as conn, conn.cursor() as cur:
-        cur.execute(
-            "UPDATE cutter_governance.execution_switch SET disarmed_at = now(), "
-            "disarm_reason = 'disabled by hand' WHERE disarmed_at IS NULL"
-        )
+    with _admin() as conn:
+        count = switch.disarm(conn, "disabled by hand")
         conn.commit()
-        return f"execution disarmed ({cur.rowcount} switch)"
+    return f"execution disarmed ({count} switch)"
 
 
 def switch_status() -> str:
-    with _admin() as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT run_id::text, armed_at FROM cutter_governance.execution_switch "
-            "WHERE disarmed_at IS NULL"
-        )
-        row = cur.fetchone()
+    with _admin() as conn:
+        row = switch.armed(conn)
     if row is None:
         return "execution disarmed (at rest)"
     return f"execution ARMED since {row[1]:%Y-%m-%d %H:%M} for {row[0] or 'the next live run'}"

@@ -13,7 +13,7 @@ from cutter_assets.core.phases import GATE_SG2, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant, runs_index_line
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import queries
+from cutter_assets.db import records
 from cutter_assets.resources.kb import RUNS_INDEX
 
 IMMUTABILITY_TRIGGERS = 7  # iu_guard, iu_log_lifecycle, 2 x append_only, 3 x no_truncate
@@ -31,14 +31,8 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
     )
     count = leg_a["row_count"]
     decision = pass_gate(ctx, GATE_SG2)  # None in a rehearsal: fn_iu_enact wants none there
-    with ctx.conn.cursor() as cur:
-        cur.execute(
-            queries.ENACT_UNITS,
-            {"decision_id": decision, "change_set_id": leg_a["change_set_id"]},
-        )
-        results = dict(cur.fetchall())
-        cur.execute(queries.ENACT_POSTCHECK, {"change_set_id": leg_a["change_set_id"]})
-        enacted, logged, triggers = cur.fetchone()
+    results = records.enact_change_set(ctx.conn, leg_a["change_set_id"], decision)
+    enacted, logged, triggers = records.enactment_postcheck(ctx.conn, leg_a["change_set_id"])
     invariants = [
         Invariant("units enacted", count, enacted),
         Invariant("lifecycle log rows (draft -> enacted)", count, logged),

@@ -9,9 +9,6 @@ a Dagster blocking check only guards steps inside the same Dagster run.
 
 from collections import Counter
 
-from psycopg2 import errors, sql
-from psycopg2.extras import Json
-
 from cutter_assets.assets.factory import phase_asset
 from cutter_assets.assets.runner import (
     Phase,
@@ -25,27 +22,22 @@ from cutter_assets.core.phases import GATE_SG1, GATE_SG2, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import approvals, ledger, queries
+from cutter_assets.db import approvals, ledger, records
 from cutter_assets.db.units import create_units
 from cutter_assets.resources.signing import service_signature, service_signature_problem
 
 
 def require_green_rehearsal(ctx: PhaseContext, digest: str) -> str:
     """A live cut needs a completed dryrun of the same version and writer digest."""
-    with ctx.ledger.cursor() as cur:
-        cur.execute(
-            queries.GREEN_REHEARSAL,
-            {"version_id": ctx.run.source_version_id, "writer_digest": digest},
-        )
-        row = cur.fetchone()
-    if row is None:
+    rehearsal = records.green_rehearsal(ctx.ledger, ctx.run.source_version_id, digest)
+    if rehearsal is None:
         raise CutterStop(
             StopCode.STOP_INVARIANT_FAILED,
             f"no green rehearsal of {ctx.doc_code} for this version and writer "
             f"digest; run `cutter orchestrate cut --document-id {ctx.doc_code}` "
             "(dryrun) first",
         )
-    return row[0]
+    return rehearsal
 
 
 def pass_gate(ctx: PhaseContext, gate: str) -> str | None:
@@ -56,14 +48,12 @@ def pass_gate(ctx: PhaseContext, gate: str) -> str | None:
     re-checks both on every write). A rehearsal passes under no decision."""
     decision = None
     if ctx.live:
-        with ctx.ledger.cursor() as cur:
-            cur.execute(queries.EXECUTION_ALLOWED, {"run_id": ctx.run.run_id})
-            if not cur.fetchone()[0]:
-                raise CutterStop(
-                    StopCode.STOP_EXECUTION_DISABLED,
-                    "execution is not enabled; the sovereign arms it for one run "
-                    f"with `cutter killswitch enable --single-run --run-id {ctx.run.run_id}`",
-                )
+        if not records.execution_allowed(ctx.ledger, ctx.run.run_id):
+            raise CutterStop(
+                StopCode.STOP_EXECUTION_DISABLED,
+                "execution is not enabled; the sovereign arms it for one run "
+                f"with `cutter killswitch enable --single-run --run-id {ctx.run.run_id}`",
+            )
         decision = approvals.revalidated_decision(ctx.ledger, ctx.kb.root_path(), ctx.run, gate)
     ctx.pass_gate(decision)
     return decision
@@ -82,15 +72,13 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
     decision = pass_gate(ctx, GATE_SG1) or "rehearsal (no approval in dryrun)"
     change_set_id = str(uuid7())
     with ctx.conn.cursor() as cur:
-        cur.execute(
-            queries.INSERT_CHANGE_SET,
-            {
-                "change_set_id": change_set_id,
-                "run_id": ctx.run.run_id,
-                "idempotency_key": sha256_text(f"{ctx.run.run_id}|{plan['writer_digest']}"),
-                "writer_digest": plan["writer_digest"],
-                "expected": len(rows),
-            },
+        records.open_change_set(
+            cur,
+            change_set_id=change_set_id,
+            run_id=ctx.run.run_id,
+            idempotency_key=sha256_text(f"{ctx.run.run_id}|{plan['writer_digest']}"),
+            writer_digest=plan["writer_digest"],
+            expected=len(rows),
         )
         statuses = dict(create_units(cur, change_set_id, rows))
     invariants = structural_invariants(ctx.conn, change_set_id, rows)
@@ -155,11 +143,8 @@ change_set = phase_asset(
 
 def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[Invariant]:
     """The six structural invariants of phase 7, read back from PostgreSQL."""
-    with conn.cursor() as cur:
-        cur.execute(queries.STRUCTURAL_PROBE, {"change_set_id": change_set_id})
-        units, drafts, foreign, unanchored, mismatched, affected = cur.fetchone()
-        cur.execute(queries.SECTION_TYPE_COUNTS, {"change_set_id": change_set_id})
-        section_types = dict(cur.fetchall())
+    counts, section_types = records.structural_probe(conn, change_set_id)
+    units, drafts, foreign, unanchored, mismatched, affected = counts
     planned = dict(Counter(r["section_type"] for r in rows))
     return [
         Invariant("all units draft", units, drafts),
@@ -188,18 +173,13 @@ def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
     envelope_id = str(uuid7())
     with ctx.conn.cursor() as cur:
         signature_id = _sign(cur, payload_sha, "executor")
-        envelopes = _record_once(
+        envelopes = records.record_envelope(
             cur,
-            queries.INSERT_ENVELOPE,
-            {
-                "id": envelope_id,
-                "change_set_id": leg_a["change_set_id"],
-                "signature_id": signature_id,
-                "payload_sha": payload_sha,
-                "row_count": leg_a["row_count"],
-            },
-            "manifest_envelope",
-            "G-LEG-B-ONCE: the change set already has its manifest envelope",
+            id=envelope_id,
+            change_set_id=leg_a["change_set_id"],
+            signature_id=signature_id,
+            payload_sha=payload_sha,
+            row_count=leg_a["row_count"],
         )
     return PhaseOutcome(
         pins={
@@ -231,43 +211,13 @@ manifest_envelope = phase_asset(
 
 def _sign(cur, payload_sha: str, principal: str) -> str:
     provider, signature, signature_sha = service_signature(payload_sha, principal)
-    cur.execute(
-        queries.INSERT_SIGNATURE,
-        {
-            "provider": provider,
-            "principal": principal,
-            "payload_sha": payload_sha,
-            "signature": signature,
-            "signature_sha256": signature_sha,
-        },
-    )
-    return cur.fetchone()[0]
-
-
-def _record_once(cur, insert: str, row: dict, table: str, once: str) -> int:
-    """Insert the change set's one ``table`` row; a second is refused by its UNIQUE
-    key and stops with the guard ``once``. Returns the change set's rows in ``table``."""
-    cur.execute("SAVEPOINT record_once")
-    try:
-        cur.execute(insert, row)
-    except errors.UniqueViolation:
-        cur.execute("ROLLBACK TO SAVEPOINT record_once")
-        raise CutterStop(StopCode.STOP_INVARIANT_FAILED, once) from None
-    cur.execute(
-        sql.SQL("SELECT count(*) FROM {} WHERE change_set_id = %s").format(
-            sql.Identifier("cutter_governance", table)
-        ),
-        (row["change_set_id"],),
-    )
-    return cur.fetchone()[0]
+    return records.record_signature(cur, provider, principal, payload_sha, signature, signature_sha)
 
 
 def require_service_signature(conn, signature_id: str, principal: str, payload_sha: str) -> None:
     """The recorded signature is ``principal``'s service key over exactly
     ``payload_sha``; anything else stops the run."""
-    with conn.cursor() as cur:
-        cur.execute(queries.SIGNATURE_BY_ID, {"id": signature_id})
-        row = cur.fetchone()
+    row = records.signature(conn, signature_id)
     if row is None:
         problem = "no such signature"
     elif row[0] != principal:
@@ -292,12 +242,8 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     if ctx.live:
         approval = approvals.recheck_consumed(ctx.conn, ctx.run, GATE_SG1)
     plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
-    with ctx.conn.cursor() as cur:
-        cur.execute("SELECT current_user")
-        verifier = cur.fetchone()[0]
-        cur.execute(queries.UNITS_OF_CHANGE_SET, {"change_set_id": leg_a["change_set_id"]})
-        columns = [column.name for column in cur.description]
-        units = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    verifier = records.current_role(ctx.conn)
+    units = records.units_of_change_set(ctx.conn, leg_a["change_set_id"])
     observed = independent_verification(units, plan, leg_a["writer_digest"])
     verdict = "pass" if all(observed.values()) else "fail"
     if verdict != "pass":
@@ -306,19 +252,14 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     result_id = str(uuid7())
     with ctx.conn.cursor() as cur:
         signature_id = _sign(cur, payload_sha, "verifier")
-        results = _record_once(
+        results = records.record_verify_result(
             cur,
-            queries.INSERT_VERIFY_RESULT,
-            {
-                "id": result_id,
-                "change_set_id": leg_a["change_set_id"],
-                "signature_id": signature_id,
-                "verdict": verdict,
-                "observed": Json(observed),
-                "payload_sha": payload_sha,
-            },
-            "verify_result",
-            "G-VERIFY-ONCE: the change set was already verified",
+            id=result_id,
+            change_set_id=leg_a["change_set_id"],
+            signature_id=signature_id,
+            verdict=verdict,
+            observed=observed,
+            payload_sha=payload_sha,
         )
     return PhaseOutcome(
         pins={

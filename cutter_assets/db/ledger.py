@@ -128,6 +128,14 @@ def open_runs(conn, doc_code: str) -> list[str]:
         return [row[0] for row in cur.fetchall()]
 
 
+def completed_live_run(conn, doc_code: str) -> str | None:
+    """The newest live run of ``doc_code`` that completed, if any."""
+    with conn.cursor() as cur:
+        cur.execute(queries.COMPLETED_LIVE_RUN, {"doc_code": doc_code})
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
 def run_of_dagster_run(conn, dagster_run_id: str) -> str | None:
     with conn.cursor() as cur:
         cur.execute(queries.RUN_OF_DAGSTER_RUN, {"dagster_run_id": dagster_run_id})

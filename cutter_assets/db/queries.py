@@ -264,6 +264,24 @@ SELECT (SELECT count(*) FROM public.information_unit
            AND t.tgenabled = 'O')
 """
 
+ARM_SWITCH = "INSERT INTO cutter_governance.execution_switch (run_id) VALUES (%(run_id)s)"
+
+DISARM_SWITCH = """
+UPDATE cutter_governance.execution_switch SET disarmed_at = now(), disarm_reason = %(reason)s
+ WHERE disarmed_at IS NULL
+"""
+
+ARMED_SWITCH_SINCE = """
+SELECT coalesce(run_id::text, ''), armed_at FROM cutter_governance.execution_switch
+ WHERE disarmed_at IS NULL
+"""
+
+COMPLETED_LIVE_RUN = """
+SELECT run_id::text FROM cutter_governance.orchestrator_run
+ WHERE doc_code = %(doc_code)s AND mode = 'live' AND state = 'COMPLETED'
+ ORDER BY run_id DESC LIMIT 1
+"""
+
 # The decision a write or enactment would use: the newest recorded, unconsumed
 # one (the same order as db/approvals.DECISION_TO_CONSUME).
 NEWEST_OPEN_DECISION = """

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from cutter_assets.assets.write import _record_once
+from cutter_assets.db.records import record_once
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 from tests.db.builders import add_document, open_change_set, open_run, sha
@@ -46,7 +46,7 @@ def test_a_second_envelope_is_the_guard_stop_and_the_first_stays(conn):
                 "payload_sha": payload_sha,
                 "row_count": 3,
             }
-            return _record_once(cur, queries.INSERT_ENVELOPE, row, "manifest_envelope", guard)
+            return record_once(cur, queries.INSERT_ENVELOPE, row, "manifest_envelope", guard)
 
         assert envelope() == 1
         with pytest.raises(CutterStop) as stop:
