@@ -9,7 +9,8 @@
     largest corpus law with a raised cap (<= 1.25x). Both sides run once
     first (warm-up) and are then timed in alternating rounds, best of N;
 (b) leg A for 1,000 units (fn_iu_create_many, as change_set does)
-    versus a COPY of the same rows into a plain table (target <= 3x), versus a
+    versus a COPY of the same rows into a plain table (reported; the old
+    <= 3x target is retired: it lay below the floor measured next), versus a
     COPY of them straight into the three tables leg A writes, with their keys
     and indexes (the floor for any writer of those tables), and versus one
     round trip per row.
@@ -45,7 +46,7 @@ def setup_environment() -> tuple[str, str]:
     from cutter_assets.db.connection import open_connection
     from cutter_assets.db.schema import apply_schema
     from cutter_assets.db.server import create_database, with_database
-    from cutter_assets.resources.gpg import make_key
+    from cutter_assets.signing.gpg import make_key
 
     work = Path(tempfile.mkdtemp(prefix="cutbench-", dir="/tmp"))
     atexit.register(_remove, work)  # registered first, so it runs after the server stops
@@ -82,7 +83,7 @@ def setup_environment() -> tuple[str, str]:
 
 def _remove(work: Path) -> None:
     """The throw-away folder, and the gpg-agent GnuPG left running for its keyring."""
-    from cutter_assets.resources.gpg import stop_agent
+    from cutter_assets.signing.gpg import stop_agent
 
     stop_agent(work / "gnupg")
     shutil.rmtree(work, ignore_errors=True)
@@ -329,7 +330,7 @@ def main() -> None:
     print(f"    fn_iu_create_many    {batched * 1000:8.1f} ms   (one call per page, as change_set)")
     print(
         f"    COPY, plain table    {copied * 1000:8.1f} ms   ratio {batched / copied:5.2f}x "
-        f"(target <= 3x: {'met' if batched / copied <= 3 else 'MISSED'})"
+        "(reported only: below the floor of the next line)"
     )
     print(
         f"    COPY, leg A's tables {floor * 1000:8.1f} ms   itself {floor / copied:5.2f}x the "

@@ -29,6 +29,7 @@ from cutter_assets.files import read_regular_file
 from cutter_assets.jobs import JOB_AFTER_GATE
 from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.resources import RESOURCES
+from cutter_assets.runs.stops import stop_of_failure
 from cutter_assets.settings import load_settings
 
 # Dagster's console logger repeats every event; the CLI prints its own summary.
@@ -89,12 +90,8 @@ def execute_stage(job_name: str, run_id: str) -> CutResult:
     elif not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
         data = failure.step_failure_data.user_failure_data if failure else None
-        stop = (
-            CutterStop(
-                StopCode[data.metadata["stop_code"].value], data.description.split(": ", 1)[-1]
-            )
-            if data is not None and "stop_code" in data.metadata
-            else CutterStop(StopCode.STOP_INVARIANT_FAILED, "the Dagster run failed; see UI")
+        stop = stop_of_failure(data) or CutterStop(
+            StopCode.STOP_INVARIANT_FAILED, "the Dagster run failed; see UI"
         )
     return CutResult(run_id, run.state, run.kb_folder or "-", result.run_id, stop)
 

@@ -16,9 +16,9 @@ from cutter_assets.db import ledger, switch
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.resources import RESOURCES
-from cutter_assets.resources.gpg import make_key, open_gpg
-from cutter_assets.resources.signing import SigningKeyRefused, gpg_sign, signing_key, stub_sign
 from cutter_assets.settings import CONFIG_FILE, load_settings
+from cutter_assets.signing.documents import SigningKeyRefused, gpg_sign, signing_key, stub_sign
+from cutter_assets.signing.gpg import make_key, open_gpg
 
 GATES = {"SG_1": GATE_SG1, "SG_2": GATE_SG2}
 CLOSED = (RunState.COMPLETED, RunState.VOIDED, RunState.STOPPED)

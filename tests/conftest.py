@@ -18,7 +18,7 @@ import pytest
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import create_database, drop_database, with_database
-from cutter_assets.resources.gpg import make_key, stop_agent
+from cutter_assets.signing.gpg import make_key, stop_agent
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,6 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
-    Failure,
     MaterializeResult,
     MetadataValue,
 )
@@ -35,7 +34,6 @@ from cutter_assets.core.reports import (
     PhaseReport,
     render_phase_doc,
     render_request_doc,
-    render_stop_doc,
 )
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -45,20 +43,7 @@ from cutter_assets.partitions import RUN_ID_TAG
 from cutter_assets.resources.backup import BackupVault
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase, secrets_in_environment
-
-# STOPs that refuse this one action (a wrong state, a phase already done, an
-# unknown run) and leave the cut run as it was; every other STOP stops the run.
-REFUSED_ACTIONS = frozenset(
-    {
-        StopCode.STOP_STATE,
-        StopCode.STOP_RUN_UNKNOWN,
-        StopCode.STOP_REPLAY_CONFLICT,
-        StopCode.STOP_DOCUMENT_UNKNOWN,
-        StopCode.STOP_BAD_DOC_CODE,
-        StopCode.STOP_EXECUTION_DISABLED,
-        StopCode.STOP_APPROVAL_INVALID,
-    }
-)
+from cutter_assets.runs.stops import REFUSED_ACTIONS, failure_of, record_stop, write_stop_doc
 
 
 @dataclass
@@ -222,14 +207,7 @@ def run_phase(
     try:
         result = execute_phase(database, kb, phase, StepInfo.of(context), vault=vault)
     except CutterStop as stop:
-        # Handled: the ledger holds the STOP, or the action was refused and the run
-        # left as it was. Anything else is the stop sensor's to record.
-        handled = stop.code in REFUSED_ACTIONS or stop.recorded
-        failure = Failure(
-            description=stop.line(),
-            metadata={"stop_code": stop.code.name, "stop_handled": handled},
-        )
-        raise failure from stop.__cause__  # an unexpected error keeps its traceback
+        raise failure_of(stop) from stop.__cause__  # an unexpected error keeps its traceback
     return _materialize_result(phase.key, result)
 
 
@@ -403,56 +381,3 @@ def _metadata_value(value: Any):
     if isinstance(value, bool | int | float):
         return value
     return MetadataValue.text(redact(str(value), secrets_in_environment())[:500])
-
-
-def record_stop(
-    database: CutterDatabase,
-    kb: KnowledgeBase,
-    run_id: str | None,
-    phase_key: str,
-    stop: CutterStop,
-) -> bool:
-    """The ledger says STOPPED with the code and the STOP doc is in the run's
-    folder. A STOP doc that cannot be written does not leave the run as it was:
-    the ledger still says STOPPED, and why the doc is missing. True when the
-    ledger holds the STOP (or already held a final state)."""
-    if run_id is None:
-        return False
-    missing = ""  # why the STOP doc could not be written, on the attempt without it
-    for with_doc in (True, False):
-        try:
-            with database.transaction() as conn:
-                held = ledger.between_legs(conn, run_id, stop)
-                detail = f"{phase_key}: {held.detail}{missing}"
-                if ledger.stop_run(conn, run_id, held.code.name, detail) and with_doc:
-                    write_stop_doc(kb, ledger.get_run(conn, run_id), phase_key, held)
-            return True
-        except Exception as err:  # noqa: BLE001 - the next attempt records it without the doc
-            error = redact(f"{type(err).__name__}: {err}", secrets_in_environment())[:300]
-            missing = f" (no STOP doc: {error})"
-    # The database is gone too: the stop sensor tries again when it sees the failed run.
-    return False
-
-
-def write_stop_doc(kb: KnowledgeBase, run: ledger.Run, phase_key: str, stop: CutterStop) -> None:
-    if not run.kb_folder:
-        return
-    now = datetime.now(UTC)
-    kb.write_once(
-        f"{run.kb_folder}/STOP-{stop.code.name}-{now:%Y%m%d-%H%M%S}.md",
-        render_stop_doc(
-            run_id=run.run_id,
-            doc_code=run.doc_code,
-            mode=run.mode,
-            code=stop.code.name,
-            detail=stop.detail or stop.code.meaning,
-            phase=phase_key,
-            written_utc=now,
-            next_steps=[
-                f"inspect: cutter orchestrate inspect --run-id {run.run_id}",
-                f"after fixing the cause, void this run: cutter orchestrate void --run-id "
-                f"{run.run_id} --reason-kb-id <path of your reason doc>",
-                f"then cut again: cutter orchestrate cut --document-id {run.doc_code}",
-            ],
-        ),
-    )

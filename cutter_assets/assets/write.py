@@ -24,7 +24,7 @@ from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, records
 from cutter_assets.db.units import create_units
-from cutter_assets.resources.signing import service_signature, service_signature_problem
+from cutter_assets.signing.documents import service_signature, service_signature_problem
 
 
 def require_green_rehearsal(ctx: PhaseContext, digest: str) -> str:

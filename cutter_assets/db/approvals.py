@@ -23,8 +23,8 @@ from cutter_assets.core.phases import AWAITED, REQUEST_PHASE
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.files import read_regular_file
-from cutter_assets.resources.signing import verify_document
 from cutter_assets.settings import load_settings
+from cutter_assets.signing.documents import verify_document
 
 GATEKEEPER = "cutter_gatekeeper"
 INSERT_ATTEMPT = """

@@ -17,8 +17,8 @@ from psycopg2 import errors, sql
 from cutter_assets.core.pins import canonical_json
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
-from cutter_assets.resources.gpg import open_gpg
 from cutter_assets.settings import load_settings
+from cutter_assets.signing.gpg import open_gpg
 
 FORMAT = "cutter-backup/1"
 DEFAULT_TABLES = ("public.information_unit", "public.unit_version", "public.iu_lifecycle_log")

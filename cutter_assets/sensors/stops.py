@@ -16,13 +16,13 @@ from dagster import (
     run_failure_sensor,
 )
 
-from cutter_assets.assets.runner import record_stop
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.partitions import RUN_ID_TAG
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
+from cutter_assets.runs.stops import handled, record_stop
 
 
 # Every run of the instance, not only those this code location launched: a stage
@@ -82,12 +82,7 @@ def _handled_by_cutter(instance, dagster_run_id: str) -> bool:
     return bool(failures) and all(
         (
             event.step_failure_data.user_failure_data is not None
-            and _flag(event.step_failure_data.user_failure_data.metadata, "stop_handled")
+            and handled(event.step_failure_data.user_failure_data)
         )
         for event in failures
     )
-
-
-def _flag(metadata, key: str) -> bool:
-    entry = metadata.get(key)
-    return getattr(entry, "value", entry) is True

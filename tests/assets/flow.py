@@ -14,7 +14,7 @@ from cutter_assets.core import approvals as core
 from cutter_assets.core.phases import GATE_SG1, GATE_SG2
 from cutter_assets.db import approvals, ledger
 from cutter_assets.resources import RESOURCES
-from cutter_assets.resources.signing import gpg_sign
+from cutter_assets.signing.documents import gpg_sign
 from cutter_assets.sovereign import arm
 from tests.assets.harness import start, survey
 

@@ -13,8 +13,8 @@ from dagster import DagsterInstance, build_sensor_context
 from cutter_assets.core.approvals import ApprovalRefused, Refusal
 from cutter_assets.db import approvals
 from cutter_assets.resources import RESOURCES
-from cutter_assets.resources.signing import stub_sign
 from cutter_assets.sensors.approvals import approval_sensor
+from cutter_assets.signing.documents import stub_sign
 from tests.assets.flow import count, last_attempt, live_to_sg1, place, rehearse, signed_doc
 from tests.assets.harness import register, run_row
 from tests.conftest import CORPUS
@@ -85,7 +85,7 @@ CASES = {
     ),
     "malformed": (
         lambda run, other, key, stranger: __import__(
-            "cutter_assets.resources.signing", fromlist=["gpg_sign"]
+            "cutter_assets.signing.documents", fromlist=["gpg_sign"]
         ).gpg_sign("---\ngate: SG_1_cut_authz\nrun_id: [unclosed\n---\n", key),
         Refusal.MALFORMED,
     ),

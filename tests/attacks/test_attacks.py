@@ -31,8 +31,8 @@ from cutter_assets.core.stops import CutterStop
 from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import approvals
 from cutter_assets.resources import RESOURCES
-from cutter_assets.resources.signing import gpg_sign
 from cutter_assets.sensors.approvals import approval_sensor
+from cutter_assets.signing.documents import gpg_sign
 from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import (
     approve,

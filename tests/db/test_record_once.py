@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from cutter_assets.db.records import record_once
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
+from cutter_assets.db.records import record_once
 from tests.db.builders import add_document, open_change_set, open_run, sha
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.resources.backup import BackupVault
-from cutter_assets.resources.gpg import make_key
+from cutter_assets.signing.gpg import make_key
 from tests.db.builders import add_document, create_unit, open_change_set, open_run
 
 

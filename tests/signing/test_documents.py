@@ -8,8 +8,7 @@ import pytest
 import yaml
 
 from cutter_assets.core.approvals import is_self_approval
-from cutter_assets.resources.gpg import make_key, open_gpg
-from cutter_assets.resources.signing import (
+from cutter_assets.signing.documents import (
     SERVICE_KEYS_FILE,
     SigningKeyRefused,
     gpg_sign,
@@ -19,6 +18,7 @@ from cutter_assets.resources.signing import (
     signing_key,
     verify_document,
 )
+from cutter_assets.signing.gpg import make_key, open_gpg
 
 PAYLOAD = "a" * 64
 

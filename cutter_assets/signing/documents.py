@@ -26,8 +26,8 @@ import yaml
 
 from cutter_assets.core.approvals import ApprovalRefused, Refusal, uid_parts
 from cutter_assets.core.intake import sanitize_echo
-from cutter_assets.resources.gpg import make_key, open_gpg
 from cutter_assets.settings import load_settings
+from cutter_assets.signing.gpg import make_key, open_gpg
 
 _CLEARSIGNED = re.compile(
     r"\A-----BEGIN PGP SIGNED MESSAGE-----\n(?:Hash: [^\n]*\n)+\n(?P<body>.*?)\n"
