@@ -107,8 +107,8 @@ def register(code: str, path: Path, max_units: int) -> None:
 
 
 def _open_rehearsal(code: str) -> str:
-    from cutter_assets.cutruns import start_cut_run
     from cutter_assets.resources import RESOURCES
+    from cutter_assets.runs.start import start_cut_run
 
     with RESOURCES["database"].transaction() as conn:
         return start_cut_run(conn, RESOURCES["kb"], code, mode="dryrun", actor="bench").run_id
@@ -117,9 +117,9 @@ def _open_rehearsal(code: str) -> str:
 def rehearsal_through_dagster(code: str, instance) -> float:
     """The rehearsal job's eleven phases in one Dagster run (in-process
     executor, Postgres instance storage), as ``cutter orchestrate cut`` runs it."""
+    from cutter_assets.app.orchestration import QUIET
     from cutter_assets.definitions import defs
-    from cutter_assets.orchestration import QUIET
-    from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG
+    from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG
 
     started = time.perf_counter()
     run_id = _open_rehearsal(code)
@@ -142,7 +142,7 @@ def core_directly(code: str) -> float:
     from cutter_assets.assets.runner import StepInfo, execute_phase
     from cutter_assets.assets.survey import SURVEY_PHASES
     from cutter_assets.assets.write import WRITE_PHASES
-    from cutter_assets.partitions import RUN_ID_TAG
+    from cutter_assets.graph.partitions import RUN_ID_TAG
     from cutter_assets.resources import RESOURCES
 
     database, kb, vault = RESOURCES["database"], RESOURCES["kb"], RESOURCES["vault"]
@@ -300,7 +300,7 @@ def main() -> None:
     _, dagster_url = setup_environment()
     os.environ["CUTTER_DAGSTER_STORAGE_URL"] = dagster_url
     from cutter_assets.db.server import DatabaseServer
-    from cutter_assets.settings import load_settings
+    from cutter_assets.platform.settings import load_settings
 
     home = DatabaseServer(load_settings()).write_dagster_home()
     instance = DagsterInstance.from_config(str(home))

@@ -146,7 +146,7 @@ def governed_env(cutter_env, sovereign_key):
 @pytest.fixture
 def cli(capsys):
     """Run ``cutter`` in process: (exit code, stdout, stderr)."""
-    from cutter_assets.cli import main
+    from cutter_assets.app.cli import main
 
     def run(*args):
         capsys.readouterr()

@@ -34,7 +34,7 @@ def _runs(db_url) -> int:
 
 def _subprocess(env, *args, timeout=300):
     return subprocess.run(
-        [sys.executable, "-m", "cutter_assets.cli", *args],
+        [sys.executable, "-m", "cutter_assets.app.cli", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -141,7 +141,7 @@ def test_two_simultaneous_cuts_exactly_one_proceeds(cutter_env, db_url):
     command = [
         sys.executable,
         "-m",
-        "cutter_assets.cli",
+        "cutter_assets.app.cli",
         "orchestrate",
         "cut",
         "--document-id",

@@ -135,7 +135,7 @@ def _bounded_memory():
 def test_an_endless_device_is_refused_before_a_read(cutter_env, command):
     env = {k: v for k, v in cutter_env.items() if k != "root"}
     done = subprocess.run(
-        [sys.executable, "-m", "cutter_assets.cli", *COMMANDS[command], "/dev/zero"],
+        [sys.executable, "-m", "cutter_assets.app.cli", *COMMANDS[command], "/dev/zero"],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

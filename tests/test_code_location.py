@@ -11,9 +11,9 @@ from pathlib import Path
 from dagster import DagsterInstance
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
-from cutter_assets.dagster_storage import PooledEventLogStorage, PooledRunStorage
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.settings import PROJECT_ROOT, load_settings
+from cutter_assets.platform.dagster_storage import PooledEventLogStorage, PooledRunStorage
+from cutter_assets.platform.settings import PROJECT_ROOT, load_settings
 
 
 def test_definitions_validate_through_the_workspace():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from dagster import DagsterInstance, RunsFilter
 
-from cutter_assets.daemon import DagsterDaemon
+from cutter_assets.app.daemon import DagsterDaemon
+from cutter_assets.app.sovereign import arm
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.settings import load_settings
-from cutter_assets.sovereign import arm
+from cutter_assets.platform.settings import load_settings
 from tests.assets.flow import live_to_sg1, place, rehearse, signed_doc
 from tests.assets.harness import register, run_row
 from tests.conftest import CORPUS

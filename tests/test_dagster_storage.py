@@ -18,9 +18,9 @@ from dagster import (
 )
 from sqlalchemy import event
 
-from cutter_assets.dagster_storage import PooledEventLogStorage
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.dagster_storage import PooledEventLogStorage
+from cutter_assets.platform.settings import load_settings
 
 
 @pytest.fixture

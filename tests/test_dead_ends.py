@@ -15,11 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
-from cutter_assets.core.approvals import TTL
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2
-from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import approvals, ledger
-from cutter_assets.orchestration import (
+from cutter_assets.app.orchestration import (
     OpenDecision,
     Waiting,
     describe_run,
@@ -28,9 +24,13 @@ from cutter_assets.orchestration import (
     resume,
     void,
 )
+from cutter_assets.app.sovereign import arm, disarm, draft_approval, sign_approval, switch_status
+from cutter_assets.core.approvals import TTL
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.db import approvals, ledger
 from cutter_assets.resources import RESOURCES
 from cutter_assets.sensors.approvals import approval_sensor
-from cutter_assets.sovereign import arm, disarm, draft_approval, sign_approval, switch_status
 from tests.assets.flow import (
     count,
     cut_live,

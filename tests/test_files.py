@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from cutter_assets.files import FileRefused, FileTooLarge, read_regular_file
+from cutter_assets.platform.files import FileRefused, FileTooLarge, read_regular_file
 from tests.guards import within
 
 

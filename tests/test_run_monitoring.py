@@ -27,13 +27,13 @@ from dagster._core.launcher import DefaultRunLauncher
 from dagster._core.scheduler.instigation import InstigatorType
 from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
 
-from cutter_assets.daemon import DagsterDaemon
+from cutter_assets.app.daemon import DagsterDaemon
+from cutter_assets.app.sovereign import arm, disarm
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.partitions import RUN_ID_TAG
+from cutter_assets.graph.partitions import RUN_ID_TAG
+from cutter_assets.platform.settings import DAGSTER_YAML_TEMPLATE, load_settings
 from cutter_assets.resources import RESOURCES
 from cutter_assets.sensors.stops import stop_sensor
-from cutter_assets.settings import DAGSTER_YAML_TEMPLATE, load_settings
-from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import approve, count, live_to_sg1, rehearse
 from tests.assets.harness import kb_files, register, run_row, start
 from tests.conftest import CORPUS
@@ -96,7 +96,7 @@ def _kill_waiting_on(db_url: str, table: str, function: str, *argv: str) -> None
     blocker = psycopg2.connect(db_url)
     blocker.cursor().execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "cutter_assets.cli", *argv],
+        [sys.executable, "-m", "cutter_assets.app.cli", *argv],
         env=dict(os.environ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

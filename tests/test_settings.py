@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.settings import load_settings
 
 
 @pytest.mark.parametrize("value", ["lots", "", "-5", "0", "1e6", "5 MB"])

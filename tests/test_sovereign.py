@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cutter_assets.app.sovereign import draft_approval, sign_approval
 from cutter_assets.core import approvals as core
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.resources import RESOURCES
 from cutter_assets.signing.documents import verify_document
-from cutter_assets.sovereign import draft_approval, sign_approval
 from tests.assets.flow import live_to_sg1, rehearse
 from tests.assets.harness import register
 from tests.conftest import CORPUS

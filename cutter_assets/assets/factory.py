@@ -6,7 +6,7 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetsDefinition, ass
 
 from cutter_assets.assets.runner import Phase, run_phase
 from cutter_assets.core import phases as catalogue
-from cutter_assets.partitions import documents
+from cutter_assets.graph.partitions import documents
 
 
 def _previous_asset(key: str) -> str | None:

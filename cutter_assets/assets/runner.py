@@ -39,7 +39,7 @@ from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.db.drift import recheck_pins
-from cutter_assets.partitions import RUN_ID_TAG
+from cutter_assets.graph.partitions import RUN_ID_TAG
 from cutter_assets.resources.backup import BackupVault
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase, secrets_in_environment

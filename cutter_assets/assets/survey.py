@@ -21,7 +21,6 @@ from cutter_assets.core.phases import GATE_SG1, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Artifact, Invariant, markdown_table
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import ledger, survey
 from cutter_assets.db.drift import (
     disabled_triggers,
@@ -31,8 +30,9 @@ from cutter_assets.db.drift import (
 )
 from cutter_assets.db.pins import expected_privileges, pinned_fingerprints
 from cutter_assets.db.schema import fingerprint_differences, live_fingerprints
-from cutter_assets.partitions import MODE_TAG
+from cutter_assets.graph.partitions import MODE_TAG
 from cutter_assets.resources.kb import KnowledgeBase
+from cutter_assets.runs.start import start_cut_run
 
 # The extractor sees every unit (intake bounds a text to a few MB); the
 # per-document cap is mark's blocking check, so an overflow is a gate failure.

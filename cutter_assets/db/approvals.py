@@ -22,8 +22,8 @@ from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused, Refusal
 from cutter_assets.core.phases import AWAITED, REQUEST_PHASE
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
-from cutter_assets.files import read_regular_file
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.files import read_regular_file
+from cutter_assets.platform.settings import load_settings
 from cutter_assets.signing.documents import verify_document
 
 GATEKEEPER = "cutter_gatekeeper"

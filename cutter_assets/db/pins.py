@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from cutter_assets.settings import SQL_DIR
+from cutter_assets.platform.settings import SQL_DIR
 
 FINGERPRINTS_FILE = "lifecycle/fingerprints.yaml"
 PRIVILEGES_FILE = "lifecycle/privileges.yaml"

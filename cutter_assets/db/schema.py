@@ -16,7 +16,7 @@ import psycopg2
 
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db.pins import pinned_fingerprints
-from cutter_assets.settings import SQL_DIR
+from cutter_assets.platform.settings import SQL_DIR
 
 # One lock id for "the schema is being changed", so two `cutter db init` wait.
 SCHEMA_LOCK_ID = 0x637574746572  # "cutter"

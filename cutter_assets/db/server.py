@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 
 from cutter_assets.core.dsn import clean_url_parts, redact_error, redact_url
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.settings import (
+from cutter_assets.platform.settings import (
     DAGSTER_DB_SUFFIX,
     DAGSTER_YAML_TEMPLATE,
     TARGET_DB_NAME,

@@ -17,7 +17,7 @@ from psycopg2 import errors, sql
 from cutter_assets.core.pins import canonical_json
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.settings import load_settings
 from cutter_assets.signing.gpg import open_gpg
 
 FORMAT = "cutter-backup/1"

@@ -22,7 +22,7 @@ from pydantic import PrivateAttr
 
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.settings import load_settings
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,7 +4,7 @@ Docs are created exclusively and never rewritten; a failed write is retried
 (3 tries, exponential backoff capped at 30 s) and then becomes
 STOP_KB_UPLOAD. Every text is redacted before it touches the disk. Reading
 opens only regular files inside the root, never through a symlink and never
-more than a capped size (``cutter_assets.files``).
+more than a capped size (``cutter_assets.platform.files``).
 
 The root comes from the settings only (``$CUTTER_KB_ROOT`` or the state
 dir's config.yaml): the resource has no root in its Dagster config, so no
@@ -25,8 +25,8 @@ from dagster import ConfigurableResource
 from cutter_assets.core.dsn import url_secrets
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.files import FileRefused, FileTooLarge, read_regular_file
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.files import FileRefused, FileTooLarge, read_regular_file
+from cutter_assets.platform.settings import load_settings
 
 LAWS_DIR = Path("knowledge/dev/laws")
 RUNS_INDEX = LAWS_DIR / "_orchestrator-runs-index" / "v0.6-runs.md"

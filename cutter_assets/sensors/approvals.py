@@ -28,8 +28,8 @@ from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
 from cutter_assets.core.phases import AWAITED
 from cutter_assets.core.stops import CutterStop
 from cutter_assets.db import approvals, ledger
-from cutter_assets.jobs import JOB_AFTER_GATE, enact_job, write_job
-from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
+from cutter_assets.graph.jobs import JOB_AFTER_GATE, enact_job, write_job
+from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import LAWS_DIR, KnowledgeBase
 

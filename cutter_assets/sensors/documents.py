@@ -4,7 +4,7 @@ from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, 
 
 from cutter_assets.core.intake import DOC_CODE_PATTERN
 from cutter_assets.db import queries
-from cutter_assets.partitions import documents
+from cutter_assets.graph.partitions import documents
 from cutter_assets.resources.database import CutterDatabase
 
 

@@ -19,7 +19,7 @@ from dagster import (
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
-from cutter_assets.partitions import RUN_ID_TAG
+from cutter_assets.graph.partitions import RUN_ID_TAG
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
 from cutter_assets.runs.stops import handled, record_stop

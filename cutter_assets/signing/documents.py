@@ -26,7 +26,7 @@ import yaml
 
 from cutter_assets.core.approvals import ApprovalRefused, Refusal, uid_parts
 from cutter_assets.core.intake import sanitize_echo
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.settings import load_settings
 from cutter_assets.signing.gpg import make_key, open_gpg
 
 _CLEARSIGNED = re.compile(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gnupg
 
-from cutter_assets.settings import load_settings
+from cutter_assets.platform.settings import load_settings
 
 
 def open_gpg(home: Path | None = None) -> gnupg.GPG:

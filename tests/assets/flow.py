@@ -7,6 +7,7 @@ from datetime import datetime
 
 import psycopg2
 
+from cutter_assets.app.sovereign import arm
 from cutter_assets.assets.enact import ENACT_ASSETS
 from cutter_assets.assets.survey import SURVEY_ASSETS
 from cutter_assets.assets.write import LEG_B_ASSETS, WRITE_ASSETS
@@ -15,7 +16,6 @@ from cutter_assets.core.phases import GATE_SG1, GATE_SG2
 from cutter_assets.db import approvals, ledger
 from cutter_assets.resources import RESOURCES
 from cutter_assets.signing.documents import gpg_sign
-from cutter_assets.sovereign import arm
 from tests.assets.harness import start, survey
 
 ALL = [*SURVEY_ASSETS, *WRITE_ASSETS, *ENACT_ASSETS]

@@ -9,11 +9,11 @@ from dagster import DagsterInstance, materialize
 
 from cutter_assets.assets.survey import SURVEY_ASSETS
 from cutter_assets.core.intake import decode_document
-from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import documents, ledger
-from cutter_assets.partitions import RUN_ID_TAG
-from cutter_assets.partitions import documents as documents_partitions
+from cutter_assets.graph.partitions import RUN_ID_TAG
+from cutter_assets.graph.partitions import documents as documents_partitions
 from cutter_assets.resources import RESOURCES
+from cutter_assets.runs.start import start_cut_run
 
 
 def register(

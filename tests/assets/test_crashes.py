@@ -14,10 +14,10 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from cutter_assets.app.orchestration import resume
+from cutter_assets.app.sovereign import arm, disarm
 from cutter_assets.assets import write as write_assets
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.orchestration import resume
-from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import approve, count, live_to_sg1, rehearse, write
 from tests.assets.harness import phase_records, register, run_row
 from tests.conftest import CORPUS
@@ -38,7 +38,15 @@ def test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once(governed_env, 
         "LOCK TABLE cutter_governance.cut_change_set_affected_row IN SHARE ROW EXCLUSIVE MODE"
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "cutter_assets.cli", "orchestrate", "resume", "--run-id", run_id],
+        [
+            sys.executable,
+            "-m",
+            "cutter_assets.app.cli",
+            "orchestrate",
+            "resume",
+            "--run-id",
+            run_id,
+        ],
         env=dict(os.environ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -145,7 +153,7 @@ def _crash(*args, **kwargs):
 def _source_pin(run_id: str, code: str):
     from cutter_assets.assets.runner import StepInfo, execute_phase
     from cutter_assets.assets.survey import MARK, SOURCE_PIN
-    from cutter_assets.partitions import RUN_ID_TAG
+    from cutter_assets.graph.partitions import RUN_ID_TAG
     from cutter_assets.resources import RESOURCES
 
     def phase(which):

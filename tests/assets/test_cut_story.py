@@ -9,8 +9,8 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
+from cutter_assets.app.sovereign import arm, disarm
 from cutter_assets.assets.write import change_set
-from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import (
     approve,
     count,
@@ -213,7 +213,7 @@ def test_change_set_alone_without_the_gates_is_refused(governed_env, db_url):
 
 
 def test_void_then_recut(governed_env, db_url, tmp_path):
-    from cutter_assets.orchestration import void
+    from cutter_assets.app.orchestration import void
     from cutter_assets.resources import RESOURCES
 
     register(db_url, "STORY-VOID", SMALL_LAW)
@@ -260,8 +260,8 @@ def test_void_then_recut(governed_env, db_url, tmp_path):
 
 
 def test_an_enacted_run_cannot_be_voided(constitution, governed_env):
+    from cutter_assets.app.orchestration import void
     from cutter_assets.core.stops import CutterStop
-    from cutter_assets.orchestration import void
     from cutter_assets.resources import RESOURCES
 
     _, live, _, _ = constitution
@@ -275,10 +275,10 @@ def test_an_enacted_run_cannot_be_voided(constitution, governed_env):
 def test_a_void_waits_for_an_enactment_in_progress_then_refuses(governed_env, db_url):
     """A void started while the enact phase holds the run waits for it, sees
     ENACTING and refuses: a run is never marked voided over enacted units."""
+    from cutter_assets.app.orchestration import void
     from cutter_assets.core.stops import CutterStop
     from cutter_assets.db import ledger
     from cutter_assets.db.connection import open_connection
-    from cutter_assets.orchestration import void
     from cutter_assets.resources import RESOURCES
 
     register(db_url, "STORY-RACE", SMALL_LAW)

@@ -11,14 +11,14 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from cutter_assets.app.sovereign import arm, disarm
 from cutter_assets.assets.write import (
     change_set,
     lifecycle_authorization_request,
     manifest_envelope,
     verify_result,
 )
-from cutter_assets.settings import load_settings
-from cutter_assets.sovereign import arm, disarm
+from cutter_assets.platform.settings import load_settings
 from tests.assets.flow import approve, enact, leg_b, live_to_sg1, rehearse, write
 from tests.assets.harness import phase_records, register, run_row, survey
 from tests.conftest import CORPUS

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import psycopg2
 
+from cutter_assets.app.sovereign import arm
 from cutter_assets.assets.write import change_set, manifest_envelope, verify_result
 from cutter_assets.signing.documents import gpg_sign
-from cutter_assets.sovereign import arm
 from tests.assets.flow import approve, count, live_to_sg1, rehearse, write
 from tests.assets.harness import phase_records, register, run_row
 from tests.conftest import CORPUS

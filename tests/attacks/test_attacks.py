@@ -26,14 +26,14 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context
 from psycopg2 import errors, sql
 
+from cutter_assets.app.sovereign import arm, disarm
 from cutter_assets.core.approvals import ApprovalRefused, draft
 from cutter_assets.core.stops import CutterStop
-from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import approvals
 from cutter_assets.resources import RESOURCES
+from cutter_assets.runs.start import start_cut_run
 from cutter_assets.sensors.approvals import approval_sensor
 from cutter_assets.signing.documents import gpg_sign
-from cutter_assets.sovereign import arm, disarm
 from tests.assets.flow import (
     approve,
     live_to_sg1,
@@ -304,7 +304,7 @@ def test_an_approval_for_a_closed_run_never_becomes_a_run(attack, governed_env, 
     run = live_to_sg1(code)
     text = signed_doc(run, "SG_1", governed_env["sovereign"])
     reason = RESOURCES["kb"].write_once(f"reasons/{code}.md", "# why\nclosed\n").path
-    from cutter_assets.orchestration import void
+    from cutter_assets.app.orchestration import void
 
     void(run, reason)
     place(run, "SG_1", text)

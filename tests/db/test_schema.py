@@ -17,7 +17,7 @@ from cutter_assets.db.schema import (
     schema_files,
     verify_fingerprints,
 )
-from cutter_assets.settings import SQL_DIR
+from cutter_assets.platform.settings import SQL_DIR
 
 CATALOG_SNAPSHOT = """
 SELECT 'rel', n.nspname || '.' || c.relname || ':' || c.relkind::text

@@ -18,7 +18,7 @@ def _cutter(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env["CUTTER_STATE_DIR"] = str(state_dir)
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
-        [sys.executable, "-m", "cutter_assets.cli", *args],
+        [sys.executable, "-m", "cutter_assets.app.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -71,7 +71,7 @@ def test_embedded_server_lifecycle(state_dir):
 def test_external_url_is_used_and_never_started(db_url, tmp_path):
     env = dict(os.environ, CUTTER_DATABASE_URL=db_url, CUTTER_STATE_DIR=str(tmp_path / "s"))
     status = subprocess.run(
-        [sys.executable, "-m", "cutter_assets.cli", "db", "status"],
+        [sys.executable, "-m", "cutter_assets.app.cli", "db", "status"],
         env=env,
         capture_output=True,
         text=True,
@@ -79,7 +79,7 @@ def test_external_url_is_used_and_never_started(db_url, tmp_path):
     )
     assert status.returncode == 0 and status.stdout.startswith("external PostgreSQL running")
     down = subprocess.run(
-        [sys.executable, "-m", "cutter_assets.cli", "db", "down"],
+        [sys.executable, "-m", "cutter_assets.app.cli", "db", "down"],
         env=env,
         capture_output=True,
         text=True,
@@ -97,7 +97,7 @@ def test_an_unreachable_external_server_is_one_stop_line_without_its_password(tm
         CUTTER_DATABASE_URL=f"postgresql://admin:{secret}@127.0.0.1:1/cutter",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "cutter_assets.cli", "db", "init"],
+        [sys.executable, "-m", "cutter_assets.app.cli", "db", "init"],
         env=env,
         capture_output=True,
         text=True,

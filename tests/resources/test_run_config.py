@@ -8,8 +8,8 @@ import pytest
 from dagster import DagsterInstance, DagsterInvalidConfigError, validate_run_config
 
 from cutter_assets.definitions import defs
-from cutter_assets.jobs import JOBS
-from cutter_assets.partitions import documents
+from cutter_assets.graph.jobs import JOBS
+from cutter_assets.graph.partitions import documents
 
 MOVED = {
     "kb-root": ("kb", {"root": "/tmp/elsewhere-kb"}),

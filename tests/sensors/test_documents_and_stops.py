@@ -19,7 +19,7 @@ from dagster import (
 )
 
 from cutter_assets.assets.survey import mark, source_pin
-from cutter_assets.partitions import RUN_ID_TAG, documents
+from cutter_assets.graph.partitions import RUN_ID_TAG, documents
 from cutter_assets.resources import RESOURCES
 from cutter_assets.sensors.documents import document_sensor
 from cutter_assets.sensors.stops import stop_sensor

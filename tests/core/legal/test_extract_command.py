@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cutter_assets.app.extract import doc_code_from_name, extract
 from cutter_assets.core.legal import extract_units
 from cutter_assets.core.stops import StopCode
-from cutter_assets.extract_command import doc_code_from_name, extract
 from tests.core.legal.corpus import corpus_path, corpus_text
 
 

@@ -20,17 +20,17 @@ from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
 from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, RunState
 from cutter_assets.core.reports import render_void_doc
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.cutruns import start_cut_run
 from cutter_assets.db import approvals, ledger, queries, survey
 from cutter_assets.db.approvals import kb_relative
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.files import read_regular_file
-from cutter_assets.jobs import JOB_AFTER_GATE
-from cutter_assets.partitions import MODE_TAG, RUN_ID_TAG, documents
+from cutter_assets.graph.jobs import JOB_AFTER_GATE
+from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG, documents
+from cutter_assets.platform.files import read_regular_file
+from cutter_assets.platform.settings import load_settings
 from cutter_assets.resources import RESOURCES
+from cutter_assets.runs.start import start_cut_run
 from cutter_assets.runs.stops import stop_of_failure
-from cutter_assets.settings import load_settings
 
 # Dagster's console logger repeats every event; the CLI prints its own summary.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

@@ -7,7 +7,7 @@ exit code; nothing is written anywhere.
 
     cutter extract FILE [--language vi|en] [--doc-code CODE] [--max-units N]
                         [--format table|jsonl]
-    python -m cutter_assets.extract_command FILE ...
+    python -m cutter_assets.app.extract FILE ...
 """
 
 from __future__ import annotations

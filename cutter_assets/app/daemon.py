@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.settings import PROJECT_ROOT
+from cutter_assets.platform.settings import PROJECT_ROOT
 
 STOP_SECONDS = 30
 
@@ -63,7 +63,7 @@ class DagsterDaemon:
         from dagster import RunsFilter
         from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES
 
-        from cutter_assets.orchestration import project_instance
+        from cutter_assets.app.orchestration import project_instance
 
         instance = project_instance()
         try:

@@ -15,8 +15,8 @@ from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, switch
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
+from cutter_assets.platform.settings import CONFIG_FILE, load_settings
 from cutter_assets.resources import RESOURCES
-from cutter_assets.settings import CONFIG_FILE, load_settings
 from cutter_assets.signing.documents import SigningKeyRefused, gpg_sign, signing_key, stub_sign
 from cutter_assets.signing.gpg import make_key, open_gpg
 

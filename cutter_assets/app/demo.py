@@ -9,17 +9,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from cutter_assets.app.daemon import DagsterDaemon
+from cutter_assets.app.orchestration import describe_run, launch_cut
+from cutter_assets.app.sovereign import arm, draft_approval, ensure_demo_keys, sign_approval
 from cutter_assets.core.phases import RunState
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.daemon import DagsterDaemon
 from cutter_assets.db import ledger
 from cutter_assets.db.connection import connection
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.orchestration import describe_run, launch_cut
+from cutter_assets.platform.settings import load_settings
 from cutter_assets.resources import RESOURCES
-from cutter_assets.settings import load_settings
-from cutter_assets.sovereign import arm, draft_approval, ensure_demo_keys, sign_approval
 
 DOC_CODE = "ICX-CONST"
 OPERATOR = "operator@demo.cutter"

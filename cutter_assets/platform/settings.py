@@ -16,7 +16,7 @@ import yaml
 
 from cutter_assets.core.stops import CutterStop, StopCode
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 DAGSTER_YAML_TEMPLATE = PROJECT_ROOT / "instance" / "dagster.yaml"
 

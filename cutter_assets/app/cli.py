@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from cutter_assets.app.extract import extract
 from cutter_assets.core.dsn import redact_url
 from cutter_assets.core.grants import matrix_sha
 from cutter_assets.core.intake import (
@@ -33,8 +34,7 @@ from cutter_assets.db.connection import connection
 from cutter_assets.db.pins import write_expected_privileges, write_fingerprints
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.extract_command import extract
-from cutter_assets.settings import PROJECT_ROOT, load_settings
+from cutter_assets.platform.settings import PROJECT_ROOT, load_settings
 
 DEMO_DOCUMENT = PROJECT_ROOT / "corpus" / "vn" / "hien-phap.txt"
 DEMO_DOC_CODE = "ICX-CONST"
@@ -209,7 +209,7 @@ def orchestrate() -> None:
 )
 def orchestrate_cut(doc_code: str, mode: str, actor: str, scope: str) -> None:
     """Survey a document and pause at the SG_1 cut authorization."""
-    from cutter_assets.orchestration import launch_cut
+    from cutter_assets.app.orchestration import launch_cut
 
     check_doc_code(doc_code)
     screen_text("--actor", actor)  # also when it comes from $CUTTER_ACTOR
@@ -217,8 +217,8 @@ def orchestrate_cut(doc_code: str, mode: str, actor: str, scope: str) -> None:
 
 
 def next_action_line(run_id: str) -> str:
+    from cutter_assets.app.orchestration import next_action
     from cutter_assets.db import ledger
-    from cutter_assets.orchestration import next_action
 
     with connection(_server().target_url()) as conn:
         return next_action(ledger.get_run(conn, run_id))[1]
@@ -229,7 +229,7 @@ def next_action_line(run_id: str) -> str:
 @click.option("--approval-kb-id", default=None, help="A signed approval doc in the KB.")
 def orchestrate_resume(run_id: str, approval_kb_id: str | None) -> None:
     """Continue a cut run: after an approval, or leg B after a stop between legs."""
-    from cutter_assets.orchestration import resume
+    from cutter_assets.app.orchestration import resume
 
     _report(resume(run_id, approval_kb_id))
 
@@ -239,7 +239,7 @@ def orchestrate_resume(run_id: str, approval_kb_id: str | None) -> None:
 @click.option("--reason-kb-id", required=True, help="The KB doc that says why.")
 def orchestrate_void(run_id: str, reason_kb_id: str) -> None:
     """Void a cut run, forward-only: drafts become voided, nothing is deleted."""
-    from cutter_assets.orchestration import void
+    from cutter_assets.app.orchestration import void
 
     click.echo(f"voided; compensation plan {void(run_id, reason_kb_id)}")
 
@@ -258,7 +258,7 @@ def _report(result) -> None:
 @click.option("--run-id", required=True)
 def orchestrate_inspect(run_id: str) -> None:
     """State, phases, pins, what is awaited and the exact next command."""
-    from cutter_assets.orchestration import describe_run
+    from cutter_assets.app.orchestration import describe_run
 
     click.echo(describe_run(run_id))
 
@@ -275,7 +275,7 @@ def approve() -> None:
 @click.option("--approver", default=lambda: os.environ.get("CUTTER_APPROVER", "sovereign"))
 def approve_draft(run_id: str, gate: str, approver: str) -> None:
     """Print the approval doc to sign (payload_sha taken from the request doc)."""
-    from cutter_assets.sovereign import draft_approval
+    from cutter_assets.app.sovereign import draft_approval
 
     screen_text("--approver", approver)  # also when it comes from $CUTTER_APPROVER
     click.echo(draft_approval(run_id, gate, approver), nl=False)
@@ -287,7 +287,7 @@ def approve_draft(run_id: str, gate: str, approver: str) -> None:
 @click.option("--provider", type=click.Choice(["gpg", "stub"]), default="gpg", show_default=True)
 def approve_sign(file: Path, fingerprint: str | None, provider: str) -> None:
     """Sign FILE and place it in its run's KB folder (where the sensor finds it)."""
-    from cutter_assets.sovereign import sign_approval
+    from cutter_assets.app.sovereign import sign_approval
 
     if fingerprint is not None:
         screen_text("--key", fingerprint)
@@ -306,7 +306,7 @@ def killswitch() -> None:
 @click.option("--single-run", is_flag=True, required=True, help="Arm for one cut run only.")
 @click.option("--run-id", default=None, help="The run to arm for (default: the next live run).")
 def killswitch_enable(single_run: bool, run_id: str | None) -> None:
-    from cutter_assets.sovereign import arm
+    from cutter_assets.app.sovereign import arm
 
     if not single_run:
         raise CutterStop(StopCode.STOP_REFUSED_INPUT, "execution is only ever armed --single-run")
@@ -315,14 +315,14 @@ def killswitch_enable(single_run: bool, run_id: str | None) -> None:
 
 @killswitch.command("disable")
 def killswitch_disable() -> None:
-    from cutter_assets.sovereign import disarm
+    from cutter_assets.app.sovereign import disarm
 
     click.echo(disarm())
 
 
 @killswitch.command("status")
 def killswitch_status() -> None:
-    from cutter_assets.sovereign import switch_status
+    from cutter_assets.app.sovereign import switch_status
 
     click.echo(switch_status())
 
@@ -406,7 +406,7 @@ def ui(port: int) -> None:
 @cli.command("demo")
 def demo() -> None:
     """The whole story on the embedded database: rehearse, cut, approve, enact."""
-    from cutter_assets.demo import run_demo
+    from cutter_assets.app.demo import run_demo
 
     def register() -> str:
         return register_file(

@@ -1,0 +1,2 @@
+"""The Dagster graph's frame: the documents partitioning and the stage jobs
+(asset groups of the catalogue)."""
