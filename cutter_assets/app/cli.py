@@ -27,6 +27,7 @@ from cutter_assets.core.intake import (
     read_input_file,
 )
 from cutter_assets.core.legal.detect import detect_language
+from cutter_assets.core.phases import GATE_BY_SHORT
 from cutter_assets.core.refusals import one_line, parse_utterance, screen_arguments, screen_text
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import documents, queries, survey
@@ -271,7 +272,7 @@ def approve() -> None:
 
 @approve.command("draft")
 @click.option("--run-id", required=True)
-@click.option("--gate", type=click.Choice(["SG_1", "SG_2"]), required=True)
+@click.option("--gate", type=click.Choice(sorted(GATE_BY_SHORT)), required=True)
 @click.option("--approver", default=lambda: os.environ.get("CUTTER_APPROVER", "sovereign"))
 def approve_draft(run_id: str, gate: str, approver: str) -> None:
     """Print the approval doc to sign (payload_sha taken from the request doc)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from cutter_assets.app.daemon import DagsterDaemon
 from cutter_assets.app.orchestration import describe_run, launch_cut
 from cutter_assets.app.sovereign import arm, draft_approval, ensure_demo_keys, sign_approval
-from cutter_assets.core.phases import RunState
+from cutter_assets.core.phases import Mode, RunState
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.db.connection import connection
@@ -41,11 +41,11 @@ def run_demo(say: Callable[[str], None], register: Callable[[], str]) -> None:
         _finish(say, done)
         return
     say("1/5 rehearsal (dryrun, all eleven phases, nothing committed) …")
-    rehearsal = launch_cut(DOC_CODE, mode="dryrun", actor=OPERATOR, scope="enacted_only")
+    rehearsal = launch_cut(DOC_CODE, mode=Mode.DRYRUN, actor=OPERATOR, scope="enacted_only")
     _raise(rehearsal)
     say(f"    {rehearsal.state}: {rehearsal.kb_folder}")
     say("2/5 live cut: survey up to the SG_1 request …")
-    live = launch_cut(DOC_CODE, mode="live", actor=OPERATOR, scope="enacted_only")
+    live = launch_cut(DOC_CODE, mode=Mode.LIVE, actor=OPERATOR, scope="enacted_only")
     _raise(live)
     say(f"    {live.state}: run {live.run_id}")
     say(f"    {arm(live.run_id)}")

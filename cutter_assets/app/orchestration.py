@@ -17,7 +17,7 @@ from pathlib import Path
 from dagster import DagsterInstance
 
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
-from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, RunState
+from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, Mode, RunState
 from cutter_assets.core.reports import render_void_doc
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, queries, survey
@@ -62,7 +62,7 @@ def launch_cut(doc_code: str, *, mode: str, actor: str, scope: str) -> CutResult
         survey.find_document(conn, doc_code)  # STOP_DOCUMENT_UNKNOWN before anything else
         vault.require_recipient()  # a missing backup key stops before anything is written
         started = start_cut_run(conn, kb, doc_code, mode=mode, actor=actor, scope=scope)
-    return execute_stage("rehearsal" if mode == "dryrun" else "survey", started.run_id)
+    return execute_stage("rehearsal" if mode == Mode.DRYRUN else "survey", started.run_id)
 
 
 def execute_stage(job_name: str, run_id: str) -> CutResult:
@@ -118,7 +118,7 @@ def resume(run_id: str, approval: str | None) -> CutResult:
             ledger.reopen_for_leg_b(conn, run_id)
             job = "complete_leg_b"
         elif gate is not None:
-            if run.mode == "live":
+            if run.mode == Mode.LIVE:
                 step = gate_step(run, waiting_at(conn, kb.root_path(), run), datetime.now(UTC))
                 if step.refusal is not None:
                     raise CutterStop(step.refusal, step.next)
@@ -370,7 +370,7 @@ def _switch_step(run_id: str, switch: str | None) -> str:
 def next_action(run: ledger.Run, waiting: Waiting | None = None) -> tuple[str, str]:
     """What the run awaits and the exact next command, one that works now."""
     rid = run.run_id
-    if awaited_gate(run) is not None and run.mode == "dryrun":
+    if awaited_gate(run) is not None and run.mode == Mode.DRYRUN:
         return (
             "nothing: a rehearsal is never approved, and this one did not finish",
             f"void it: cutter orchestrate void --run-id {rid} --reason-kb-id <path>, then "
@@ -390,7 +390,7 @@ def next_action(run: ledger.Run, waiting: Waiting | None = None) -> tuple[str, s
             f"fix the cause, then cutter orchestrate void --run-id {rid} --reason-kb-id "
             f"<path> and cutter orchestrate cut --document-id {run.doc_code}",
         )
-    if run.state == RunState.COMPLETED and run.mode == "dryrun":
+    if run.state == RunState.COMPLETED and run.mode == Mode.DRYRUN:
         return (
             "nothing: the rehearsal is green",
             f"cut it for real: cutter orchestrate cut --document-id {run.doc_code} --mode live",

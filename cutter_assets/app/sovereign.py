@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 import yaml
 
 from cutter_assets.core import approvals as core
-from cutter_assets.core.phases import AWAITED, GATE, GATE_SG1, GATE_SG2, REQUEST_PHASE, RunState
+from cutter_assets.core.phases import (
+    AWAITED,
+    GATE,
+    GATE_BY_SHORT,
+    REQUEST_PHASE,
+    Mode,
+    RunState,
+)
 from cutter_assets.core.reports import approval_stem
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, switch
@@ -20,7 +27,6 @@ from cutter_assets.resources import RESOURCES
 from cutter_assets.signing.documents import SigningKeyRefused, gpg_sign, signing_key, stub_sign
 from cutter_assets.signing.gpg import make_key, open_gpg
 
-GATES = {"SG_1": GATE_SG1, "SG_2": GATE_SG2}
 CLOSED = (RunState.COMPLETED, RunState.VOIDED, RunState.STOPPED)
 _PAYLOAD_LINE = re.compile(r"^> payload_sha\s*:\s*([0-9a-f]{64})\s*$", re.M)
 
@@ -34,7 +40,7 @@ def draft_approval(run_id: str, gate: str, approver: str) -> str:
         core.check_header_value("approver", approver)
     except core.ApprovalRefused as refused:
         raise CutterStop(StopCode.STOP_REFUSED_INPUT, str(refused)) from None
-    gate_name = GATES[gate]
+    gate_name = GATE_BY_SHORT[gate].name
     with RESOURCES["database"].transaction(commit=False) as conn:
         run = ledger.get_run(conn, run_id)
         require_awaiting(run, gate_name)
@@ -96,7 +102,7 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
 def require_awaiting(run: ledger.Run, gate: str) -> None:
     """A live run awaiting ``gate`` is the only one an approval can serve
     (DESIGN §4: a rehearsal needs none); STOP_STATE, one line, otherwise."""
-    if run.mode == "dryrun":
+    if run.mode == Mode.DRYRUN:
         raise CutterStop(
             StopCode.STOP_STATE, f"run {run.run_id} is a rehearsal (dryrun); it is never approved"
         )
@@ -137,7 +143,7 @@ def arm(run_id: str | None) -> str:
 
 
 def _require_armable(run: ledger.Run) -> None:
-    if run.mode == "dryrun":
+    if run.mode == Mode.DRYRUN:
         raise CutterStop(
             StopCode.STOP_STATE, f"run {run.run_id} is a rehearsal (dryrun); it writes nothing"
         )

@@ -24,9 +24,9 @@ from dagster import (
 )
 
 from cutter_assets.core import phases as catalogue
-from cutter_assets.core.approvals import TTL
 from cutter_assets.core.ids import uuid7_datetime
 from cutter_assets.core.intake import check_doc_code
+from cutter_assets.core.phases import Mode
 from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.reports import (
     Artifact,
@@ -108,7 +108,7 @@ class PhaseContext:
 
     @property
     def live(self) -> bool:
-        return self.run.mode == "live"
+        return self.run.mode == Mode.LIVE
 
     def pass_gate(self, decision_id: str | None) -> None:
         """Into WRITING or ENACTING past the awaited gate; live, the database
@@ -120,13 +120,12 @@ class PhaseContext:
         self.run = ledger.get_run(self.ledger, self.run.run_id)
 
 
-def request_outcome(
-    ctx: PhaseContext, gate: str, payload: dict[str, Any], next_state: str
-) -> PhaseOutcome:
+def request_outcome(ctx: PhaseContext, gate_name: str, payload: dict[str, Any]) -> PhaseOutcome:
     """A sovereign request: the payload pinned by its sha256, the request doc
     in the KB, and the run moved to the awaiting state. A payload missing any
     pin is never put to the sovereign: the run stops before the doc is written."""
-    short = "SG_1" if gate.startswith("SG_1") else "SG_2"
+    gate = catalogue.GATE[gate_name]
+    short = gate.short
     missing = sorted(k for k, v in payload.items() if v in (None, ""))
     if missing:
         raise CutterStop(
@@ -135,29 +134,24 @@ def request_outcome(
         )
     payload_sha = sha256_of(payload)
     command = f"cutter approve draft --run-id {ctx.run.run_id} --gate {short}"
-    title = (
-        "SG_1 cut authorization request"
-        if short == "SG_1"
-        else "SG_2 lifecycle authorization request"
-    )
     return PhaseOutcome(
-        pins={"gate": gate, "payload_sha": payload_sha, "payload": payload},
+        pins={"gate": gate.name, "payload_sha": payload_sha, "payload": payload},
         checks={},
         idempotency_key=payload_sha,
         kb_text=render_request_doc(
-            title=title,
-            gate=gate,
+            title=catalogue.phase(gate.request_phase).title,
+            gate=gate.name,
             run_id=ctx.run.run_id,
             doc_code=ctx.doc_code,
             mode=ctx.run.mode,
             payload_sha=payload_sha,
             payload=payload,
             written_utc=ctx.now(),
-            ttl_hours=int(TTL[gate].total_seconds() // 3600),
+            ttl_hours=int(gate.ttl.total_seconds() // 3600),
             next_command=command,
         ),
         metadata={"payload_sha": payload_sha, "next_command": command},
-        next_state=next_state,
+        next_state=gate.awaited_state,
     )
 
 

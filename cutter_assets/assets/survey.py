@@ -17,7 +17,7 @@ from cutter_assets.assets.runner import (
 from cutter_assets.core.cutplan import duplicate_keys, plan_rows, two_pass_digests, vocab_violations
 from cutter_assets.core.grants import matrix_delta, matrix_sha
 from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, units_frame
-from cutter_assets.core.phases import GATE_SG1, RunState
+from cutter_assets.core.phases import GATE_SG1, Mode
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Artifact, Invariant, markdown_table
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -55,7 +55,7 @@ def _extract(ctx: PhaseContext):
 # ---- 1. source_pin ---------------------------------------------------------
 def _open_from_ui(conn, kb: KnowledgeBase, step: StepInfo) -> str:
     """A source_pin materialized without a cut run (from the UI) opens one."""
-    mode = step.tags.get(MODE_TAG, "dryrun")
+    mode = step.tags.get(MODE_TAG, Mode.DRYRUN)
     return start_cut_run(conn, kb, step.partition_key, mode=mode, actor="dagster-ui").run_id
 
 
@@ -352,7 +352,7 @@ grant_probe = phase_asset(
 
 # ---- SG_1 request ------------------------------------------------------------
 def _cut_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
-    return request_outcome(ctx, GATE_SG1, sg1_payload(ctx), RunState.AWAITING_CUT_AUTHORIZATION)
+    return request_outcome(ctx, GATE_SG1, sg1_payload(ctx))
 
 
 CUT_AUTHORIZATION_REQUEST = Phase("cut_authorization_request", _cut_authorization_request_story)

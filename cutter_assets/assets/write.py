@@ -18,7 +18,7 @@ from cutter_assets.assets.runner import (
 )
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2, RunState
+from cutter_assets.core.phases import GATE_SG1, GATE_SG2, Role
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -272,7 +272,7 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
         checks={
             "verified_once": [
                 Invariant("verify results for the change set", 1, results),
-                Invariant("verifier role", "cutter_verify", verifier),
+                Invariant("verifier role", Role.VERIFY, verifier),
             ]
         },
         idempotency_key=result_id,
@@ -334,7 +334,7 @@ def _lifecycle_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
         "verify_result_id": verified["verify_result_id"],
         "sg1_payload_sha": ctx.pins_of("cut_authorization_request")["payload_sha"],
     }
-    return request_outcome(ctx, GATE_SG2, payload, RunState.AWAITING_LIFECYCLE_AUTHORIZATION)
+    return request_outcome(ctx, GATE_SG2, payload)
 
 
 LIFECYCLE_AUTHORIZATION_REQUEST = Phase(

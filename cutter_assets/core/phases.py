@@ -25,11 +25,19 @@ class RunState:
     VOIDED = "VOIDED"
 
 
+class Mode:
+    DRYRUN = "dryrun"  # a rehearsal: the same code, nothing committed
+    LIVE = "live"
+    ALL = (DRYRUN, LIVE)
+
+
 class Role:
     EXEC = "cutter_exec"
     ENACT = "cutter_enact"
     VERIFY = "cutter_verify"
+    PROBE = "cutter_probe"
     GATEKEEPER = "cutter_gatekeeper"
+    LANES = (EXEC, ENACT, VERIFY, PROBE, GATEKEEPER)
 
 
 # The role whose session records a phase in the ledger: the verifier works in

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from cutter_assets.core.phases import Phase
+from cutter_assets.core.phases import GATE, Phase
 
 MAX_DOC_LINES = 250
 _LIMITS = {"inputs": 40, "work": 40, "snapshot_diff": 30, "invariants": 45, "artifacts": 20}
@@ -173,7 +173,7 @@ def render_stop_doc(
 
 def approval_stem(gate: str) -> str:
     """The file stem the sovereign's signed approval of ``gate`` carries."""
-    return "SG1-cut-authz-approval" if gate.startswith("SG_1") else "SG2-lifecycle-authz-approval"
+    return GATE[gate].file_stem
 
 
 def render_request_doc(

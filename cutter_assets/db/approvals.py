@@ -19,14 +19,14 @@ from psycopg2 import errors
 
 from cutter_assets.core import approvals
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused, Refusal, is_self_approval
-from cutter_assets.core.phases import AWAITED, REQUEST_PHASE
+from cutter_assets.core.phases import AWAITED, REQUEST_PHASE, Mode, Role
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.platform.files import read_regular_file
 from cutter_assets.platform.settings import load_settings
 from cutter_assets.signing.documents import verify_document
 
-GATEKEEPER = "cutter_gatekeeper"
+GATEKEEPER = Role.GATEKEEPER
 INSERT_ATTEMPT = """
 SELECT cutter_governance.fn_approval_attempt_record(%s, %s, %s, %s, %s, %s, %s)
 """
@@ -92,7 +92,7 @@ def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _C
     except CutterStop:
         raise ApprovalRefused(Refusal.UNKNOWN_RUN, header.run_id) from None
     settings = load_settings()
-    if document.provider == "stub" and run.mode == "live" and not settings.allow_stub_in_live:
+    if document.provider == "stub" and run.mode == Mode.LIVE and not settings.allow_stub_in_live:
         raise ApprovalRefused(Refusal.STUB_IN_LIVE)
     if run.kb_folder and Path(relative).parent != Path(run.kb_folder):
         raise ApprovalRefused(Refusal.WRONG_RUN, "the doc is not in the run's KB folder")

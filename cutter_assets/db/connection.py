@@ -12,9 +12,10 @@ from contextlib import contextmanager
 
 from psycopg2 import sql
 
+from cutter_assets.core.phases import Role
 from cutter_assets.db.server import connect
 
-LANE_ROLES = ("cutter_exec", "cutter_enact", "cutter_verify", "cutter_probe", "cutter_gatekeeper")
+LANE_ROLES = Role.LANES
 
 
 def open_connection(url: str, *, role: str | None = None):

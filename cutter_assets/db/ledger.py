@@ -11,6 +11,7 @@ from psycopg2 import errors
 from psycopg2.extras import Json
 
 from cutter_assets.core.legal.model import PLAN_COLUMNS
+from cutter_assets.core.phases import Mode
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 
@@ -225,7 +226,7 @@ def between_legs(conn, run_id: str, stop: CutterStop) -> CutterStop:
     done = phases(conn, run_id)
     leg_a = done.get("change_set")
     if (
-        run.mode == "live"
+        run.mode == Mode.LIVE
         and leg_a is not None
         and leg_a.outcome == "passed"
         and "manifest_envelope" not in done

@@ -20,6 +20,7 @@ from dagster import ConfigurableResource
 from psycopg2 import sql
 from pydantic import PrivateAttr
 
+from cutter_assets.core.phases import LEDGER_ROLE, Mode, Role
 from cutter_assets.db.connection import open_connection
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.platform.settings import load_settings
@@ -32,14 +33,6 @@ def _target_url(settings) -> str:
     return DatabaseServer(settings).target_url()
 
 
-# Roles with the ledger rights they need for their own phase records.
-LEDGER_ROLE = {
-    "cutter_exec": "cutter_exec",
-    "cutter_enact": "cutter_enact",
-    "cutter_verify": "cutter_exec",
-}
-
-
 class CutterDatabase(ConfigurableResource):
     """Connections to the target database, as one of the lane roles."""
 
@@ -49,7 +42,7 @@ class CutterDatabase(ConfigurableResource):
         return _target_url(load_settings())
 
     @contextmanager
-    def transaction(self, role: str = "cutter_exec", *, commit: bool = True) -> Iterator:
+    def transaction(self, role: str = Role.EXEC, *, commit: bool = True) -> Iterator:
         """One transaction as ``role``: committed when the block ends normally
         and ``commit`` is true, rolled back otherwise."""
         conn = open_connection(self.url(), role=role)
@@ -68,7 +61,7 @@ class CutterDatabase(ConfigurableResource):
     @contextmanager
     def phase_connections(self, mode: str, role: str) -> Iterator[tuple[Any, Any]]:
         """(work, ledger) connections for one phase run as ``role``."""
-        if mode == "dryrun":
+        if mode == Mode.DRYRUN:
             with self._rehearsal_phase(role) as pair:
                 yield pair
             return

@@ -23,6 +23,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 
 from cutter_assets.core.dsn import url_secrets
+from cutter_assets.core.phases import Mode
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.platform.files import FileRefused, FileTooLarge, read_regular_file
@@ -45,7 +46,7 @@ class WrittenDoc:
 
 def run_folder_name(doc_code: str, version_sha: str, started: datetime, mode: str) -> Path:
     """``knowledge/dev/laws/<doc>/v<16 hex>-automation-cut-<YYYYMMDD>`` (dryruns marked)."""
-    slug = "automation-dryrun" if mode == "dryrun" else "automation-cut"
+    slug = "automation-dryrun" if mode == Mode.DRYRUN else "automation-cut"
     return LAWS_DIR / doc_code.lower() / f"v{version_sha[:16]}-{slug}-{started:%Y%m%d}"
 
 

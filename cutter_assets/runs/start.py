@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from cutter_assets.core.ids import uuid7, uuid7_datetime
 from cutter_assets.core.intake import check_doc_code
+from cutter_assets.core.phases import Mode
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, survey
 from cutter_assets.resources.kb import KnowledgeBase
 
-MODES = ("dryrun", "live")
+MODES = Mode.ALL
 SCOPES = ("enacted_only", "all")
 
 

@@ -26,16 +26,14 @@ def _payload(**changes):
 @pytest.mark.parametrize("missing", [None, ""])
 def test_a_payload_missing_a_pin_stops_before_the_request_is_written(missing):
     with pytest.raises(CutterStop) as stopped:
-        request_outcome(
-            _ctx(), GATE_SG1, _payload(writer_digest=missing), RunState.AWAITING_CUT_AUTHORIZATION
-        )
+        request_outcome(_ctx(), GATE_SG1, _payload(writer_digest=missing))
     assert stopped.value.code == StopCode.STOP_INVARIANT_FAILED
     assert "writer_digest" in stopped.value.detail
 
 
 def test_a_full_payload_is_pinned_by_its_sha():
     payload = _payload()
-    outcome = request_outcome(_ctx(), GATE_SG1, payload, RunState.AWAITING_CUT_AUTHORIZATION)
+    outcome = request_outcome(_ctx(), GATE_SG1, payload)
     assert outcome.pins["payload_sha"] == sha256_of(payload)
     assert outcome.next_state == RunState.AWAITING_CUT_AUTHORIZATION
     assert outcome.checks == {}
