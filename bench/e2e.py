@@ -139,11 +139,11 @@ def core_directly(code: str) -> float:
     every asset calls: the same stories, ledger records, KB docs, backup and
     unit writes), one after the other with no Dagster run around them."""
     from cutter_assets.assets.enact import ENACT_PHASES
-    from cutter_assets.assets.runner import StepInfo, execute_phase
     from cutter_assets.assets.survey import SURVEY_PHASES
     from cutter_assets.assets.write import WRITE_PHASES
     from cutter_assets.graph.partitions import RUN_ID_TAG
     from cutter_assets.resources import RESOURCES
+    from cutter_assets.runs.phase import StepInfo, execute_phase
 
     database, kb, vault = RESOURCES["database"], RESOURCES["kb"], RESOURCES["vault"]
     started = time.perf_counter()

@@ -3,7 +3,6 @@ the review decision of SG_2, then the closeout report. Draft -> enacted is
 the only transition cutter makes."""
 
 from cutter_assets.assets.factory import phase_asset
-from cutter_assets.assets.runner import Phase, PhaseContext, PhaseOutcome
 from cutter_assets.assets.write import (
     pass_gate,
     require_service_signature,
@@ -15,6 +14,7 @@ from cutter_assets.core.reports import Invariant, runs_index_line
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import records
 from cutter_assets.resources.kb import RUNS_INDEX
+from cutter_assets.runs.phase import Phase, PhaseContext, PhaseOutcome
 
 IMMUTABILITY_TRIGGERS = 7  # iu_guard, iu_log_lifecycle, 2 x append_only, 3 x no_truncate
 

@@ -4,9 +4,10 @@ the resources it needs; the body is always the phase runner."""
 
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetsDefinition, asset
 
-from cutter_assets.assets.runner import Phase, run_phase
+from cutter_assets.assets.runner import run_phase
 from cutter_assets.core import phases as catalogue
 from cutter_assets.graph.partitions import documents
+from cutter_assets.runs.phase import Phase
 
 
 def _previous_asset(key: str) -> str | None:

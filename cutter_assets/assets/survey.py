@@ -7,13 +7,6 @@ from collections import Counter
 from dagster import MetadataValue
 
 from cutter_assets.assets.factory import phase_asset
-from cutter_assets.assets.runner import (
-    Phase,
-    PhaseContext,
-    PhaseOutcome,
-    StepInfo,
-    request_outcome,
-)
 from cutter_assets.core.cutplan import duplicate_keys, plan_rows, two_pass_digests, vocab_violations
 from cutter_assets.core.grants import matrix_delta, matrix_sha
 from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, units_frame
@@ -32,6 +25,13 @@ from cutter_assets.db.pins import expected_privileges, pinned_fingerprints
 from cutter_assets.db.schema import fingerprint_differences, live_fingerprints
 from cutter_assets.graph.partitions import MODE_TAG
 from cutter_assets.resources.kb import KnowledgeBase
+from cutter_assets.runs.phase import (
+    Phase,
+    PhaseContext,
+    PhaseOutcome,
+    StepInfo,
+    request_outcome,
+)
 from cutter_assets.runs.start import start_cut_run
 
 # The extractor sees every unit (intake bounds a text to a few MB); the

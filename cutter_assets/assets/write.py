@@ -10,12 +10,6 @@ a Dagster blocking check only guards steps inside the same Dagster run.
 from collections import Counter
 
 from cutter_assets.assets.factory import phase_asset
-from cutter_assets.assets.runner import (
-    Phase,
-    PhaseContext,
-    PhaseOutcome,
-    request_outcome,
-)
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
 from cutter_assets.core.phases import GATE_SG1, GATE_SG2, Role
@@ -24,6 +18,12 @@ from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, records
 from cutter_assets.db.units import create_units
+from cutter_assets.runs.phase import (
+    Phase,
+    PhaseContext,
+    PhaseOutcome,
+    request_outcome,
+)
 from cutter_assets.signing.documents import service_signature, service_signature_problem
 
 

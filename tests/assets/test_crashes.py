@@ -151,10 +151,10 @@ def _crash(*args, **kwargs):
 
 
 def _source_pin(run_id: str, code: str):
-    from cutter_assets.assets.runner import StepInfo, execute_phase
     from cutter_assets.assets.survey import MARK, SOURCE_PIN
     from cutter_assets.graph.partitions import RUN_ID_TAG
     from cutter_assets.resources import RESOURCES
+    from cutter_assets.runs.phase import StepInfo, execute_phase
 
     def phase(which):
         step = StepInfo(code, {RUN_ID_TAG: run_id}, "crash-test")
@@ -171,14 +171,14 @@ def _kb_file(cutter_env, run_id: str, stem: str) -> list[Path]:
 def test_a_crash_before_the_ledger_commits_leaves_no_pass_doc_and_resume_works(
     cutter_env, db_url, monkeypatch
 ):
-    from cutter_assets.assets import runner
+    from cutter_assets.runs import evidence
     from tests.assets.harness import start
 
     register(db_url, "CRASH-DOC", SMALL_LAW)
     run_id = start("CRASH-DOC")
     source_pin, _ = _source_pin(run_id, "CRASH-DOC")
     with monkeypatch.context() as patch:
-        patch.setattr(runner.ledger, "record_phase", _crash)
+        patch.setattr(evidence.ledger, "record_phase", _crash)
         with pytest.raises(_Crash):
             source_pin()
     assert "source_pin" not in phase_records(run_id)

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from cutter_assets.assets.runner import request_outcome
 from cutter_assets.core.phases import GATE_SG1, RunState
 from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.runs.phase import request_outcome
 
 
 def _ctx():
