@@ -72,12 +72,6 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
 LIFECYCLE_ENACTMENT = Phase("lifecycle_enactment", _lifecycle_enactment_story)
 
 
-lifecycle_enactment = phase_asset(
-    LIFECYCLE_ENACTMENT,
-    "Enact every draft of the change set under SG_2, in one transaction.",
-)
-
-
 # ---- 11. closeout -----------------------------------------------------------------
 def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
     required = catalogue.earlier("closeout")
@@ -133,11 +127,6 @@ def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
 CLOSEOUT = Phase("closeout", _closeout_story)
 
 
-closeout = phase_asset(
-    CLOSEOUT,
-    "The final report and the runs-index line; the run is COMPLETED.",
-)
-
-
-ENACT_ASSETS = [lifecycle_enactment, closeout]
 ENACT_PHASES = [LIFECYCLE_ENACTMENT, CLOSEOUT]
+ENACT_ASSETS = [phase_asset(phase) for phase in ENACT_PHASES]
+lifecycle_enactment, closeout = ENACT_ASSETS

@@ -15,7 +15,7 @@ def _previous_asset(key: str) -> str | None:
     return before[-1] if before else None
 
 
-def phase_asset(phase: Phase, description: str) -> AssetsDefinition:
+def phase_asset(phase: Phase) -> AssetsDefinition:
     entry = catalogue.phase(phase.key)
     previous = _previous_asset(phase.key)
     resources = {"database", "kb"} | ({"vault"} if phase.needs_vault else set())
@@ -25,7 +25,7 @@ def phase_asset(phase: Phase, description: str) -> AssetsDefinition:
         partitions_def=documents,
         group_name=entry.stage,
         deps=[previous] if previous else [],
-        description=description,
+        description=entry.description,
         check_specs=[
             AssetCheckSpec(
                 check.name, asset=entry.key, blocking=check.blocking, description=check.description

@@ -145,12 +145,6 @@ SOURCE_PIN = Phase(
 )
 
 
-source_pin = phase_asset(
-    SOURCE_PIN,
-    "Pin the document, its latest version, the governed functions and the vocab.",
-)
-
-
 # ---- 2. mark -----------------------------------------------------------------
 def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
     pinned = ctx.pins_of("source_pin")
@@ -206,12 +200,6 @@ def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
 MARK = Phase("mark", _mark_story)
 
 
-mark = phase_asset(
-    MARK,
-    "Cut the pinned version into candidate units (the DataFrame is previewed).",
-)
-
-
 # ---- 3. cutplan --------------------------------------------------------------
 def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
     marked = ctx.pins_of("mark")
@@ -264,12 +252,6 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
 CUTPLAN = Phase("cutplan", _cutplan_story)
 
 
-cutplan = phase_asset(
-    CUTPLAN,
-    "Build the write rowset twice (forward, reversed), persist it in PostgreSQL.",
-)
-
-
 # ---- 4. backup ---------------------------------------------------------------
 def _backup_story(ctx: PhaseContext) -> PhaseOutcome:
     vault = ctx.vault
@@ -307,12 +289,6 @@ def _backup_story(ctx: PhaseContext) -> PhaseOutcome:
 BACKUP = Phase("backup", _backup_story, needs_vault=True)
 
 
-backup = phase_asset(
-    BACKUP,
-    "Encrypt the rows this cut could touch to the configured recipient.",
-)
-
-
 # ---- 5. grant_probe ----------------------------------------------------------
 def _grant_probe_story(ctx: PhaseContext) -> PhaseOutcome:
     live = survey.privilege_matrix(ctx.conn)
@@ -344,24 +320,12 @@ def _grant_probe_story(ctx: PhaseContext) -> PhaseOutcome:
 GRANT_PROBE = Phase("grant_probe", _grant_probe_story)
 
 
-grant_probe = phase_asset(
-    GRANT_PROBE,
-    "Read the privilege matrix through the probe and compare it with the pin.",
-)
-
-
 # ---- SG_1 request ------------------------------------------------------------
 def _cut_authorization_request_story(ctx: PhaseContext) -> PhaseOutcome:
     return request_outcome(ctx, GATE_SG1, sg1_payload(ctx))
 
 
 CUT_AUTHORIZATION_REQUEST = Phase("cut_authorization_request", _cut_authorization_request_story)
-
-
-cut_authorization_request = phase_asset(
-    CUT_AUTHORIZATION_REQUEST,
-    "Ask the sovereign for SG_1 with a payload that pins every survey result.",
-)
 
 
 def sg1_payload(ctx: PhaseContext) -> dict:
@@ -387,5 +351,6 @@ def sg1_payload(ctx: PhaseContext) -> dict:
     }
 
 
-SURVEY_ASSETS = [source_pin, mark, cutplan, backup, grant_probe, cut_authorization_request]
 SURVEY_PHASES = [SOURCE_PIN, MARK, CUTPLAN, BACKUP, GRANT_PROBE, CUT_AUTHORIZATION_REQUEST]
+SURVEY_ASSETS = [phase_asset(phase) for phase in SURVEY_PHASES]
+source_pin, mark, cutplan, backup, grant_probe, cut_authorization_request = SURVEY_ASSETS

@@ -135,12 +135,6 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
 CHANGE_SET = Phase("change_set", _change_set_story)
 
 
-change_set = phase_asset(
-    CHANGE_SET,
-    "Leg A: write the approved rowset as draft units, all or nothing (G-CUT-ONCE).",
-)
-
-
 def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[Invariant]:
     """The six structural invariants of phase 7, read back from PostgreSQL."""
     counts, section_types = records.structural_probe(conn, change_set_id)
@@ -201,12 +195,6 @@ def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
 
 
 MANIFEST_ENVELOPE = Phase("manifest_envelope", _manifest_envelope_story)
-
-
-manifest_envelope = phase_asset(
-    MANIFEST_ENVELOPE,
-    "Leg B: the executor's signed envelope over the change set (G-LEG-B-ONCE).",
-)
 
 
 def _sign(cur, payload_sha: str, principal: str) -> str:
@@ -291,12 +279,6 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
 VERIFY_RESULT = Phase("verify_result", _verify_result_story)
 
 
-verify_result = phase_asset(
-    VERIFY_RESULT,
-    "The verifier, in its own session and role, re-reads and signs (G-VERIFY-ONCE).",
-)
-
-
 def independent_verification(units: list[dict], plan: list[dict], digest: str) -> dict:
     """Recompute from the stored rows, in Python, what the writer claimed.
 
@@ -342,12 +324,7 @@ LIFECYCLE_AUTHORIZATION_REQUEST = Phase(
 )
 
 
-lifecycle_authorization_request = phase_asset(
-    LIFECYCLE_AUTHORIZATION_REQUEST,
-    "Ask the sovereign for SG_2 (draft -> enacted) over the verified change set.",
-)
-
-
-WRITE_ASSETS = [change_set, manifest_envelope, verify_result, lifecycle_authorization_request]
 WRITE_PHASES = [CHANGE_SET, MANIFEST_ENVELOPE, VERIFY_RESULT, LIFECYCLE_AUTHORIZATION_REQUEST]
+WRITE_ASSETS = [phase_asset(phase) for phase in WRITE_PHASES]
+change_set, manifest_envelope, verify_result, lifecycle_authorization_request = WRITE_ASSETS
 LEG_B_ASSETS = WRITE_ASSETS[1:]

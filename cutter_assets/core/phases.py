@@ -67,6 +67,7 @@ class Phase:
     role: str = Role.EXEC  # the role the phase works as
     checks: tuple[Check, ...] = field(default_factory=tuple)
     asset: bool = True  # False: recorded within the phase before it
+    description: str = ""  # the asset's, as the UI shows it
 
     @property
     def ledger_role(self) -> str:
@@ -101,6 +102,7 @@ PHASES: tuple[Phase, ...] = (
             Check("guard_triggers_enabled", "Every guard trigger on the governed tables is "
                   "enabled."),
         ),
+        description="Pin the document, its latest version, the governed functions and the vocab.",
     ),
     Phase(
         "mark", 2, "Mark", "02-mark", "survey", S,
@@ -108,6 +110,7 @@ PHASES: tuple[Phase, ...] = (
             Check("unit_count_within_cap", "0 < units <= the document's cap."),
             Check("region_sha_unchanged", "The marked region equals source_pin's region_sha."),
         ),
+        description="Cut the pinned version into candidate units (the DataFrame is previewed).",
     ),
     Phase(
         "cutplan", 3, "Cut plan", "03-cutplan", "survey", S,
@@ -118,6 +121,7 @@ PHASES: tuple[Phase, ...] = (
                   "live vocabulary."),
             Check("idempotency_keys_are_unique", "No two plan rows share an idempotency key."),
         ),
+        description="Build the write rowset twice (forward, reversed), persist it in PostgreSQL.",
     ),
     Phase(
         "backup", 4, "Pre-write backup", "04-pre-write-backup", "survey", S,
@@ -125,6 +129,7 @@ PHASES: tuple[Phase, ...] = (
             Check("backup_is_verifiable", "The encrypted backup re-reads with its sha256, "
                   "envelope and recipient."),
         ),
+        description="Encrypt the rows this cut could touch to the configured recipient.",
     ),
     Phase(
         "grant_probe", 5, "Grant probe", "05-grant-probe", "survey", S,
@@ -132,10 +137,12 @@ PHASES: tuple[Phase, ...] = (
             Check("privilege_matrix_is_expected", "The privilege matrix equals "
                   "sql/lifecycle/privileges.yaml."),
         ),
+        description="Read the privilege matrix through the probe and compare it with the pin.",
     ),
     Phase(
         "cut_authorization_request", None, "SG_1 cut authorization request",
         "SG1-cut-authz-request", "survey", S,
+        description="Ask the sovereign for SG_1 with a payload that pins every survey result.",
     ),
     Phase(
         "change_set", 6, "Cut leg A", "06-cut-leg-a", "write", W,
@@ -145,6 +152,7 @@ PHASES: tuple[Phase, ...] = (
                   "anchored, body hashes, count); leg A rolls back before any is false.",
                   blocking=False),
         ),
+        description="Leg A: write the approved rowset as draft units, all or nothing (G-CUT-ONCE).",
     ),
     Phase(
         "structural_verify", 7, "Structural verify", "07-structural-verify", "write", W,
@@ -156,6 +164,7 @@ PHASES: tuple[Phase, ...] = (
             Check("envelope_recorded_once", "Evidence of G-LEG-B-ONCE: one envelope for the "
                   "change set (a second is refused by its UNIQUE key).", blocking=False),
         ),
+        description="Leg B: the executor's signed envelope over the change set (G-LEG-B-ONCE).",
     ),
     Phase(
         "verify_result", 9, "Write verify", "09-write-verify", "write", W, Role.VERIFY,
@@ -163,10 +172,12 @@ PHASES: tuple[Phase, ...] = (
             Check("verified_once", "Evidence of G-VERIFY-ONCE: one verdict, written as "
                   "cutter_verify.", blocking=False),
         ),
+        description="The verifier re-reads and signs in its own session and role (G-VERIFY-ONCE).",
     ),
     Phase(
         "lifecycle_authorization_request", None, "SG_2 lifecycle authorization request",
         "SG2-lifecycle-authz-request", "write", W,
+        description="Ask the sovereign for SG_2 (draft -> enacted) over the verified change set.",
     ),
     Phase(
         "lifecycle_enactment", 10, "Lifecycle enact", "10-lifecycle-enact", "enact", E,
@@ -176,6 +187,7 @@ PHASES: tuple[Phase, ...] = (
                   "immutability triggers enabled (enactment rolls back otherwise).",
                   blocking=False),
         ),
+        description="Enact every draft of the change set under SG_2, in one transaction.",
     ),
     Phase(
         "closeout", 11, "Final orchestrator report", "11-final-orchestrator-report", "enact", E,
@@ -183,6 +195,7 @@ PHASES: tuple[Phase, ...] = (
             Check("every_prior_phase_passed", "Evidence: the ledger holds every earlier phase "
                   "as passed (the database records no phase before them).", blocking=False),
         ),
+        description="The final report and the runs-index line; the run is COMPLETED.",
     ),
 )  # fmt: skip
 BY_KEY = {phase.key: phase for phase in PHASES}

@@ -13,12 +13,13 @@ VALUES (%(doc_code)s, %(title)s, %(language)s)
 ON CONFLICT (doc_code) DO NOTHING
 """
 
-LATEST_VERSION = """
-SELECT id, version_no, text_sha256, byte_size, created_at
+_LATEST_VERSION = """
+SELECT id, version_no, text_sha256, byte_size, {last}
   FROM public.source_version
  WHERE source_document_id = %(document_id)s
  ORDER BY version_no DESC LIMIT 1
 """
+LATEST_VERSION = _LATEST_VERSION.format(last="created_at")
 
 INSERT_VERSION = """
 INSERT INTO public.source_version
@@ -48,12 +49,7 @@ SET_MAX_UNITS = """
 UPDATE public.source_document SET max_units = %(max_units)s WHERE doc_code = %(doc_code)s
 """
 
-LATEST_VERSION_WITH_TEXT = """
-SELECT id, version_no, text_sha256, byte_size, full_text
-  FROM public.source_version
- WHERE source_document_id = %(document_id)s
- ORDER BY version_no DESC LIMIT 1
-"""
+LATEST_VERSION_WITH_TEXT = _LATEST_VERSION.format(last="full_text")
 
 VERSION_BY_ID = """
 SELECT id, version_no, text_sha256, byte_size, full_text

@@ -21,6 +21,7 @@ from cutter_assets.core.legal.tree import (
     RunIn,
     Tolerance,
     read_odd_marker,
+    reference_line,
 )
 from cutter_assets.core.legal.vocab import EN_POINT_LETTERS
 
@@ -45,10 +46,6 @@ _POINT_INDEX = {letter: i for i, letter in enumerate(EN_POINT_LETTERS, 1)}
 _CLEAN_MARKERS: frozenset[MarkerForm] = frozenset(
     {(True, True, ")"), (False, True, "."), (True, False, ")"), (False, False, ")")}
 )
-
-
-def _reference(what: str) -> BodyLine:
-    return BodyLine(("reference_line", f"read as body text: {what}"))
 
 
 class EnglishGrammar:
@@ -91,7 +88,9 @@ class EnglishGrammar:
         if rest and rest[0] in ".:-–—":
             rest = _PUNCT_TITLE.match(rest).group(3)
         elif rest and not (tail[0].isspace() and (rest[0].isupper() or rest[0] == "(")):
-            return _reference(f"a cross-reference, not a{'n' if kind == 'article' else ''} {kind}")
+            return reference_line(
+                f"a cross-reference, not a{'n' if kind == 'article' else ''} {kind}"
+            )
         title = clean_inline(rest) or None
         return Heading(kind, value, str(value), title, tolerances=tolerances)
 

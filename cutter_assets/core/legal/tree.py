@@ -76,6 +76,11 @@ class BodyLine:
     tolerance: Tolerance
 
 
+def reference_line(what: str) -> BodyLine:
+    """A line that looks like a heading but is read as body text, reported."""
+    return BodyLine(("reference_line", f"read as body text: {what}"))
+
+
 class Grammar(Protocol):
     """What a language contributes: how its lines look (see ``vietnamese.py``)."""
 

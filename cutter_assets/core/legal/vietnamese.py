@@ -27,6 +27,7 @@ from cutter_assets.core.legal.tree import (
     RunIn,
     Tolerance,
     read_odd_marker,
+    reference_line,
 )
 from cutter_assets.core.legal.vocab import VI_POINT_LETTERS
 
@@ -166,10 +167,6 @@ def _damaged(s: str) -> Heading | None:
     )
 
 
-def _reference(what: str) -> BodyLine:
-    return BodyLine(("reference_line", f"read as body text: {what}"))
-
-
 class VietnameseGrammar:
     language = "vi"
     title_kinds = frozenset({"part", "chapter", "section", "subsection"})
@@ -263,9 +260,9 @@ class VietnameseGrammar:
                 tolerances.append(("heading_missing_dot", "no dot after the number"))
                 title = rest
             else:
-                return _reference("a cross-reference, not an article heading")
+                return reference_line("a cross-reference, not an article heading")
         else:
-            return _reference("a cross-reference, not an article heading")
+            return reference_line("a cross-reference, not an article heading")
         return Heading(
             "article", number, str(number), clean_inline(title), tolerances=tuple(tolerances)
         )
@@ -299,7 +296,7 @@ class VietnameseGrammar:
             if rest and not space2:
                 odd.append("no space after the dot")
         if rest[:1].islower():
-            return _reference(_WRAPPED)
+            return reference_line(_WRAPPED)
         number = int(digits)
         tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
         return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
@@ -317,7 +314,7 @@ class VietnameseGrammar:
             return None
         letter, space1, space2, rest = m.groups()
         if rest[:1].islower():
-            return _reference(_WRAPPED)
+            return reference_line(_WRAPPED)
         index = _POINT_INDEX.get(letter)
         if index is None:
             return Heading(
@@ -400,13 +397,15 @@ class VietnameseGrammar:
         elif rest and not tail[0].isspace():
             if is_upper_title(rest.lstrip(",;)/ ")):  # "Mục 3; CHẾ ĐỘ ...": a damaged heading
                 return Heading(kind, 0, str(value), refusal=f"{kind} heading with '{rest[0]}'")
-            return _reference(f"not a {kind} heading")
+            return reference_line(f"not a {kind} heading")
         elif rest and not (rest[0].isupper() or rest[0].isdigit()):
-            return _reference(f"a cross-reference, not a {kind} heading")
+            return reference_line(f"a cross-reference, not a {kind} heading")
         elif rest and not is_upper_title(rest):
             # A title on the heading's own line after a space only is written in
             # capitals; "Mục 1 Chương này và Điều 75 ..." is a wrapped reference.
-            return _reference(f"a cross-reference, not a {kind} heading (title not in capitals)")
+            return reference_line(
+                f"a cross-reference, not a {kind} heading (title not in capitals)"
+            )
         title = clean_inline(rest) or None
         return Heading(kind, value, str(value), title, tolerances=tolerances)
 
