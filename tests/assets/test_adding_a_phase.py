@@ -1,0 +1,68 @@
+"""Adding a phase is one catalogue row and one story: the asset, its place
+in the graph, its group and job, its checks and the prerequisites of every
+phase after it follow. (The database's phase_rule needs its row too: a
+migration, which test_state_machine checks against the catalogue.)"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from dagster import AssetKey, AssetSelection, Definitions, define_asset_job
+
+from cutter_assets.assets.factory import phase_asset
+from cutter_assets.assets.survey import SURVEY_ASSETS
+from cutter_assets.core import phases as catalogue
+from cutter_assets.resources import RESOURCES
+from cutter_assets.runs.phase import Phase, PhaseOutcome
+
+ROW = catalogue.Phase(
+    "throwaway_probe", None, "Throw-away probe", "05b-throwaway-probe", "survey",
+    catalogue.RunState.SURVEYING,
+    checks=(catalogue.Check("probe_is_quiet", "A throw-away check, for this test."),),
+    description="A phase added by one catalogue row and one story.",
+)  # fmt: skip
+
+
+def _story(ctx) -> PhaseOutcome:
+    return PhaseOutcome(pins={}, checks={})
+
+
+@pytest.fixture
+def with_throwaway_phase(monkeypatch):
+    phases = list(catalogue.PHASES)
+    phases.insert([p.key for p in phases].index("grant_probe") + 1, ROW)
+    monkeypatch.setattr(catalogue, "PHASES", tuple(phases))
+    monkeypatch.setattr(catalogue, "BY_KEY", {p.key: p for p in phases})
+
+
+def test_one_row_and_one_story_make_a_phase_asset_in_its_place(with_throwaway_phase):
+    throwaway = phase_asset(Phase("throwaway_probe", _story))
+    assert throwaway.key == AssetKey("throwaway_probe")
+    assert throwaway.asset_deps[throwaway.key] == {AssetKey("grant_probe")}
+    assert throwaway.group_names_by_key[throwaway.key] == "survey"
+    (spec,) = throwaway.check_specs
+    assert (spec.name, spec.description, spec.blocking) == (
+        "probe_is_quiet",
+        "A throw-away check, for this test.",
+        True,
+    )
+    # every later phase now waits for it, and the SG_1 request follows it in the graph
+    assert "throwaway_probe" in Phase("cut_authorization_request", _story).requires
+    request = phase_asset(Phase("cut_authorization_request", _story))
+    assert request.asset_deps[request.key] == {AssetKey("throwaway_probe")}
+    # the survey job (an asset group) picks it up with no edit
+    survey = define_asset_job("survey", selection=AssetSelection.groups("survey"))
+    defs = Definitions(
+        assets=[*SURVEY_ASSETS[:-1], throwaway, request], jobs=[survey], resources=RESOURCES
+    )
+    selected = defs.resolve_job_def("survey").asset_layer.selected_asset_keys
+    assert AssetKey("throwaway_probe") in selected
+
+
+def test_the_row_is_all_the_catalogue_needs(with_throwaway_phase):
+    assert catalogue.runs_in("throwaway_probe") == catalogue.RunState.SURVEYING
+    assert catalogue.kb_file_name("throwaway_probe", "20261201") == (
+        "05b-throwaway-probe-20261201.md"
+    )
+    assert dataclasses.replace(ROW).ledger_role == catalogue.Role.EXEC
