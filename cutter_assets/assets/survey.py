@@ -70,13 +70,10 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         )
     with ctx.conn.cursor() as cur:
         fingerprints = live_fingerprints(cur)
-    fingerprint_problems = fingerprint_differences(fingerprints, pinned_fingerprints())
     triggers = guard_triggers(ctx.conn)
-    version = survey.version_by_id(ctx.conn, latest.id)
     existing = survey.units_under_prefix(ctx.conn, ctx.doc_code)
     live_units = sum(n for status, n in existing.items() if status != "voided")
     _, extraction = _extract(ctx)
-    vocab = survey.vocab(ctx.conn)
     pins = {
         "source_document_id": document.id,
         "source_version_id": latest.id,
@@ -87,37 +84,13 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         "region_sha": region_sha(extraction),
         "manifest_digest": manifest_digest(extraction, latest.text_sha256),
         "fingerprints_sha": sha256_of(fingerprints),
-        "vocab_sha": sha256_of(vocab),
+        "vocab_sha": sha256_of(survey.vocab(ctx.conn)),
         "triggers_sha": triggers_sha(triggers),
     }
+    full_text = survey.version_by_id(ctx.conn, latest.id).full_text
     return PhaseOutcome(
         pins=pins,
-        checks={
-            "fingerprints_equal_pins": [
-                Invariant(
-                    "governed functions equal sql/lifecycle/fingerprints.yaml",
-                    "no differences",
-                    "; ".join(fingerprint_problems) or "no differences",
-                )
-            ],
-            "no_units_under_prefix": [
-                Invariant(f"live units under {ctx.doc_code}/ on a fresh run", 0, live_units)
-            ],
-            "text_hashes_to_its_digest": [
-                Invariant(
-                    "sha256 of the stored text equals text_sha256",
-                    True,
-                    text_digest_holds(version.full_text, latest.text_sha256),
-                )
-            ],
-            "guard_triggers_enabled": [
-                Invariant(
-                    "disabled guard triggers",
-                    "none",
-                    ", ".join(disabled_triggers(triggers)) or "none",
-                )
-            ],
-        },
+        checks=_source_pin_checks(ctx, fingerprints, live_units, full_text, latest, triggers),
         stop_code=StopCode.STOP_DRIFT,
         idempotency_key=sha256_text(f"{ctx.doc_code}|{latest.id}"),
         inputs={
@@ -125,7 +98,7 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
             "mode": ctx.run.mode,
             "actor": ctx.run.actor,
             "scope": ctx.run.scope,
-        },
+        },  # fmt: skip
         work=[
             f"found {ctx.doc_code} ({document.language}), latest version "
             f"v{latest.version_no} ({latest.byte_size} bytes)",
@@ -136,6 +109,35 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         snapshot_diff=[("units under prefix", live_units, live_units)],
         metadata={"units_under_prefix": live_units},
     )
+
+
+def _source_pin_checks(ctx, fingerprints, live_units, full_text, latest, triggers) -> dict:
+    """source_pin's four checks: functions, units already there, text digest, triggers."""
+    problems = fingerprint_differences(fingerprints, pinned_fingerprints())
+    return {
+        "fingerprints_equal_pins": [
+            Invariant(
+                "governed functions equal sql/lifecycle/fingerprints.yaml",
+                "no differences",
+                "; ".join(problems) or "no differences",
+            )
+        ],
+        "no_units_under_prefix": [
+            Invariant(f"live units under {ctx.doc_code}/ on a fresh run", 0, live_units)
+        ],
+        "text_hashes_to_its_digest": [
+            Invariant(
+                "sha256 of the stored text equals text_sha256",
+                True,
+                text_digest_holds(full_text, latest.text_sha256),
+            )
+        ],
+        "guard_triggers_enabled": [
+            Invariant(
+                "disabled guard triggers", "none", ", ".join(disabled_triggers(triggers)) or "none"
+            )
+        ],
+    }
 
 
 SOURCE_PIN = Phase(

@@ -70,14 +70,46 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
     if ctx.live:
         require_green_rehearsal(ctx, plan["writer_digest"])
     decision = pass_gate(ctx, GATE_SG1) or "rehearsal (no approval in dryrun)"
+    change_set_id, statuses, invariants = _write_leg_a(ctx, plan["writer_digest"], rows)
+    return PhaseOutcome(
+        pins={
+            "change_set_id": change_set_id,
+            "row_count": len(rows),
+            "writer_digest": plan["writer_digest"],
+            "sg1_decision": decision,
+        },
+        checks={},
+        idempotency_key=change_set_id,
+        inputs={
+            "writer_digest": plan["writer_digest"],
+            "row_count": len(rows),
+            "sg1_decision": decision,
+        },  # fmt: skip
+        work=[
+            f"re-checked the persisted plan against writer digest {plan['writer_digest']}",
+            "claimed the kill switch and consumed the SG_1 approval"
+            if ctx.live
+            else "dryrun: no approval, the rehearsal transaction is never committed",
+            f"created change set {change_set_id}",
+            f"called fn_iu_create for {len(rows)} rows: {statuses}",
+        ],
+        snapshot_diff=[("draft units in change set", 0, len(rows))],
+        production_mutation=f"{len(rows)} draft units" if ctx.live else "NONE (dryrun)",
+        also=[("structural_verify", _structural_verify(change_set_id, len(rows), invariants))],
+    )
+
+
+def _write_leg_a(ctx: PhaseContext, digest: str, rows: list[dict]):
+    """The change set and its draft units, all or nothing (G-CUT-ONCE): any unit
+    not created or any structural invariant false rolls leg A back."""
     change_set_id = str(uuid7())
     with ctx.conn.cursor() as cur:
         records.open_change_set(
             cur,
             change_set_id=change_set_id,
             run_id=ctx.run.run_id,
-            idempotency_key=sha256_text(f"{ctx.run.run_id}|{plan['writer_digest']}"),
-            writer_digest=plan["writer_digest"],
+            idempotency_key=sha256_text(f"{ctx.run.run_id}|{digest}"),
+            writer_digest=digest,
             expected=len(rows),
         )
         statuses = dict(create_units(cur, change_set_id, rows))
@@ -90,45 +122,23 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
             f"created {statuses}; "
             + "; ".join(f"{i.name}: expected {i.expected}, observed {i.observed}" for i in failed),
         )
-    pins = {
-        "change_set_id": change_set_id,
-        "row_count": len(rows),
-        "writer_digest": plan["writer_digest"],
-        "sg1_decision": decision,
-    }
-    verify = PhaseOutcome(
+    return change_set_id, statuses, invariants
+
+
+def _structural_verify(change_set_id: str, expected: int, invariants) -> PhaseOutcome:
+    """Phase 7, recorded within leg A: the structural invariants as evidence."""
+    return PhaseOutcome(
         pins={
             "change_set_id": change_set_id,
             "probe_sha": sha256_of([(i.name, str(i.observed)) for i in invariants]),
         },
         checks={"structural_verify": invariants},
         idempotency_key=sha256_text(f"{change_set_id}|structural"),
-        inputs={"change_set_id": change_set_id, "expected_rows": len(rows)},
+        inputs={"change_set_id": change_set_id, "expected_rows": expected},
         work=[
             "re-read the written units in the writing transaction",
             "checked status, section types, foreign ids, anchoring, body hashes, count",
         ],
-    )
-    return PhaseOutcome(
-        pins=pins,
-        checks={},
-        idempotency_key=change_set_id,
-        inputs={
-            "writer_digest": plan["writer_digest"],
-            "row_count": len(rows),
-            "sg1_decision": decision,
-        },
-        work=[
-            f"re-checked the persisted plan against writer digest {plan['writer_digest']}",
-            "claimed the kill switch and consumed the SG_1 approval"
-            if ctx.live
-            else "dryrun: no approval, the rehearsal transaction is never committed",
-            f"created change set {change_set_id}",
-            f"called fn_iu_create for {len(rows)} rows: {statuses}",
-        ],
-        snapshot_diff=[("draft units in change set", 0, len(rows))],
-        production_mutation=f"{len(rows)} draft units" if ctx.live else "NONE (dryrun)",
-        also=[("structural_verify", verify)],
     )
 
 
