@@ -31,23 +31,8 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
     )
     count = leg_a["row_count"]
     decision = pass_gate(ctx, GATE_SG2)  # None in a rehearsal: fn_iu_enact wants none there
-    results = records.enact_change_set(ctx.conn, leg_a["change_set_id"], decision)
-    enacted, logged, triggers = records.enactment_postcheck(ctx.conn, leg_a["change_set_id"])
-    invariants = [
-        Invariant("units enacted", count, enacted),
-        Invariant("lifecycle log rows (draft -> enacted)", count, logged),
-        Invariant("immutability triggers enabled", IMMUTABILITY_TRIGGERS, triggers),
-    ]
-    if not all(i.ok for i in invariants) or results != {"enacted": count}:
-        raise CutterStop(
-            StopCode.STOP_INVARIANT_FAILED,
-            "enactment rolled back: "
-            + "; ".join(
-                f"{i.name}: expected {i.expected}, observed {i.observed}"
-                for i in invariants
-                if not i.ok
-            ),
-        )
+    results, invariants = _enact(ctx, leg_a["change_set_id"], count, decision)
+    enacted, logged = invariants[0].observed, invariants[1].observed
     return PhaseOutcome(
         pins={"review_decision_id": decision or "rehearsal", "enacted_count": enacted},
         checks={"all_units_enacted_and_logged": invariants},
@@ -67,6 +52,26 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
         ],
         production_mutation=f"{count} units draft -> enacted" if ctx.live else "NONE (dryrun)",
     )
+
+
+def _enact(ctx: PhaseContext, change_set_id: str, count: int, decision: str | None):
+    """Every draft enacted under the decision and post-checked, in the phase's
+    transaction; anything short of all of them rolls the enactment back."""
+    results = records.enact_change_set(ctx.conn, change_set_id, decision)
+    enacted, logged, triggers = records.enactment_postcheck(ctx.conn, change_set_id)
+    invariants = [
+        Invariant("units enacted", count, enacted),
+        Invariant("lifecycle log rows (draft -> enacted)", count, logged),
+        Invariant("immutability triggers enabled", IMMUTABILITY_TRIGGERS, triggers),
+    ]
+    if not all(i.ok for i in invariants) or results != {"enacted": count}:
+        failed = [i for i in invariants if not i.ok]
+        raise CutterStop(
+            StopCode.STOP_INVARIANT_FAILED,
+            "enactment rolled back: "
+            + "; ".join(f"{i.name}: expected {i.expected}, observed {i.observed}" for i in failed),
+        )
+    return results, invariants
 
 
 LIFECYCLE_ENACTMENT = Phase("lifecycle_enactment", _lifecycle_enactment_story)

@@ -243,30 +243,12 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     verifier = records.current_role(ctx.conn)
     units = records.units_of_change_set(ctx.conn, leg_a["change_set_id"])
     observed = independent_verification(units, plan, leg_a["writer_digest"])
-    verdict = "pass" if all(observed.values()) else "fail"
-    if verdict != "pass":
+    if not all(observed.values()):
         raise CutterStop(StopCode.STOP_INVARIANT_FAILED, f"verification failed: {observed}")
-    payload_sha = sha256_of({"change_set_id": leg_a["change_set_id"], **observed})
-    result_id = str(uuid7())
-    with ctx.conn.cursor() as cur:
-        signature_id = _sign(cur, payload_sha, "verifier")
-        results = records.record_verify_result(
-            cur,
-            id=result_id,
-            change_set_id=leg_a["change_set_id"],
-            signature_id=signature_id,
-            verdict=verdict,
-            observed=observed,
-            payload_sha=payload_sha,
-        )
+    recorded = _record_pass(ctx, leg_a["change_set_id"], observed)
+    result_id, results = recorded["verify_result_id"], recorded.pop("results")
     return PhaseOutcome(
-        pins={
-            "verify_result_id": result_id,
-            "verifier_signature_id": signature_id,
-            "verifier_role": verifier,
-            "verdict": verdict,
-            "payload_sha": payload_sha,
-        },
+        pins={**recorded, "verifier_role": verifier},
         checks={
             "verified_once": [
                 Invariant("verify results for the change set", 1, results),
@@ -284,6 +266,31 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
         ],
         production_mutation="1 verify result, 1 signature" if ctx.live else "NONE",
     )
+
+
+def _record_pass(ctx: PhaseContext, change_set_id: str, observed: dict) -> dict:
+    """The verifier's signed 'pass' over what it observed, recorded once
+    (G-VERIFY-ONCE); the pins it leaves, and the change set's verify results."""
+    payload_sha = sha256_of({"change_set_id": change_set_id, **observed})
+    result_id = str(uuid7())
+    with ctx.conn.cursor() as cur:
+        signature_id = _sign(cur, payload_sha, "verifier")
+        results = records.record_verify_result(
+            cur,
+            id=result_id,
+            change_set_id=change_set_id,
+            signature_id=signature_id,
+            verdict="pass",
+            observed=observed,
+            payload_sha=payload_sha,
+        )
+    return {
+        "verify_result_id": result_id,
+        "verifier_signature_id": signature_id,
+        "verdict": "pass",
+        "payload_sha": payload_sha,
+        "results": results,
+    }
 
 
 VERIFY_RESULT = Phase("verify_result", _verify_result_story)
