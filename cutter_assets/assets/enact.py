@@ -92,20 +92,6 @@ def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
         "phase_keys": keys,
     }
     summary_sha = sha256_of(summary)
-    index_line = runs_index_line(
-        [
-            ctx.run.run_id,
-            ctx.doc_code,
-            ctx.run.source_version_id,
-            "COMPLETED",
-            ctx.run.kb_folder or "-",
-            leg_a["change_set_id"],
-            enacted["review_decision_id"],
-            ctx.run.actor,
-            ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            ctx.run.mode,
-        ]
-    )
     return PhaseOutcome(
         pins={"summary_sha": summary_sha},
         checks={
@@ -125,8 +111,17 @@ def _closeout_story(ctx: PhaseContext) -> PhaseOutcome:
             f"summary sha {summary_sha}",
         ],
         next_state=RunState.COMPLETED,
-        runs_index_line=index_line,
+        runs_index_line=_index_line(ctx, leg_a["change_set_id"], enacted["review_decision_id"]),
     )
+
+
+def _index_line(ctx: PhaseContext, change_set_id: str, decision: str) -> str:
+    """The run's line in the KB's runs index."""
+    run = ctx.run
+    return runs_index_line(
+        [run.run_id, ctx.doc_code, run.source_version_id, "COMPLETED", run.kb_folder or "-",
+         change_set_id, decision, run.actor, ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"), run.mode]
+    )  # fmt: skip
 
 
 CLOSEOUT = Phase("closeout", _closeout_story)

@@ -75,14 +75,7 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
     live_units = sum(n for status, n in existing.items() if status != "voided")
     _, extraction = _extract(ctx)
     pins = {
-        "source_document_id": document.id,
-        "source_version_id": latest.id,
-        "version_no": latest.version_no,
-        "text_sha256": latest.text_sha256,
-        "language": document.language,
-        "max_units": document.max_units,
-        "region_sha": region_sha(extraction),
-        "manifest_digest": manifest_digest(extraction, latest.text_sha256),
+        **_version_pins(document, latest, extraction),
         "fingerprints_sha": sha256_of(fingerprints),
         "vocab_sha": sha256_of(survey.vocab(ctx.conn)),
         "triggers_sha": triggers_sha(triggers),
@@ -93,12 +86,7 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         checks=_source_pin_checks(ctx, fingerprints, live_units, full_text, latest, triggers),
         stop_code=StopCode.STOP_DRIFT,
         idempotency_key=sha256_text(f"{ctx.doc_code}|{latest.id}"),
-        inputs={
-            "document": ctx.doc_code,
-            "mode": ctx.run.mode,
-            "actor": ctx.run.actor,
-            "scope": ctx.run.scope,
-        },  # fmt: skip
+        inputs={"document": ctx.doc_code, **_who(ctx.run)},
         work=[
             f"found {ctx.doc_code} ({document.language}), latest version "
             f"v{latest.version_no} ({latest.byte_size} bytes)",
@@ -109,6 +97,24 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         snapshot_diff=[("units under prefix", live_units, live_units)],
         metadata={"units_under_prefix": live_units},
     )
+
+
+def _version_pins(document, latest, extraction) -> dict:
+    """The document, its version and what its text is, as source_pin pins them."""
+    return {
+        "source_document_id": document.id,
+        "source_version_id": latest.id,
+        "version_no": latest.version_no,
+        "text_sha256": latest.text_sha256,
+        "language": document.language,
+        "max_units": document.max_units,
+        "region_sha": region_sha(extraction),
+        "manifest_digest": manifest_digest(extraction, latest.text_sha256),
+    }
+
+
+def _who(run) -> dict[str, str]:
+    return {"mode": run.mode, "actor": run.actor, "scope": run.scope}
 
 
 def _source_pin_checks(ctx, fingerprints, live_units, full_text, latest, triggers) -> dict:
@@ -152,13 +158,12 @@ def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
     pinned = ctx.pins_of("source_pin")
     cap = pinned["max_units"]
     _, extraction = _extract(ctx)
-    count = len(extraction.units)
-    frame = units_frame(extraction)
+    count, region = len(extraction.units), region_sha(extraction)
     warnings = [f"line {w.line}: {w.kind}: {w.message}" for w in extraction.warnings]
     by_kind = Counter(w.kind for w in extraction.warnings)
     return PhaseOutcome(
         pins={
-            "region_sha": region_sha(extraction),
+            "region_sha": region,
             "unit_count": count,
             "counts": extraction.counts,
             "tolerances": dict(by_kind),
@@ -168,17 +173,11 @@ def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
                 Invariant("0 < units <= cap", f"1..{cap}", count, holds=0 < count <= cap)
             ],
             "region_sha_unchanged": [
-                Invariant(
-                    "region_sha equals the source pin",
-                    pinned["region_sha"],
-                    region_sha(extraction),
-                )
+                Invariant("region_sha equals the source pin", pinned["region_sha"], region)
             ],
         },
         stop_code=StopCode.STOP_STRUCTURE if count > cap else StopCode.STOP_DRIFT,
-        idempotency_key=sha256_text(
-            f"{ctx.earlier['source_pin'].idempotency_key}|{region_sha(extraction)}"
-        ),
+        idempotency_key=sha256_text(f"{ctx.earlier['source_pin'].idempotency_key}|{region}"),
         inputs={"source_version_id": pinned["source_version_id"], "cap": cap},
         work=[
             f"extracted {count} units: "
@@ -187,16 +186,15 @@ def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
             + (", ".join(f"{k} x{n}" for k, n in sorted(by_kind.items())) or "none"),
             *warnings[:12],
         ],
-        metadata={
-            "unit_count": count,
-            "preview": MetadataValue.md(
-                markdown_table(
-                    frame.head(10).to_dict("records"),
-                    ["canonical_address", "unit_kind", "number", "title", "content_hash"],
-                )
-            ),
-        },
+        metadata={"unit_count": count, "preview": _preview(extraction)},
     )
+
+
+def _preview(extraction) -> MetadataValue:
+    """The first ten candidate rows of the mark frame, for the UI."""
+    rows = units_frame(extraction).head(10).to_dict("records")
+    columns = ["canonical_address", "unit_kind", "number", "title", "content_hash"]
+    return MetadataValue.md(markdown_table(rows, columns))
 
 
 MARK = Phase("mark", _mark_story)
@@ -223,7 +221,7 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
             ],
             "plan_vocabulary_is_known": [
                 Invariant(
-                    "unit_kind/section_type values missing from vocab",
+                    "unit_kind/section_type missing from vocab",
                     "none",
                     ", ".join(unknown) or "none",
                 )
@@ -241,13 +239,13 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
             else "did not persist the rowset (gate failed)",
         ],
         snapshot_diff=[("cutplan rows for this run", 0, len(rows) if passed else 0)],
-        metadata={
-            "row_count": len(rows),
-            "writer_digest": forward,
-            "preview": MetadataValue.md(
-                markdown_table(rows, ["sort_order", "canonical_address", "idempotency_key"])
-            ),
-        },
+        metadata={"row_count": len(rows), "writer_digest": forward, "preview": _plan_preview(rows)},
+    )
+
+
+def _plan_preview(rows: list[dict]) -> MetadataValue:
+    return MetadataValue.md(
+        markdown_table(rows, ["sort_order", "canonical_address", "idempotency_key"])
     )
 
 

@@ -57,3 +57,17 @@ def test_each_gate_continues_with_its_stage_job():
         ]
         selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
         assert first_past.key in selected and gate.request_phase not in selected
+
+
+def test_every_story_reads_in_forty_lines_or_fewer():
+    """STYLE: an asset body reads like the phase's story in ten to forty lines."""
+    import ast
+    from pathlib import Path
+
+    stories = {}
+    for path in (Path(__file__).resolve().parents[2] / "cutter_assets" / "assets").glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name.endswith("_story"):
+                stories[node.name] = node.end_lineno - node.lineno + 1
+    assert len(stories) == len([p for p in catalogue.PHASES if p.asset])
+    assert {name: n for name, n in stories.items() if n > 40} == {}
