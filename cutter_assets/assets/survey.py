@@ -80,10 +80,9 @@ def _source_pin_story(ctx: PhaseContext) -> PhaseOutcome:
         "vocab_sha": sha256_of(survey.vocab(ctx.conn)),
         "triggers_sha": triggers_sha(triggers),
     }
-    full_text = survey.version_by_id(ctx.conn, latest.id).full_text
     return PhaseOutcome(
         pins=pins,
-        checks=_source_pin_checks(ctx, fingerprints, live_units, full_text, latest, triggers),
+        checks=_source_pin_checks(ctx, fingerprints, live_units, latest, triggers),
         stop_code=StopCode.STOP_DRIFT,
         idempotency_key=sha256_text(f"{ctx.doc_code}|{latest.id}"),
         inputs={"document": ctx.doc_code, **_who(ctx.run)},
@@ -117,7 +116,7 @@ def _who(run) -> dict[str, str]:
     return {"mode": run.mode, "actor": run.actor, "scope": run.scope}
 
 
-def _source_pin_checks(ctx, fingerprints, live_units, full_text, latest, triggers) -> dict:
+def _source_pin_checks(ctx, fingerprints, live_units, latest, triggers) -> dict:
     """source_pin's four checks: functions, units already there, text digest, triggers."""
     problems = fingerprint_differences(fingerprints, pinned_fingerprints())
     return {
@@ -135,7 +134,7 @@ def _source_pin_checks(ctx, fingerprints, live_units, full_text, latest, trigger
             Invariant(
                 "sha256 of the stored text equals text_sha256",
                 True,
-                text_digest_holds(full_text, latest.text_sha256),
+                text_digest_holds(latest.full_text, latest.text_sha256),
             )
         ],
         "guard_triggers_enabled": [

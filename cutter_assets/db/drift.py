@@ -21,6 +21,7 @@ from cutter_assets.core.grants import matrix_sha
 from cutter_assets.core.pins import drift, sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries, survey
+from cutter_assets.db.schema import live_fingerprints
 
 # A trigger fires for ordinary sessions when it is enabled on origin or always.
 ENABLED = ("O", "A")
@@ -64,12 +65,15 @@ def recheck_pins(conn, run, earlier: dict[str, Any], kb, vault) -> None:
 
 
 def _source(conn, run, pins: dict[str, Any]) -> None:
-    live = survey.live_source_state(conn, run.doc_code)
-    version = survey.version_by_id(conn, run.source_version_id)
-    if not text_digest_holds(version.full_text, pins["text_sha256"]):
+    document = survey.find_document(conn, run.doc_code)
+    latest = survey.latest_version(conn, document.id)  # its text read once, here
+    # a newer version than the run's is drift of its own, below
+    if latest.id == run.source_version_id and not text_digest_holds(
+        latest.full_text, pins["text_sha256"]
+    ):
         raise CutterStop(
             StopCode.STOP_DRIFT_TEXT,
-            f"the stored text of {run.doc_code} v{version.version_no} no longer hashes to "
+            f"the stored text of {run.doc_code} v{latest.version_no} no longer hashes to "
             f"its pinned text_sha256 {pins['text_sha256'][:16]}",
         )
     triggers = guard_triggers(conn)
@@ -77,11 +81,19 @@ def _source(conn, run, pins: dict[str, Any]) -> None:
     if off or ("triggers_sha" in pins and triggers_sha(triggers) != pins["triggers_sha"]):
         moved = ", ".join(off) if off else "the set of guard triggers changed"
         raise CutterStop(StopCode.STOP_DRIFT_TRIGGER, f"guard triggers moved: {moved}")
-    if live.pop("fingerprints_sha") != pins.get("fingerprints_sha"):
+    with conn.cursor() as cur:
+        fingerprints = live_fingerprints(cur)
+    if sha256_of(fingerprints) != pins.get("fingerprints_sha"):
         raise CutterStop(
             StopCode.STOP_FINGERPRINT_DRIFT,
             "a governed function was redefined since source_pin (fingerprints_sha differs)",
         )
+    live = {
+        "source_document_id": document.id,
+        "source_version_id": latest.id,
+        "text_sha256": latest.text_sha256,
+        "vocab_sha": sha256_of(survey.vocab(conn)),
+    }
     differences = drift({k: pins.get(k) for k in live}, live)
     if differences:
         raise CutterStop(

@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cutter_assets.core.grants import matrix_lines
-from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 from cutter_assets.db.documents import nearest_doc_codes
-from cutter_assets.db.schema import live_fingerprints
 
 
 @dataclass(frozen=True)
@@ -78,18 +76,3 @@ def privilege_matrix(conn) -> list[str]:
     with conn.cursor() as cur:
         cur.execute(queries.PRIVILEGE_MATRIX)
         return matrix_lines(cur.fetchall())
-
-
-def live_source_state(conn, doc_code: str) -> dict[str, str]:
-    """What every later phase re-reads and compares with source_pin's pins."""
-    document = find_document(conn, doc_code)
-    version = latest_version(conn, document.id)
-    with conn.cursor() as cur:
-        fingerprints = live_fingerprints(cur)
-    return {
-        "source_document_id": document.id,
-        "source_version_id": version.id,
-        "text_sha256": version.text_sha256,
-        "fingerprints_sha": sha256_of(fingerprints),
-        "vocab_sha": sha256_of(vocab(conn)),
-    }
