@@ -34,8 +34,6 @@ from cutter_assets.runs.stops import stop_of_failure
 
 # Dagster's console logger repeats every event; the CLI prints its own summary.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-# The decision the write or enactment would consume: the newest recorded,
-# unconsumed one of the gate (the order of db/approvals.DECISION_TO_CONSUME).
 
 
 @dataclass(frozen=True)
@@ -287,16 +285,17 @@ def _between_legs(run: ledger.Run) -> bool:
 def waiting_at(conn, kb_root: Path, run: ledger.Run) -> Waiting:
     """Read, from the ledger and the KB, what the run waiting at its gate has."""
     gate = awaited_gate(run)
+    recorded = ledger.newest_open_decision(conn, run.run_id, gate)
     with conn.cursor() as cur:
-        cur.execute(queries.NEWEST_OPEN_DECISION, {"run_id": run.run_id, "gate": gate})
-        row = cur.fetchone()
         cur.execute(queries.ARMED_SWITCH)
         armed = cur.fetchone()
     decision = None
-    if row is not None:
-        path, doc_sha256, signed_utc, recorded_at = row
-        intact = _doc_sha256(kb_root, path) == doc_sha256
-        decision = OpenDecision(path, signed_utc.astimezone(UTC), recorded_at, intact)
+    if recorded is not None:
+        path = recorded.approval_doc_path
+        intact = _doc_sha256(kb_root, path) == recorded.approval_doc_sha256
+        decision = OpenDecision(
+            path, recorded.signed_utc.astimezone(UTC), recorded.recorded_at, intact
+        )
     return Waiting(gate, decision, armed[0] if armed else None)
 
 

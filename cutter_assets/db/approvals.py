@@ -39,11 +39,6 @@ SELECT d.id::text, d.gate, d.run_id::text, r.doc_code, r.mode
   JOIN cutter_governance.orchestrator_run r ON r.run_id = d.run_id
  WHERE d.approval_doc_sha256 = %s AND d.consumed_at IS NULL
 """
-DECISION_TO_CONSUME = """
-SELECT id::text, approval_doc_path, signature_sha256 FROM cutter_governance.review_decision
- WHERE run_id = %s AND gate = %s AND consumed_at IS NULL
- ORDER BY recorded_at DESC LIMIT 1
-"""
 
 
 @dataclass(frozen=True)
@@ -195,15 +190,13 @@ def revalidated_decision(conn, kb_root: Path, run: ledger.Run, gate: str) -> str
     against its doc inside the caller's (writing) transaction, where the
     database then consumes it; STOP_APPROVAL_INVALID otherwise. The sensor is
     not the last line of defence."""
-    with conn.cursor() as cur:
-        cur.execute(DECISION_TO_CONSUME, (run.run_id, gate))
-        row = cur.fetchone()
-    if row is None:
+    decision = ledger.newest_open_decision(conn, run.run_id, gate)
+    if decision is None:
         raise CutterStop(
             StopCode.STOP_APPROVAL_INVALID,
             f"run {run.run_id} has no valid, unconsumed {gate} approval",
         )
-    decision_id, relative, signature_sha = row
+    relative = decision.approval_doc_path
     try:
         data = read_regular_file(kb_relative(kb_root, relative), MAX_DOC_BYTES, root=kb_root)
         checked = _check(conn, kb_root, relative, data, datetime.now(UTC))
@@ -211,11 +204,11 @@ def revalidated_decision(conn, kb_root: Path, run: ledger.Run, gate: str) -> str
         raise CutterStop(
             StopCode.STOP_APPROVAL_INVALID, f"{gate} approval re-check: {err}"
         ) from None
-    if checked.signature_sha256 != signature_sha:
+    if checked.signature_sha256 != decision.signature_sha256:
         raise CutterStop(
             StopCode.STOP_APPROVAL_INVALID, "the approval doc changed after it was recorded"
         )
-    return decision_id
+    return decision.id
 
 
 CONSUMED_DECISION = """

@@ -240,11 +240,23 @@ def between_legs(conn, run_id: str, stop: CutterStop) -> CutterStop:
     return stop
 
 
-def open_decision(conn, run_id: str, gate: str) -> str | None:
+@dataclass(frozen=True)
+class RecordedDecision:
+    id: str
+    approval_doc_path: str
+    approval_doc_sha256: str
+    signature_sha256: str
+    signed_utc: datetime
+    recorded_at: datetime
+
+
+def newest_open_decision(conn, run_id: str, gate: str) -> RecordedDecision | None:
+    """The decision a write or enactment past ``gate`` would use: the newest
+    recorded, unconsumed one."""
     with conn.cursor() as cur:
-        cur.execute(queries.OPEN_DECISION, {"run_id": run_id, "gate": gate})
+        cur.execute(queries.NEWEST_OPEN_DECISION, {"run_id": run_id, "gate": gate})
         row = cur.fetchone()
-    return row[0] if row else None
+    return RecordedDecision(*row) if row else None
 
 
 def reopen_for_leg_b(conn, run_id: str) -> None:

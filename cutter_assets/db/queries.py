@@ -278,10 +278,10 @@ SELECT run_id::text FROM cutter_governance.orchestrator_run
  ORDER BY run_id DESC LIMIT 1
 """
 
-# The decision a write or enactment would use: the newest recorded, unconsumed
-# one (the same order as db/approvals.DECISION_TO_CONSUME).
+# The decision a write or enactment would use: the newest recorded, unconsumed one.
 NEWEST_OPEN_DECISION = """
-SELECT approval_doc_path, approval_doc_sha256, signed_utc, recorded_at
+SELECT id::text, approval_doc_path, approval_doc_sha256, signature_sha256, signed_utc,
+       recorded_at
   FROM cutter_governance.review_decision
  WHERE run_id = %(run_id)s AND gate = %(gate)s AND consumed_at IS NULL
  ORDER BY recorded_at DESC LIMIT 1
@@ -291,11 +291,6 @@ SELECT approval_doc_path, approval_doc_sha256, signed_utc, recorded_at
 ARMED_SWITCH = """
 SELECT coalesce(run_id::text, '') FROM cutter_governance.execution_switch
  WHERE disarmed_at IS NULL
-"""
-
-OPEN_DECISION = """
-SELECT id::text FROM cutter_governance.review_decision
- WHERE run_id = %(run_id)s AND gate = %(gate)s AND consumed_at IS NULL
 """
 
 REOPEN_FOR_LEG_B = "SELECT cutter_governance.fn_run_reopen_for_leg_b(%(run_id)s)"
