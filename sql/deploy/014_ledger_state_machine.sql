@@ -156,6 +156,35 @@ BEGIN
 END
 $$;
 
+-- The rule of p_gate, refusing an unknown gate or a run that does not await it.
+CREATE FUNCTION cutter_governance.fn_awaited_gate(
+    p_what text, run cutter_governance.orchestrator_run, p_gate text)
+RETURNS cutter_governance.gate_rule
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog AS $$
+DECLARE
+    gate cutter_governance.gate_rule;
+BEGIN
+    SELECT * INTO gate FROM cutter_governance.gate_rule WHERE gate_rule.gate = p_gate;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '%: unknown gate %', p_what, p_gate USING ERRCODE = 'check_violation';
+    END IF;
+    IF run.state <> gate.awaited_state THEN
+        RAISE EXCEPTION '%: run % is %, not awaiting %', p_what, run.run_id, run.state, p_gate
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN gate;
+END
+$$;
+
+-- The payload the run's request for the gate pinned (NULL before the request).
+CREATE FUNCTION cutter_governance.fn_requested_payload(
+    p_run_id uuid, gate cutter_governance.gate_rule)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+    SELECT pins ->> 'payload_sha' FROM cutter_governance.phase_record
+     WHERE run_id = p_run_id AND phase = gate.request_phase AND outcome = 'passed'
+$$;
+
 -- A phase or a void holds its run's row until its transaction ends, so they
 -- never interleave on one run (the lane roles cannot lock it themselves: a
 -- row lock needs UPDATE on the table).
@@ -454,18 +483,9 @@ DECLARE
 BEGIN
     PERFORM cutter_governance.fn_require_caller('fn_decision_record',
                                                 ARRAY['cutter_gatekeeper']::name[]);
-    SELECT * INTO gate FROM cutter_governance.gate_rule WHERE gate_rule.gate = p_gate;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'fn_decision_record: unknown gate %', p_gate
-            USING ERRCODE = 'check_violation';
-    END IF;
     run := cutter_governance.fn_locked_run('fn_decision_record', p_run_id);
-    IF run.state <> gate.awaited_state THEN
-        RAISE EXCEPTION 'fn_decision_record: run % is %, not awaiting %', p_run_id, run.state,
-            p_gate USING ERRCODE = 'check_violation';
-    END IF;
-    SELECT pins ->> 'payload_sha' INTO requested FROM cutter_governance.phase_record
-     WHERE run_id = p_run_id AND phase = gate.request_phase AND outcome = 'passed';
+    gate := cutter_governance.fn_awaited_gate('fn_decision_record', run, p_gate);
+    requested := cutter_governance.fn_requested_payload(p_run_id, gate);
     IF requested IS NULL OR requested <> p_payload_sha THEN
         RAISE EXCEPTION 'fn_decision_record: the approval is not over the requested payload'
             USING ERRCODE = 'check_violation';
@@ -502,14 +522,13 @@ $$;
 -- Consume the run's decision for p_gate, checked again here (gate, run,
 -- payload, TTL, unconsumed); the live write or enactment needs its switch.
 CREATE FUNCTION cutter_governance.fn_consume_decision(
-    run cutter_governance.orchestrator_run, p_gate text, p_decision_id uuid, p_consumer text)
+    run cutter_governance.orchestrator_run, gate cutter_governance.gate_rule,
+    p_decision_id uuid, p_consumer text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
 DECLARE
-    gate cutter_governance.gate_rule;
-    d    cutter_governance.review_decision;
+    d cutter_governance.review_decision;
 BEGIN
-    SELECT * INTO gate FROM cutter_governance.gate_rule WHERE gate_rule.gate = p_gate;
     IF run.mode = 'dryrun' THEN
         IF p_decision_id IS NOT NULL THEN
             RAISE EXCEPTION 'a rehearsal is never approved (run %)', run.run_id
@@ -523,13 +542,11 @@ BEGIN
     END IF;
     SELECT * INTO d FROM cutter_governance.review_decision
      WHERE id = p_decision_id FOR UPDATE;
-    IF NOT FOUND OR d.gate <> p_gate OR d.run_id <> run.run_id OR d.consumed_at IS NOT NULL
-       OR d.payload_sha IS DISTINCT FROM (
-              SELECT pins ->> 'payload_sha' FROM cutter_governance.phase_record
-               WHERE run_id = run.run_id AND phase = gate.request_phase AND outcome = 'passed')
+    IF NOT FOUND OR d.gate <> gate.gate OR d.run_id <> run.run_id OR d.consumed_at IS NOT NULL
+       OR d.payload_sha IS DISTINCT FROM cutter_governance.fn_requested_payload(run.run_id, gate)
        OR d.signed_utc + gate.ttl < clock_timestamp()
        OR d.approval_text IS NULL THEN
-        RAISE EXCEPTION 'run % has no valid, unconsumed % decision %', run.run_id, p_gate,
+        RAISE EXCEPTION 'run % has no valid, unconsumed % decision %', run.run_id, gate.gate,
             p_decision_id USING ERRCODE = 'check_violation';
     END IF;
     UPDATE cutter_governance.review_decision
@@ -549,16 +566,8 @@ DECLARE
     run  cutter_governance.orchestrator_run;
     gate cutter_governance.gate_rule;
 BEGIN
-    SELECT * INTO gate FROM cutter_governance.gate_rule WHERE gate_rule.gate = p_gate;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'fn_run_pass_gate: unknown gate %', p_gate
-            USING ERRCODE = 'check_violation';
-    END IF;
     run := cutter_governance.fn_locked_run('fn_run_pass_gate', p_run_id);
-    IF run.state <> gate.awaited_state THEN
-        RAISE EXCEPTION 'fn_run_pass_gate: run % is %, not awaiting %', p_run_id, run.state,
-            p_gate USING ERRCODE = 'check_violation';
-    END IF;
+    gate := cutter_governance.fn_awaited_gate('fn_run_pass_gate', run, p_gate);
     PERFORM cutter_governance.fn_require_transition('fn_run_pass_gate', run, gate.next_state);
     PERFORM cutter_governance.fn_require_phases_of(
         'fn_run_pass_gate', p_run_id,
@@ -573,7 +582,7 @@ BEGIN
         RAISE EXCEPTION 'fn_run_pass_gate: no green rehearsal of run %''s plan', p_run_id
             USING ERRCODE = 'check_violation';
     END IF;
-    PERFORM cutter_governance.fn_consume_decision(run, p_gate, p_decision_id, p_consumer);
+    PERFORM cutter_governance.fn_consume_decision(run, gate, p_decision_id, p_consumer);
     PERFORM cutter_governance.fn_set_state(p_run_id, gate.next_state);
 END
 $$;
