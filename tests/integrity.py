@@ -1,12 +1,48 @@
-"""Helpers for the write-path integrity tests: a deadline that turns a hang
-into a failure, and a snapshot of everything a refused command must leave as
-it was."""
+"""Helpers for the write-path integrity tests: a snapshot of everything a
+refused command must leave as it was, and a digest of every ledger and unit
+row for attacks that must change nothing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import sql
+
+LEDGER_TABLES = (
+    "orchestrator_run",
+    "phase_record",
+    "review_decision",
+    "cut_change_set",
+    "cutplan_row",
+    "signature",
+    "manifest_envelope",
+    "verify_result",
+    "approval_attempt",
+    "cut_change_set_affected_row",
+    "execution_switch",
+    "run_transition",
+    "phase_rule",
+    "gate_rule",
+)
+
+
+def ledger_digest(cur) -> dict[str, str]:
+    """A digest of every ledger and unit table's rows: 'unchanged' means equal."""
+    found = {}
+    for schema, table in [("cutter_governance", t) for t in LEDGER_TABLES] + [
+        ("public", "information_unit"),
+        ("public", "unit_version"),
+        ("public", "iu_lifecycle_log"),
+    ]:
+        cur.execute(
+            sql.SQL(
+                "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"
+            ).format(sql.Identifier(schema, table))
+        )
+        found[table] = cur.fetchone()[0]
+    return found
+
 
 COUNTED_TABLES = ("public.source_document", "public.source_version", "public.information_unit")
 

@@ -50,6 +50,7 @@ from tests.assets.test_crashes import (
 from tests.assets.test_drift import KINDS as DRIFTS
 from tests.assets.test_drift import _written as written
 from tests.conftest import CORPUS
+from tests.integrity import ledger_digest
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
 REFUSED = (errors.InsufficientPrivilege, errors.CheckViolation, errors.RaiseException)
@@ -77,15 +78,9 @@ def _evaluate(path) -> str:
     return "accepted"
 
 
-def _snapshot(db_url) -> tuple:
+def _snapshot(db_url) -> dict[str, str]:
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT (SELECT md5(string_agg(t::text, '' ORDER BY t::text)) FROM "
-            "cutter_governance.orchestrator_run t), (SELECT count(*) FROM "
-            "cutter_governance.review_decision), (SELECT count(*) FROM public.information_unit), "
-            "(SELECT count(*) FROM cutter_governance.phase_record)"
-        )
-        return cur.fetchone()
+        return ledger_digest(cur)
 
 
 # ---- 1. the lane roles forge the ledger in SQL ----------------------------------

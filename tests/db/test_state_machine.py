@@ -18,44 +18,12 @@ from psycopg2.extras import Json
 from cutter_assets.core import phases as catalogue
 from cutter_assets.core.approvals import TTL
 from tests.db.builders import add_document, plan_row, sha
+from tests.integrity import LEDGER_TABLES, ledger_digest
 
 LANES = ("cutter_exec", "cutter_enact", "cutter_verify", "cutter_probe", "cutter_gatekeeper")
 REFUSED = (errors.InsufficientPrivilege, errors.CheckViolation, errors.RaiseException)
-LEDGER_TABLES = (
-    "orchestrator_run",
-    "phase_record",
-    "review_decision",
-    "cut_change_set",
-    "cutplan_row",
-    "signature",
-    "manifest_envelope",
-    "verify_result",
-    "approval_attempt",
-    "cut_change_set_affected_row",
-    "execution_switch",
-    "run_transition",
-    "phase_rule",
-    "gate_rule",
-)
 PASS_SG1 = "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_1_cut_authz', %s, 'me')"
 SURVEY_PHASES = [p.key for p in catalogue.PHASES if p.stage == "survey"]
-
-
-def _snapshot(cur) -> dict[str, str]:
-    """A digest of every ledger and unit table's rows: 'unchanged' means equal."""
-    found = {}
-    for schema, table in [("cutter_governance", t) for t in LEDGER_TABLES] + [
-        ("public", "information_unit"),
-        ("public", "unit_version"),
-        ("public", "iu_lifecycle_log"),
-    ]:
-        cur.execute(
-            sql.SQL(
-                "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"
-            ).format(sql.Identifier(schema, table))
-        )
-        found[table] = cur.fetchone()[0]
-    return found
 
 
 class Ledger:
@@ -97,6 +65,19 @@ class Ledger:
                     "UPDATE cutter_governance.orchestrator_run SET state = %s WHERE run_id = %s",
                     ("AWAITING_CUT_AUTHORIZATION", run_id),
                 )
+        return run_id
+
+    def bare_run(self) -> str:
+        """A rehearsal just opened: SURVEYING, no phase recorded yet."""
+        run_id = str(uuid.uuid4())
+        with self.conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO cutter_governance.orchestrator_run
+                       (run_id, source_document_id, source_version_id, doc_code, mode, actor,
+                        state)
+                   VALUES (%s, %s, %s, %s, 'dryrun', 'operator', 'SURVEYING')""",
+                (run_id, self.doc_id, self.version_id, self.code),
+            )
         return run_id
 
     def green_rehearsal(self, digest: str = "d" * 64) -> str:
@@ -185,11 +166,11 @@ def _attempt(conn, role: str, statement: str, params=()) -> None:
 def _refused_unchanged(conn, role: str, *attacks: tuple[str, tuple]) -> None:
     """Each attack as ``role`` is refused and the ledger and units stay as they were."""
     with conn.cursor() as cur:
-        before = _snapshot(cur)
+        before = ledger_digest(cur)
     for statement, params in attacks:
         _attempt(conn, role, statement, params)
     with conn.cursor() as cur:
-        assert _snapshot(cur) == before
+        assert ledger_digest(cur) == before
 
 
 # ---- 1. no lane role writes a ledger table directly --------------------------------
@@ -269,7 +250,7 @@ def test_across_transactions_the_attack_leaves_nothing(db_url):
     run_id = world.run("AWAITING_CUT_AUTHORIZATION")
     admin.commit()
     with admin.cursor() as cur:
-        before = _snapshot(cur)
+        before = ledger_digest(cur)
     attacks = [
         (
             "UPDATE cutter_governance.orchestrator_run SET mode = 'dryrun' WHERE run_id = %s",
@@ -294,7 +275,7 @@ def test_across_transactions_the_attack_leaves_nothing(db_url):
                 lane.rollback()
                 lane.close()
     with admin.cursor() as cur:
-        assert _snapshot(cur) == before
+        assert ledger_digest(cur) == before
     admin.close()
 
 
@@ -451,14 +432,7 @@ def test_a_phase_is_recorded_only_in_order_in_its_state_by_its_role(conn, world)
         "SELECT cutter_governance.fn_phase_record(%s, %s, 'passed', '{}', NULL, NULL, NULL, NULL)"
     )
     # a fresh run (no phases yet): a later phase before the first is refused
-    fresh = str(uuid.uuid4())
-    with conn.cursor() as cur:
-        cur.execute(
-            """INSERT INTO cutter_governance.orchestrator_run
-                   (run_id, source_document_id, source_version_id, doc_code, mode, actor, state)
-               VALUES (%s, %s, %s, %s, 'dryrun', 'operator', 'SURVEYING')""",
-            (fresh, world.doc_id, world.version_id, world.code),
-        )
+    fresh = world.bare_run()
     _attempt(conn, "cutter_exec", record, (fresh, "cutplan"))
     _attempt(conn, "cutter_exec", record, (fresh, "change_set"))  # wrong state
     _attempt(conn, "cutter_enact", record, (fresh, "source_pin"))  # wrong role
@@ -474,14 +448,7 @@ def test_a_phase_is_recorded_only_in_order_in_its_state_by_its_role(conn, world)
 
 
 def test_the_run_leaves_a_state_only_when_its_phases_passed(conn, world):
-    fresh = str(uuid.uuid4())
-    with conn.cursor() as cur:
-        cur.execute(
-            """INSERT INTO cutter_governance.orchestrator_run
-                   (run_id, source_document_id, source_version_id, doc_code, mode, actor, state)
-               VALUES (%s, %s, %s, %s, 'dryrun', 'operator', 'SURVEYING')""",
-            (fresh, world.doc_id, world.version_id, world.code),
-        )
+    fresh = world.bare_run()
     _attempt(
         conn,
         "cutter_exec",
