@@ -39,8 +39,8 @@ sys.path.insert(0, str(REPO))
 CORPUS = REPO / "corpus" / "vn"
 
 
-def setup_environment() -> tuple[str, str]:
-    """A server, a fresh database with the schema, temp KB/backups/key; returns urls."""
+def setup_environment() -> str:
+    """A server, a fresh database with the schema, temp KB/backups/key; returns its url."""
     import gnupg
 
     from cutter_assets.db.connection import open_connection
@@ -78,7 +78,7 @@ def setup_environment() -> tuple[str, str]:
             "DAGSTER_HOME": str(work / "state" / "dagster"),
         }
     )
-    return url, with_database(server_url, name + "_dagster", driver="postgresql+psycopg2")
+    return url
 
 
 def _remove(work: Path) -> None:
@@ -297,8 +297,7 @@ def main() -> None:
     args = parser.parse_args()
     from dagster import DagsterInstance
 
-    _, dagster_url = setup_environment()
-    os.environ["CUTTER_DAGSTER_STORAGE_URL"] = dagster_url
+    setup_environment()
     from cutter_assets.db.server import DatabaseServer
     from cutter_assets.platform.settings import load_settings
 

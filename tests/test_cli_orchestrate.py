@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from dagster import DagsterInstance
 
+from cutter_assets.app.orchestration import project_instance
 from cutter_assets.core.stops import StopCode
 from tests.assets.harness import register
 from tests.conftest import CORPUS
@@ -195,10 +195,7 @@ def test_no_secret_reaches_kb_logs_or_dagster_metadata(cutter_env, db_url):
                 scanned += 1
                 assert secret.encode() not in path.read_bytes(), path
     assert scanned > 6
-    os.environ["CUTTER_DAGSTER_STORAGE_URL"] = (
-        _subprocess({}, "db", "url", "--dagster").stdout.strip().replace(":***@", ":@")
-    )
-    instance = DagsterInstance.get()
+    instance = project_instance()
     try:
         dagster_runs = [r for r in instance.get_runs() if r.tags.get("cutter/run_id") == run_id]
         assert len(dagster_runs) == 1

@@ -9,9 +9,10 @@ import os
 import time
 from pathlib import Path
 
-from dagster import DagsterInstance, RunsFilter
+from dagster import RunsFilter
 
 from cutter_assets.app.daemon import DagsterDaemon
+from cutter_assets.app.orchestration import project_instance
 from cutter_assets.app.sovereign import arm
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.platform.settings import load_settings
@@ -54,8 +55,7 @@ def test_the_daemon_continues_a_cut_from_signed_approvals(governed_env, db_url, 
         group = daemon.proc.pid
     # the daemon and the code server it started are both gone
     assert not _group_alive(group)
-    os.environ.update(server.dagster_env())
-    instance = DagsterInstance.get()
+    instance = project_instance()
     try:
         runs = instance.get_runs(RunsFilter(tags={"cutter/run_id": run_id}))
         keys = {r.tags.get("dagster/run_key") for r in runs}

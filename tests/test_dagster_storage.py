@@ -11,28 +11,22 @@ import pytest
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
-    DagsterInstance,
     MaterializeResult,
     asset,
     materialize,
 )
 from sqlalchemy import event
 
-from cutter_assets.db.server import DatabaseServer
-from cutter_assets.platform.dagster_storage import PooledEventLogStorage
-from cutter_assets.platform.settings import load_settings
+from cutter_assets.app.orchestration import project_instance as project_instance_of_cutter
+from cutter_assets.db.dagster_storage import PooledEventLogStorage
 
 
 @pytest.fixture
 def project_instance(db_url, tmp_path, monkeypatch):
     """The instance as ``instance/dagster.yaml`` configures it, on this module's server."""
-    server = DatabaseServer(
-        load_settings({"CUTTER_DATABASE_URL": db_url, "CUTTER_STATE_DIR": str(tmp_path)})
-    )
-    server.up()
-    env = server.dagster_env()
-    monkeypatch.setenv("CUTTER_DAGSTER_STORAGE_URL", env["CUTTER_DAGSTER_STORAGE_URL"])
-    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
+    monkeypatch.setenv("CUTTER_DATABASE_URL", db_url)
+    monkeypatch.setenv("CUTTER_STATE_DIR", str(tmp_path))
+    instance = project_instance_of_cutter()
     yield instance
     instance.dispose()
 

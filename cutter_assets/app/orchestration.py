@@ -9,7 +9,6 @@ another step (its STOP line names that step)."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,9 +45,11 @@ class CutResult:
 
 
 def project_instance() -> DagsterInstance:
-    """The Dagster instance of this project (Postgres storage on our server)."""
-    os.environ.update(DatabaseServer(load_settings()).dagster_env())  # starts what is needed
-    return DagsterInstance.get()
+    """The Dagster instance of this project (Postgres storage on our server,
+    which is started if needed); the environment is left as it is."""
+    server = DatabaseServer(load_settings())
+    server.up()
+    return DagsterInstance.from_config(str(server.write_dagster_home()))
 
 
 def launch_cut(doc_code: str, *, mode: str, actor: str, scope: str) -> CutResult:

@@ -162,9 +162,8 @@ def read_input_file(path: Path | str, cap: int = READ_CAP_BYTES) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise CutterStop(
-                StopCode.STOP_REFUSED_INPUT, f"{name} is {_kind(info.st_mode)}, not a regular file"
-            )
+            kind = file_kind(info.st_mode)
+            raise CutterStop(StopCode.STOP_REFUSED_INPUT, f"{name} is {kind}, not a regular file")
         # The size is checked before reading, and once more after: the file may grow.
         data = b"" if info.st_size > cap else _read_at_most(fd, cap + 1)
     finally:
@@ -195,7 +194,8 @@ def _is_inside(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, for a refusal's line."""
     for test, kind in (
         (stat.S_ISDIR, "a directory"),
         (stat.S_ISFIFO, "a FIFO"),

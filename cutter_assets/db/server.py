@@ -31,8 +31,6 @@ from cutter_assets.platform.settings import (
 # pgserver logs full command lines at INFO; keep them out of operator output.
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 
-DAGSTER_STORAGE_ENV = "CUTTER_DAGSTER_STORAGE_URL"
-
 
 def parse_url(url: str) -> URL:
     """SQLAlchemy's reading of ``url``; STOP_CONFIG for a URL libpq would read
@@ -155,7 +153,7 @@ class DatabaseServer:
         return self.status()
 
     def write_dagster_home(self) -> Path:
-        """DAGSTER_HOME with the project's dagster.yaml (storage URL read from env)."""
+        """DAGSTER_HOME with the project's dagster.yaml."""
         home = self.settings.dagster_home
         home.mkdir(parents=True, exist_ok=True)
         target = home / "dagster.yaml"
@@ -165,11 +163,11 @@ class DatabaseServer:
 
     def dagster_env(self) -> dict[str, str]:
         """Environment for Dagster processes (webserver, daemon, runs); the server
-        runs and both databases exist once this returns."""
+        runs and both databases exist once this returns. It holds no URL: the
+        instance's storage finds the server from these (see dagster_storage)."""
         self.up()
         return {
             "DAGSTER_HOME": str(self.write_dagster_home()),
-            DAGSTER_STORAGE_ENV: self.dagster_url(),
             # absolute, so run workers started elsewhere find the same state and KB
             "CUTTER_STATE_DIR": str(self.settings.state_dir),
             "CUTTER_KB_ROOT": str(self.settings.kb_root),

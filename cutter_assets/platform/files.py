@@ -14,16 +14,11 @@ import os
 import stat
 from pathlib import Path, PurePath
 
+from cutter_assets.core.intake import file_kind
+
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
 _ROOT_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC  # the root itself is configured, trusted
 _DIRECTORY_FLAGS = _ROOT_FLAGS | os.O_NOFOLLOW
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
 
 
 class FileRefused(OSError):
@@ -121,5 +116,5 @@ def _read_at_most(descriptor: int, limit: int) -> bytes:
 def _not_regular(mode: int) -> str:
     if stat.S_ISLNK(mode):
         return "a symlink"
-    kind = next((name for test, name in _KINDS if test(mode)), "an unknown kind")
+    kind = file_kind(mode)
     return f"not a regular file ({kind})"

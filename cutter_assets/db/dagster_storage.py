@@ -7,7 +7,12 @@ process: one connection kept, more opened while threads need them. A process
 keeps at most one idle connection per storage; ``dispose`` closes it.
 
 ``instance/dagster.yaml`` names ``PooledPostgresStorage`` under
-``storage: custom``; the config is dagster-postgres's own.
+``storage: custom``. Its config is dagster-postgres's own, and may be empty:
+the storage then finds the project's server the way every cutter process does
+(``DatabaseServer``, from ``CUTTER_STATE_DIR`` or ``CUTTER_DATABASE_URL``), so
+no connection string lives in the instance's config, in its ``InstanceRef``
+(which Dagster passes to run workers on their command line) or in an
+environment variable set for it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from dagster_postgres import (
     PostgresScheduleStorage,
 )
 from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
+
+from cutter_assets.db.server import DatabaseServer
+from cutter_assets.platform.settings import load_settings
 
 # A dropped connection is replaced after this long, as the webserver does.
 POOL_RECYCLE_SECONDS = 3600
@@ -114,9 +122,13 @@ class PooledPostgresStorage(DagsterPostgresStorage):
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> PooledPostgresStorage:
+        if config_value.get("postgres_url") or config_value.get("postgres_db"):
+            url = pg_url_from_config(config_value)
+        else:
+            url = DatabaseServer(load_settings()).dagster_url()
         return cls(
             inst_data=inst_data,
-            postgres_url=pg_url_from_config(config_value),
+            postgres_url=url,
             should_autocreate_tables=config_value.get("should_autocreate_tables", True),
             token_provider=get_token_provider_from_config(config_value),
         )
