@@ -27,12 +27,13 @@ from cutter_assets.core.intake import (
     read_input_file,
 )
 from cutter_assets.core.legal.detect import detect_language
-from cutter_assets.core.phases import GATE_BY_SHORT
+from cutter_assets.core.phases import GATE_BY_SHORT, gate_rules, phase_rules
 from cutter_assets.core.refusals import one_line, parse_utterance, screen_arguments, screen_text
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import documents, queries, survey
 from cutter_assets.db.connection import connection
 from cutter_assets.db.pins import write_expected_privileges, write_fingerprints
+from cutter_assets.db.rules import rules_in_force, write_rules_migration
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.platform.settings import PROJECT_ROOT, load_settings
@@ -122,6 +123,27 @@ def db_pins(write: bool) -> None:
     if write:
         click.echo(f"wrote {write_fingerprints(report.fingerprints)}")
         click.echo(f"wrote {write_expected_privileges(privileges)}")
+
+
+@db.command("rules")
+@click.option(
+    "--write", "name", metavar="NAME", help="Write the migration as sql/deploy/NNN_NAME.sql."
+)
+def db_rules(name: str | None) -> None:
+    """Compare the database's phase and gate rules with the catalogue
+    (core/phases.py); --write NAME generates the migration that makes them equal."""
+    if name is not None:
+        click.echo(f"wrote {write_rules_migration(name)}; apply it with: cutter db init")
+        return
+    with connection(_server().target_url()) as conn, conn.cursor() as cur:
+        in_force = rules_in_force(cur)
+    if in_force != (phase_rules(), gate_rules()):
+        raise CutterStop(
+            StopCode.STOP_SCHEMA_DRIFT,
+            "the database's phase or gate rules differ from the catalogue; "
+            "generate the migration with: cutter db rules --write NAME",
+        )
+    click.echo("rules: the database's phase and gate rules are the catalogue's")
 
 
 # ---- cutter doc ---------------------------------------------------------

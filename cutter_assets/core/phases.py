@@ -244,3 +244,48 @@ def runs_in(key: str) -> str:
 def stage_phases(stage: str) -> tuple[str, ...]:
     """The assets of a stage, in order."""
     return tuple(p.key for p in PHASES if p.stage == stage and p.asset)
+
+
+# ---- the rules the database enforces, as the catalogue implies them ----------------
+PhaseRule = tuple[int, str, str, str]  # (seq, phase, state recorded in, recording role)
+GateRule = tuple[str, str, str, str, int]  # (gate, awaited, request phase, next state, ttl s)
+
+
+def phase_rules() -> list[PhaseRule]:
+    """``cutter_governance.phase_rule``: every phase in order, the state it is
+    recorded in and the role whose ledger session records it."""
+    return [(seq, p.key, p.state, p.ledger_role) for seq, p in enumerate(PHASES, start=1)]
+
+
+def gate_rules() -> list[GateRule]:
+    """``cutter_governance.gate_rule``, by gate name: the state a gate is passed
+    into is the state of the first phase after its request."""
+    keys = [p.key for p in PHASES]
+    return [
+        (
+            g.name,
+            g.awaited_state,
+            g.request_phase,
+            PHASES[keys.index(g.request_phase) + 1].state,
+            int(g.ttl.total_seconds()),
+        )
+        for g in sorted(GATES, key=lambda g: g.name)
+    ]
+
+
+def forward_moves() -> set[tuple[str, str, str]]:
+    """(from, to, role) of every forward move of a run: a stage's state is left
+    by the role recording its last phase, into the gate it requests (or
+    COMPLETED); a gate's awaited state is left by the role of the first phase
+    past it, into that phase's state."""
+    moves = set()
+    for index, current in enumerate(PHASES):
+        after = PHASES[index + 1] if index + 1 < len(PHASES) else None
+        if after is not None and after.state == current.state:
+            continue
+        gate = next((g for g in GATES if g.request_phase == current.key), None)
+        to = gate.awaited_state if gate else (after.state if after else RunState.COMPLETED)
+        moves.add((current.state, to, current.ledger_role))
+        if gate is not None:
+            moves.add((gate.awaited_state, after.state, after.ledger_role))
+    return moves

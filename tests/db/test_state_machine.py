@@ -17,6 +17,7 @@ from psycopg2.extras import Json
 
 from cutter_assets.core import phases as catalogue
 from cutter_assets.core.approvals import TTL
+from cutter_assets.db.rules import rules_in_force
 from tests.db.builders import add_document, plan_row, sha
 from tests.integrity import LEDGER_TABLES, ledger_digest
 
@@ -458,62 +459,14 @@ def test_the_run_leaves_a_state_only_when_its_phases_passed(conn, world):
 
 
 # ---- 4. the catalogue and the database agree ---------------------------------------
-def test_the_phase_rules_in_the_database_are_the_catalogue(conn):
+def test_the_phase_and_gate_rules_in_the_database_are_the_catalogue(conn):
     with conn.cursor() as cur:
-        cur.execute("SELECT seq, phase, state, role FROM cutter_governance.phase_rule ORDER BY seq")
-        in_database = cur.fetchall()
-    in_catalogue = [
-        (seq, p.key, p.state, p.ledger_role) for seq, p in enumerate(catalogue.PHASES, start=1)
-    ]
-    assert in_database == in_catalogue
-
-
-def test_the_gate_rules_in_the_database_are_the_catalogue(conn):
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT gate, awaited_state, request_phase, next_state, extract(epoch FROM ttl)::int "
-            "FROM cutter_governance.gate_rule ORDER BY gate"
-        )
-        in_database = cur.fetchall()
-    in_catalogue = [
-        (
-            g.name,
-            g.awaited_state,
-            g.request_phase,
-            _after(g.request_phase).state,
-            int(g.ttl.total_seconds()),
-        )
-        for g in sorted(catalogue.GATES, key=lambda g: g.name)
-    ]
-    assert in_database == in_catalogue
-
-
-def seconds(gate: catalogue.Gate) -> int:
-    return int(gate.ttl.total_seconds())
-
-
-def _after(key: str) -> catalogue.Phase:
-    keys = [p.key for p in catalogue.PHASES]
-    return catalogue.PHASES[keys.index(key) + 1]
-
-
-def _forward_moves() -> set[tuple[str, str, str]]:
-    """(from, to, role) of every forward move the catalogue implies: a stage's
-    state is left by the role recording its last phase, into the gate it
-    requests (or COMPLETED); a gate's awaited state is left by the role of the
-    first phase past it, into that phase's state."""
-    moves = set()
-    phases = catalogue.PHASES
-    for index, phase in enumerate(phases):
-        after = phases[index + 1] if index + 1 < len(phases) else None
-        if after is not None and after.state == phase.state:
-            continue
-        gate = next((g for g in catalogue.GATES if g.request_phase == phase.key), None)
-        to = gate.awaited_state if gate else (after.state if after else "COMPLETED")
-        moves.add((phase.state, to, phase.ledger_role))
-        if gate is not None:
-            moves.add((gate.awaited_state, after.state, after.ledger_role))
-    return moves
+        phases, gates = rules_in_force(cur)
+    assert phases == catalogue.phase_rules()
+    assert gates == catalogue.gate_rules()
+    # the gate rules name real phases, and each gate opens the stage after its request
+    assert {g[2] for g in gates} == {g.request_phase for g in catalogue.GATES}
+    assert {g[3] for g in gates} == {"WRITING", "ENACTING"}
 
 
 def test_the_forward_transitions_in_the_database_are_the_catalogues(conn):
@@ -524,4 +477,4 @@ def test_the_forward_transitions_in_the_database_are_the_catalogues(conn):
         )
         rows = cur.fetchall()
     for mode in ("dryrun", "live"):
-        assert {(f, t, r) for f, t, r, m in rows if m == mode} == _forward_moves()
+        assert {(f, t, r) for f, t, r, m in rows if m == mode} == catalogue.forward_moves()
