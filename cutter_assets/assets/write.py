@@ -8,6 +8,8 @@ a Dagster blocking check only guards steps inside the same Dagster run.
 """
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from cutter_assets.assets.factory import phase_asset
 from cutter_assets.core.ids import uuid7
@@ -173,32 +175,30 @@ def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
         "writer_digest": leg_a["writer_digest"],
         "run_id": ctx.run.run_id,
     }
-    payload_sha = sha256_of(payload)
-    envelope_id = str(uuid7())
-    with ctx.conn.cursor() as cur:
-        signature_id = _sign(cur, payload_sha, "executor")
-        envelopes = records.record_envelope(
-            cur,
-            id=envelope_id,
-            change_set_id=leg_a["change_set_id"],
-            signature_id=signature_id,
-            payload_sha=payload_sha,
-            row_count=leg_a["row_count"],
-        )
+    signed = _sign_and_record(
+        ctx,
+        payload,
+        "executor",
+        records.record_envelope,
+        change_set_id=leg_a["change_set_id"],
+        row_count=leg_a["row_count"],
+    )
     return PhaseOutcome(
         pins={
-            "manifest_envelope_id": envelope_id,
-            "executor_signature_id": signature_id,
-            "payload_sha": payload_sha,
+            "manifest_envelope_id": signed.record_id,
+            "executor_signature_id": signed.signature_id,
+            "payload_sha": signed.payload_sha,
         },
         checks={
-            "envelope_recorded_once": [Invariant("envelopes for the change set", 1, envelopes)]
+            "envelope_recorded_once": [
+                Invariant("envelopes for the change set", 1, signed.recorded)
+            ]
         },
-        idempotency_key=envelope_id,
+        idempotency_key=signed.record_id,
         inputs=payload,
         work=[
             "signed the envelope payload as executor",
-            f"recorded manifest envelope {envelope_id}",
+            f"recorded manifest envelope {signed.record_id}",
         ],
         production_mutation="1 manifest envelope, 1 signature" if ctx.live else "NONE",
     )
@@ -207,9 +207,30 @@ def _manifest_envelope_story(ctx: PhaseContext) -> PhaseOutcome:
 MANIFEST_ENVELOPE = Phase("manifest_envelope", _manifest_envelope_story)
 
 
-def _sign(cur, payload_sha: str, principal: str) -> str:
-    provider, signature, signature_sha = service_signature(payload_sha, principal)
-    return records.record_signature(cur, provider, principal, payload_sha, signature, signature_sha)
+@dataclass(frozen=True)
+class SignedRecord:
+    record_id: str
+    signature_id: str
+    payload_sha: str
+    recorded: int  # such records of the change set now (1: recorded once)
+
+
+def _sign_and_record(
+    ctx: PhaseContext, payload: dict, principal: str, record: Callable[..., int], **fields
+) -> SignedRecord:
+    """Sign the payload's sha256 with ``principal``'s service key and record the
+    signed row (an envelope, a verify result) once, in the phase's transaction."""
+    payload_sha = sha256_of(payload)
+    record_id = str(uuid7())
+    with ctx.conn.cursor() as cur:
+        provider, signature, signature_sha = service_signature(payload_sha, principal)
+        signature_id = records.record_signature(
+            cur, provider, principal, payload_sha, signature, signature_sha
+        )
+        recorded = record(
+            cur, id=record_id, signature_id=signature_id, payload_sha=payload_sha, **fields
+        )
+    return SignedRecord(record_id, signature_id, payload_sha, recorded)
 
 
 def require_service_signature(conn, signature_id: str, principal: str, payload_sha: str) -> None:
@@ -245,52 +266,46 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     observed = independent_verification(units, plan, leg_a["writer_digest"])
     if not all(observed.values()):
         raise CutterStop(StopCode.STOP_INVARIANT_FAILED, f"verification failed: {observed}")
-    recorded = _record_pass(ctx, leg_a["change_set_id"], observed)
-    result_id, results = recorded["verify_result_id"], recorded.pop("results")
+    signed = _record_pass(ctx, leg_a["change_set_id"], observed)
     return PhaseOutcome(
-        pins={**recorded, "verifier_role": verifier},
+        pins={
+            "verify_result_id": signed.record_id,
+            "verifier_signature_id": signed.signature_id,
+            "verdict": "pass",
+            "payload_sha": signed.payload_sha,
+            "verifier_role": verifier,
+        },
         checks={
             "verified_once": [
-                Invariant("verify results for the change set", 1, results),
+                Invariant("verify results for the change set", 1, signed.recorded),
                 Invariant("verifier role", Role.VERIFY, verifier),
             ]
         },
-        idempotency_key=result_id,
+        idempotency_key=signed.record_id,
         inputs={"change_set_id": leg_a["change_set_id"]},
         work=[
             "checked the executor's gpg signature on the manifest envelope",
             f"verified again the stored SG_1 approval the write ran under: {approval}",
             f"as {verifier}: re-read {len(units)} units and their bodies",
             *(f"{k}: {v}" for k, v in observed.items()),
-            f"signed (gpg, verifier service key) and recorded verify result {result_id}",
+            f"signed (gpg, verifier service key) and recorded verify result {signed.record_id}",
         ],
         production_mutation="1 verify result, 1 signature" if ctx.live else "NONE",
     )
 
 
-def _record_pass(ctx: PhaseContext, change_set_id: str, observed: dict) -> dict:
+def _record_pass(ctx: PhaseContext, change_set_id: str, observed: dict) -> SignedRecord:
     """The verifier's signed 'pass' over what it observed, recorded once
-    (G-VERIFY-ONCE); the pins it leaves, and the change set's verify results."""
-    payload_sha = sha256_of({"change_set_id": change_set_id, **observed})
-    result_id = str(uuid7())
-    with ctx.conn.cursor() as cur:
-        signature_id = _sign(cur, payload_sha, "verifier")
-        results = records.record_verify_result(
-            cur,
-            id=result_id,
-            change_set_id=change_set_id,
-            signature_id=signature_id,
-            verdict="pass",
-            observed=observed,
-            payload_sha=payload_sha,
-        )
-    return {
-        "verify_result_id": result_id,
-        "verifier_signature_id": signature_id,
-        "verdict": "pass",
-        "payload_sha": payload_sha,
-        "results": results,
-    }
+    (G-VERIFY-ONCE)."""
+    return _sign_and_record(
+        ctx,
+        {"change_set_id": change_set_id, **observed},
+        "verifier",
+        records.record_verify_result,
+        change_set_id=change_set_id,
+        verdict="pass",
+        observed=observed,
+    )
 
 
 VERIFY_RESULT = Phase("verify_result", _verify_result_story)

@@ -75,30 +75,13 @@ class PhaseRecord:
     recorded_at: datetime
 
 
-def open_run(
-    conn,
-    *,
-    run_id: str,
-    document_id: str,
-    version_id: str,
-    doc_code: str,
-    mode: str,
-    scope: str,
-    actor: str,
-) -> None:
-    """Insert the run in SURVEYING; the partial UNIQUE index makes a second open
-    run of the same document version a STOP_REPLAY_CONFLICT (also under races)."""
-    params = {
-        "run_id": run_id,
-        "document_id": document_id,
-        "version_id": version_id,
-        "doc_code": doc_code,
-        "mode": mode,
-        "scope": scope,
-        "actor": actor,
-    }
+def open_run(conn, **run: str) -> None:
+    """Insert the run in SURVEYING (run_id, document_id, version_id, doc_code,
+    mode, scope, actor); the partial UNIQUE index makes a second open run of the
+    same document version a STOP_REPLAY_CONFLICT (also under races)."""
+    doc_code = run["doc_code"]
     try:
-        call(conn, queries.INSERT_RUN, params)
+        call(conn, queries.INSERT_RUN, run)
     except errors.UniqueViolation:
         existing = open_runs(conn, doc_code)
         raise CutterStop(
@@ -170,35 +153,15 @@ def stop_run(conn, run_id: str, code: str, detail: str) -> bool:
     return bool(row[0])
 
 
-def record_phase(
-    conn,
-    *,
-    run_id: str,
-    phase: str,
-    outcome: str,
-    pins: dict[str, Any],
-    idempotency_key: str | None,
-    kb_doc_path: str | None,
-    kb_doc_sha256: str | None,
-    dagster_run_id: str | None,
-) -> None:
-    """One record per (run, phase): a phase that already ran is never redone,
-    and the database records it only in its state, after every earlier phase
-    passed, from the role that owns it."""
-    params = {
-        "run_id": run_id,
-        "phase": phase,
-        "outcome": outcome,
-        "pins": Json(pins),
-        "idempotency_key": idempotency_key,
-        "kb_doc_path": kb_doc_path,
-        "kb_doc_sha256": kb_doc_sha256,
-        "dagster_run_id": dagster_run_id,
-    }
+def record_phase(conn, **record: Any) -> None:
+    """One record per (run, phase) (run_id, phase, outcome, pins,
+    idempotency_key, kb_doc_path, kb_doc_sha256, dagster_run_id): a phase that
+    already ran is never redone, and the database records it only in its state,
+    after every earlier phase passed, from the role that owns it."""
     try:
-        call(conn, queries.INSERT_PHASE, params)
+        call(conn, queries.INSERT_PHASE, {**record, "pins": Json(record["pins"])})
     except errors.UniqueViolation:
-        already = f"phase {phase} already ran for run {run_id}"
+        already = f"phase {record['phase']} already ran for run {record['run_id']}"
         raise CutterStop(StopCode.STOP_STATE, already) from None
 
 

@@ -1,6 +1,6 @@
 """The asset graph is the catalogue: names, groups, order, checks and their
 descriptions, prerequisites and the job of each stage all come from
-core/phases.py."""
+core/phases.py (its rows in core/catalogue.yaml)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,16 @@ def test_each_gate_continues_with_its_stage_job():
         ]
         selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
         assert first_past.key in selected and gate.request_phase not in selected
+
+
+def test_the_catalogue_file_names_the_gates_and_states_the_code_knows():
+    assert set(catalogue.GATE) == {catalogue.GATE_SG1, catalogue.GATE_SG2}
+    assert [g.short for g in catalogue.GATES] == ["SG_1", "SG_2"]
+    states = {v for k, v in vars(catalogue.RunState).items() if k.isupper()}
+    assert {p.state for p in catalogue.PHASES} <= states
+    assert {g.awaited_state for g in catalogue.GATES} <= states
+    assert {p.role for p in catalogue.PHASES} <= set(catalogue.Role.LANES)
+    assert {p.stage for p in catalogue.PHASES} == set(catalogue.STAGES)
 
 
 def test_every_story_reads_in_forty_lines_or_fewer():
