@@ -41,6 +41,7 @@ from tests.assets.flow import (
     signed_doc,
     write,
 )
+from tests.assets.harness import refused as refusal_of
 from tests.assets.harness import register, run_row
 from tests.conftest import CORPUS
 
@@ -159,7 +160,8 @@ def test_a_forgotten_switch_is_named_and_resume_uses_the_recorded_approval(gover
     run_id = live_to_sg1("DEAD-SWITCH")
     path = place(run_id, "SG_1", signed_doc(run_id, "SG_1", governed_env["sovereign"]))
     assert len(_sensor_requests(run_id)) == 1  # recorded; the cursor will skip it now
-    assert not write("DEAD-SWITCH", run_id).success  # the requested stage, refused
+    attempt = write("DEAD-SWITCH", run_id)  # the requested stage, refused: no asset failed
+    assert refusal_of(attempt).code == StopCode.STOP_EXECUTION_DISABLED
     assert run_row(run_id).state == "AWAITING_CUT_AUTHORIZATION"
 
     arm_then_resume = (

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
+from cutter_assets.assets.runner import refusal_in
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
 from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, Mode, RunState
 from cutter_assets.core.reports import render_void_doc
@@ -23,7 +24,7 @@ from cutter_assets.db import approvals, ledger, queries, survey
 from cutter_assets.db.approvals import kb_relative
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.graph.jobs import JOB_AFTER_GATE
+from cutter_assets.graph.jobs import JOB_AFTER_GATE, launch_config
 from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.platform.files import read_regular_file
 from cutter_assets.platform.settings import load_settings
@@ -74,11 +75,13 @@ def execute_stage(job_name: str, run_id: str) -> CutResult:
     instance = project_instance()
     if not instance.has_dynamic_partition(documents.name, run.doc_code):
         instance.add_dynamic_partitions(documents.name, [run.doc_code])
-    result = defs.resolve_job_def(job_name).execute_in_process(
+    job = defs.resolve_job_def(job_name)
+    opens = AssetKey(PHASES[0].key) in job.asset_layer.selected_asset_keys
+    result = job.execute_in_process(
         instance=instance,
         partition_key=run.doc_code,
         tags={RUN_ID_TAG: run_id, MODE_TAG: run.mode},
-        run_config=QUIET,
+        run_config={**QUIET, **(launch_config(run.mode) if opens else {})},
         raise_on_error=False,
     )
     with database.transaction(commit=False) as conn:
@@ -86,6 +89,8 @@ def execute_stage(job_name: str, run_id: str) -> CutResult:
     stop = None
     if run.state == RunState.STOPPED:
         stop = CutterStop(StopCode[run.stop_code], run.stop_detail or "")
+    elif (refused := refusal_in(result.all_events)) is not None:
+        stop = refused
     elif not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
         data = failure.step_failure_data.user_failure_data if failure else None

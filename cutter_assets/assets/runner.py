@@ -1,23 +1,55 @@
-"""The Dagster shell of a phase: the step's partition, tags and run id in;
-the phase's evidence out as asset metadata and check results; a STOP out as
-the step's failure (runs/stops.py). Everything else is runs/phase.py."""
+"""The Dagster shell of a phase: the step's partition, tags, run id and
+launch config in; the phase's evidence out as asset metadata and check
+results; a STOP out as the step's failure (runs/stops.py). A refused action
+(nothing done, the cut run left as it was) is no failure: the step ends
+without a materialization, so no asset's status changes, and the Dagster run
+carries the refusal's one line in its tags. Everything else is runs/phase.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dagster import AssetCheckResult, AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetObservation,
+    MaterializeResult,
+    MetadataValue,
+)
 
+from cutter_assets.core import phases as catalogue
 from cutter_assets.core.secrets import redact
-from cutter_assets.core.stops import CutterStop
+from cutter_assets.core.stops import CutterStop, StopCode
+from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
 from cutter_assets.runs.phase import Phase, PhaseResult, StepInfo, execute_phase
-from cutter_assets.runs.stops import failure_of
+from cutter_assets.runs.stops import REFUSED_ACTIONS, STOP_CODE, STOP_DETAIL, failure_of
+
+# A refused launch's line: a tag of its Dagster run (the UI's run list shows it)
+# and the metadata of the asset observation it leaves.
+REFUSED_TAG, REFUSED = "cutter/refused", "refused"
+TAG_LIMIT = 1000  # characters of a refusal kept
 
 
 def step_info(context: AssetExecutionContext) -> StepInfo:
-    return StepInfo(context.partition_key, dict(context.run.tags), context.run.run_id)
+    config = context.op_execution_context.op_config or {}
+    return StepInfo(
+        context.partition_key,
+        dict(context.run.tags),
+        context.run.run_id,
+        mode=config.get("mode"),
+        every_phase=_holds_every_phase(context),
+    )
+
+
+def _holds_every_phase(context: AssetExecutionContext) -> bool:
+    """Whether this Dagster run materializes every phase asset (its selection,
+    or, when it selects none, its whole job)."""
+    job = context.op_execution_context.job_def
+    selected = context.run.asset_selection or job.asset_layer.selected_asset_keys
+    wanted = {p.key for p in catalogue.PHASES if p.asset}
+    return wanted <= {key.to_user_string() for key in selected}
 
 
 def run_phase(
@@ -27,14 +59,49 @@ def run_phase(
     phase: Phase,
     *,
     vault: Any = None,
-) -> MaterializeResult:
+) -> MaterializeResult | None:
     """The asset shell: the phase, then its evidence as Dagster metadata and
-    check results; a STOP fails the step with its one line."""
+    check results; a STOP fails the step with its one line; a refusal returns
+    None (no materialization) and tags the Dagster run with its line."""
+    step = step_info(context)
     try:
-        result = execute_phase(database, kb, phase, step_info(context), vault=vault)
+        result = execute_phase(database, kb, phase, step, vault=vault)
     except CutterStop as stop:
+        if stop.code in REFUSED_ACTIONS and not stop.recorded:
+            _mark_refused(context, phase.key, stop)
+            return None
         raise failure_of(stop) from stop.__cause__  # an unexpected error keeps its traceback
+    if RUN_ID_TAG not in step.tags:  # opened here: the Dagster run says which cut run
+        tags = {RUN_ID_TAG: result.run.run_id, MODE_TAG: result.run.mode}
+        context.instance.add_run_tags(context.run.run_id, tags)
     return _materialize_result(phase.key, result)
+
+
+def _mark_refused(context: AssetExecutionContext, phase_key: str, stop: CutterStop) -> None:
+    """The refusal in the run's log and tags (the UI's run list) and as an
+    observation of the asset (its history shows it; its status stays)."""
+    line = redact(stop.line(), secrets_in_environment())[:TAG_LIMIT]
+    detail = redact(stop.detail, secrets_in_environment())[:TAG_LIMIT]
+    context.log.error(f"refused, nothing done: {line}")
+    context.log_event(
+        AssetObservation(
+            phase_key,
+            partition=context.partition_key,
+            metadata={REFUSED: line, STOP_CODE: stop.code.name, STOP_DETAIL: detail},
+        )
+    )
+    context.instance.add_run_tags(context.run.run_id, {REFUSED_TAG: line})
+
+
+def refusal_in(events) -> CutterStop | None:
+    """The refusal a Dagster run's events hold (the first), if any."""
+    for event in events:
+        if event.event_type_value != "ASSET_OBSERVATION":
+            continue
+        metadata = event.event_specific_data.asset_observation.metadata
+        if STOP_CODE in metadata and REFUSED in metadata:
+            return CutterStop(StopCode[metadata[STOP_CODE].value], metadata[STOP_DETAIL].value)
+    return None
 
 
 def _materialize_result(phase_key: str, result: PhaseResult) -> MaterializeResult:

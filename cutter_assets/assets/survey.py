@@ -54,8 +54,21 @@ def _extract(ctx: PhaseContext):
 
 # ---- 1. source_pin ---------------------------------------------------------
 def _open_from_ui(conn, kb: KnowledgeBase, step: StepInfo) -> str:
-    """A source_pin materialized without a cut run (from the UI) opens one."""
-    mode = step.tags.get(MODE_TAG, Mode.DRYRUN)
+    """A source_pin launched without a cut run (from the UI) opens one in the
+    mode the launch chose. A rehearsal is all eleven phases in one Dagster run
+    (nothing of it is kept), so a dryrun launch that holds fewer is refused."""
+    mode = step.mode or step.tags.get(MODE_TAG)
+    if mode not in Mode.ALL:
+        raise CutterStop(
+            StopCode.STOP_STATE,
+            "choose the mode before launch: run config source_pin.config.mode dryrun or live",
+        )
+    if mode == Mode.DRYRUN and not step.every_phase:
+        raise CutterStop(
+            StopCode.STOP_STATE,
+            "a rehearsal (dryrun) runs all eleven phases in one Dagster run: launch the "
+            "rehearsal job, or materialize every phase; a live cut is the survey job",
+        )
     return start_cut_run(conn, kb, step.partition_key, mode=mode, actor="dagster-ui").run_id
 
 

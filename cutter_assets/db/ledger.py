@@ -79,16 +79,27 @@ def open_run(conn, **run: str) -> None:
     """Insert the run in SURVEYING (run_id, document_id, version_id, doc_code,
     mode, scope, actor); the partial UNIQUE index makes a second open run of the
     same document version a STOP_REPLAY_CONFLICT (also under races)."""
-    doc_code = run["doc_code"]
     try:
         call(conn, queries.INSERT_RUN, run)
     except errors.UniqueViolation:
-        existing = open_runs(conn, doc_code)
-        raise CutterStop(
-            StopCode.STOP_REPLAY_CONFLICT,
-            f"{doc_code} already has an open cut run {', '.join(existing) or '(just started)'}"
-            f" for this version; inspect it, resume it, or void it first",
-        ) from None
+        raise CutterStop(StopCode.STOP_REPLAY_CONFLICT, _why_not_again(conn, run)) from None
+
+
+def _why_not_again(conn, run: dict[str, str]) -> str:
+    """What holds this version: a live cut that completed, or a run still open."""
+    doc_code = run["doc_code"]
+    blocking = _blocking_runs(conn, doc_code)
+    done = [run_id for run_id, state in blocking if state == "COMPLETED"]
+    if done:
+        return (
+            f"{doc_code} is already cut and enacted (run {done[0]}); to cut a new version, "
+            f"register it first (doc add --code {doc_code} FILE)"
+        )
+    shown = ", ".join(f"{run_id} ({state})" for run_id, state in blocking) or "(just started)"
+    return (
+        f"{doc_code} already has an open cut run {shown} for this version; "
+        "inspect it, resume it, or void it first"
+    )
 
 
 def get_run(conn, run_id: str, *, lock: bool = False) -> Run:
@@ -107,9 +118,14 @@ def get_run(conn, run_id: str, *, lock: bool = False) -> Run:
 
 
 def open_runs(conn, doc_code: str) -> list[str]:
+    """The runs that keep ``doc_code``'s version from being cut again, newest first."""
+    return [run_id for run_id, _ in _blocking_runs(conn, doc_code)]
+
+
+def _blocking_runs(conn, doc_code: str) -> list[tuple[str, str]]:
     with conn.cursor() as cur:
         cur.execute(queries.OPEN_RUNS_FOR_DOCUMENT, {"doc_code": doc_code})
-        return [row[0] for row in cur.fetchall()]
+        return [(run_id, state) for run_id, state in cur.fetchall()]
 
 
 def completed_live_run(conn, doc_code: str) -> str | None:

@@ -102,7 +102,7 @@ RUN_BY_ID_LOCKED = RUN_BY_ID.replace(
 )
 
 OPEN_RUNS_FOR_DOCUMENT = """
-SELECT run_id::text FROM cutter_governance.orchestrator_run
+SELECT run_id::text, state FROM cutter_governance.orchestrator_run
  WHERE doc_code = %(doc_code)s AND blocks_recut
  ORDER BY run_id DESC
 """

@@ -1,23 +1,37 @@
 """The stages as jobs: asset groups of the graph (one per stage of the
-catalogue), run in process."""
+catalogue), run in process. The two jobs that open a cut run say its mode in
+their name and their config: ``rehearsal`` is dryrun (all eleven phases,
+nothing kept), ``survey`` is live (up to the SG_1 pause)."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from cutter_assets.core.phases import JOB_AFTER_GATE, STAGES
+from cutter_assets.core.phases import JOB_AFTER_GATE, PHASES, STAGES, Mode
 
-__all__ = ["JOBS", "JOB_AFTER_GATE"]
+__all__ = ["JOBS", "JOB_AFTER_GATE", "launch_config"]
 
 
-def _job(name: str, selection: AssetSelection, description: str):
+def launch_config(mode: str) -> dict:
+    """The run config of a launch that opens a cut run in ``mode``."""
+    return {"ops": {PHASES[0].key: {"config": {"mode": mode}}}}
+
+
+def _job(name: str, selection: AssetSelection, description: str, mode: str | None = None):
     return define_asset_job(
-        name, selection=selection, executor_def=in_process_executor, description=description
+        name,
+        selection=selection,
+        executor_def=in_process_executor,
+        description=description,
+        config=launch_config(mode) if mode else None,
+        tags={"cutter/mode": mode} if mode else None,
     )
 
 
 survey_job = _job(
     "survey",
     AssetSelection.groups("survey"),
-    "Phases 1-5 and the SG_1 request: nothing is written.",
+    "LIVE cut: phases 1-5 and the SG_1 request, then the run waits for the signed SG_1 "
+    "(nothing is written yet).",
+    Mode.LIVE,
 )
 write_job = _job(
     "write",
@@ -33,7 +47,9 @@ enact_job = _job("enact", AssetSelection.groups("enact"), "After SG_2: draft -> 
 rehearsal_job = _job(
     "rehearsal",
     AssetSelection.groups(*STAGES),
-    "All eleven phases in dryrun: nothing is committed.",
+    "DRYRUN rehearsal: all eleven phases in one transaction that is rolled back; nothing "
+    "is committed.",
+    Mode.DRYRUN,
 )
 
 JOBS = [survey_job, write_job, leg_b_job, enact_job, rehearsal_job]

@@ -63,6 +63,11 @@ class StepInfo:
     partition_key: str
     tags: Mapping[str, str]
     dagster_run_id: str
+    # The mode the launch asked for (the first phase's run config; None when
+    # it asked for none), and whether the Dagster run holds every phase asset
+    # (a rehearsal runs them all in one Dagster run).
+    mode: str | None = None
+    every_phase: bool = False
 
 
 @dataclass
@@ -187,6 +192,11 @@ def execute_phase(
             opener = (lambda: phase.open_run(conn, kb, step)) if phase.open_run else None
             run_id = resolve_run(step.tags, step.dagster_run_id, conn, doc_code, opener)
             mode = ledger.get_run(conn, run_id).mode
+        if step.mode is not None and step.mode != mode:
+            raise CutterStop(
+                StopCode.STOP_STATE,
+                f"run {run_id} is a {mode} cut run; this launch asked for {step.mode}",
+            )
         with database.phase_connections(mode, phase.role) as (work, ledger_conn):
             run = ledger.get_run(ledger_conn, run_id, lock=True)
             check_run(run.run_id, run.doc_code, run.state, doc_code, phase.expected_state)

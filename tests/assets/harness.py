@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg2
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 
+from cutter_assets.assets.runner import refusal_in
 from cutter_assets.assets.survey import SURVEY_ASSETS
 from cutter_assets.core.intake import decode_document
+from cutter_assets.core.phases import PHASES, Mode
 from cutter_assets.db import documents, ledger
+from cutter_assets.graph.jobs import launch_config
 from cutter_assets.graph.partitions import RUN_ID_TAG
 from cutter_assets.graph.partitions import documents as documents_partitions
 from cutter_assets.resources import RESOURCES
@@ -45,20 +48,32 @@ def instance_with(code: str) -> DagsterInstance:
     return instance
 
 
-def survey(code: str, run_id: str | None, *, assets=None, instance=None):
-    """Materialize (part of) the survey for a document, tagged with the cut run."""
+def survey(code: str, run_id: str | None, *, assets=None, instance=None, mode=None):
+    """Materialize (part of) the survey for a document, tagged with the cut run;
+    a launch that holds source_pin names its mode as the UI's launchpad does
+    (the run's own, or ``mode``; untagged, live unless told)."""
+    assets = assets or SURVEY_ASSETS
+    config = None
+    if any(AssetKey(PHASES[0].key) in a.keys for a in assets):
+        config = launch_config(mode or (run_row(run_id).mode if run_id else Mode.LIVE))
     return materialize(
-        assets or SURVEY_ASSETS,
+        assets,
         partition_key=code,
         instance=instance or instance_with(code),
         resources=RESOURCES,
         tags={RUN_ID_TAG: run_id} if run_id else {},
+        run_config=config,
         raise_on_error=False,
     )
 
 
 def materialized(result) -> list[str]:
     return [e.asset_key.path[-1] for e in result.get_asset_materialization_events()]
+
+
+def refused(result):
+    """The refusal a launch ended with (nothing done, no asset failed), if any."""
+    return refusal_in(result.all_events)
 
 
 def failed_checks(result) -> list[str]:

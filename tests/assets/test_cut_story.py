@@ -11,6 +11,7 @@ from psycopg2 import errors
 
 from cutter_assets.app.sovereign import arm, disarm
 from cutter_assets.assets.write import change_set
+from cutter_assets.core.stops import StopCode
 from tests.assets.flow import (
     approve,
     count,
@@ -21,7 +22,15 @@ from tests.assets.flow import (
     rehearse,
     write,
 )
-from tests.assets.harness import materialized, phase_records, register, run_row, start, survey
+from tests.assets.harness import (
+    materialized,
+    phase_records,
+    refused,
+    register,
+    run_row,
+    start,
+    survey,
+)
 from tests.conftest import CORPUS
 
 LAW = CORPUS / "hien-phap.txt"
@@ -91,9 +100,9 @@ def test_gates_hold_under_repeated_attempts(constitution, db_url):
     before = count(db_url, "SELECT count(*) FROM public.information_unit")
     for assets in (None, [change_set]):
         again = write("STORY-CONST", live, assets=assets)
-        assert not again.success and materialized(again) == []
-    assert not leg_b("STORY-CONST", live).success
-    assert not enact("STORY-CONST", live).success
+        assert materialized(again) == [] and refused(again).code == StopCode.STOP_STATE
+    for attempt in (leg_b("STORY-CONST", live), enact("STORY-CONST", live)):
+        assert materialized(attempt) == [] and refused(attempt) is not None
     assert count(db_url, "SELECT count(*) FROM public.information_unit") == before
     change_set_id = phase_records(live)["change_set"].pins["change_set_id"]
     for table in ("cut_change_set", "manifest_envelope", "verify_result"):
@@ -156,8 +165,9 @@ def test_without_the_kill_switch_nothing_is_written_and_the_run_waits(governed_e
     run_id = live_to_sg1("STORY-SWITCH")
     approve(run_id, "SG_1", governed_env["sovereign"])
     disarm()
-    refused = write("STORY-SWITCH", run_id)
-    assert not refused.success
+    attempt = write("STORY-SWITCH", run_id)
+    assert materialized(attempt) == [] and not _failed_steps(attempt)
+    assert refused(attempt).code == StopCode.STOP_EXECUTION_DISABLED
     assert run_row(run_id).state == "AWAITING_CUT_AUTHORIZATION"  # refused, not stopped
     assert (
         count(
@@ -187,9 +197,8 @@ def test_change_set_alone_without_the_gates_is_refused(governed_env, db_url):
             cur.execute("GRANT SELECT ON public.unit_version TO cutter_verify")
     arm(None)  # a stopped run cannot be armed: the switch waits for the next live write
     attempt = survey("STORY-ALONE", run_id, assets=[change_set])
-    assert not attempt.success and materialized(attempt) == []
-    failure = next(e for e in attempt.all_events if e.event_type_value == "STEP_FAILURE")
-    assert failure.step_failure_data.user_failure_data.metadata["stop_code"].value == "STOP_STATE"
+    assert materialized(attempt) == [] and not _failed_steps(attempt)
+    assert refused(attempt).code == StopCode.STOP_STATE
     assert (
         count(
             db_url,
@@ -205,9 +214,7 @@ def test_change_set_alone_without_the_gates_is_refused(governed_env, db_url):
     waiting = live_to_sg1("STORY-NOAPPROVAL")
     arm(waiting)
     attempt = survey("STORY-NOAPPROVAL", waiting, assets=[change_set])
-    failure = next(e for e in attempt.all_events if e.event_type_value == "STEP_FAILURE")
-    code = failure.step_failure_data.user_failure_data.metadata["stop_code"].value
-    assert code == "STOP_APPROVAL_INVALID"
+    assert refused(attempt).code == StopCode.STOP_APPROVAL_INVALID
     assert run_row(waiting).state == "AWAITING_CUT_AUTHORIZATION"
     disarm()
 
@@ -335,3 +342,7 @@ def test_each_completed_run_has_one_line_in_the_runs_index(constitution):
     for run_id, mode in ((rehearsal, "dryrun"), (live, "live")):
         (line,) = [line for line in lines if run_id in line]
         assert "COMPLETED" in line and mode in line and "STORY-CONST" in line
+
+
+def _failed_steps(result) -> list[str]:
+    return [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]

@@ -11,12 +11,14 @@ import psycopg2
 import pytest
 
 from cutter_assets.core.phases import SURVEY
+from cutter_assets.core.stops import StopCode
 from cutter_assets.db import ledger
 from cutter_assets.resources import RESOURCES
 from tests.assets.harness import (
     kb_files,
     materialized,
     phase_records,
+    refused,
     register,
     run_row,
     start,
@@ -133,7 +135,6 @@ def test_a_phase_is_never_redone_and_the_refusal_leaves_the_run_as_it_was(survey
     run_id, _ = surveyed
     before = kb_files(cutter_env["CUTTER_KB_ROOT"], run_row(run_id))
     again = survey("ICX-CONST", run_id)
-    assert not again.success
-    assert materialized(again) == []
+    assert materialized(again) == [] and refused(again).code == StopCode.STOP_STATE
     assert run_row(run_id).state == "AWAITING_CUT_AUTHORIZATION"
     assert kb_files(cutter_env["CUTTER_KB_ROOT"], run_row(run_id)) == before

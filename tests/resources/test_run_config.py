@@ -5,10 +5,10 @@ names them, before anything runs or is written."""
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance, DagsterInvalidConfigError, validate_run_config
+from dagster import AssetKey, DagsterInstance, DagsterInvalidConfigError, validate_run_config
 
 from cutter_assets.definitions import defs
-from cutter_assets.graph.jobs import JOBS
+from cutter_assets.graph.jobs import JOBS, launch_config
 from cutter_assets.graph.partitions import documents
 
 MOVED = {
@@ -22,7 +22,16 @@ MOVED = {
 
 @pytest.mark.parametrize("job", [job.name for job in JOBS])
 def test_every_job_runs_without_resource_config(job):
-    validate_run_config(defs.resolve_job_def(job), {})
+    """No job needs resource config; the two that open a cut run need only
+    its mode, and refuse a launch that does not name it."""
+    definition = defs.resolve_job_def(job)
+    if AssetKey("source_pin") not in definition.asset_layer.selected_asset_keys:
+        validate_run_config(definition, {})
+        return
+    with pytest.raises(DagsterInvalidConfigError, match="mode"):
+        validate_run_config(definition, {"ops": {"source_pin": {"config": {}}}})
+    for mode in ("dryrun", "live"):
+        validate_run_config(definition, launch_config(mode))
 
 
 @pytest.mark.parametrize("job", [job.name for job in JOBS])
