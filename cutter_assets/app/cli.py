@@ -2,8 +2,9 @@
 
 Every refusal is a ``CutterStop``; ``main`` turns it into one line on stderr
 and the STOP's own exit code. A usage error (an unknown option, a value of the
-wrong type) is bad input too: STOP_REFUSED_INPUT, one line. Nothing else is
-caught here.
+wrong type) is bad input too: STOP_REFUSED_INPUT, one line. A query that
+meets a database without its schema (no such table or function) is
+STOP_CONFIG naming ``db init``. Nothing else is caught here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import sys
 from pathlib import Path
 
 import click
+from psycopg2 import errors
 
+from cutter_assets.app.doctor import doctor
 from cutter_assets.app.extract import extract
+from cutter_assets.app.keys import keys
+from cutter_assets.core.commands import command
 from cutter_assets.core.dsn import redact_url
 from cutter_assets.core.grants import matrix_sha
 from cutter_assets.core.intake import (
@@ -133,7 +138,7 @@ def db_rules(name: str | None) -> None:
     """Compare the database's phase and gate rules with the catalogue
     (core/phases.py); --write NAME generates the migration that makes them equal."""
     if name is not None:
-        click.echo(f"wrote {write_rules_migration(name)}; apply it with: cutter db init")
+        click.echo(f"wrote {write_rules_migration(name)}; apply it with: {command('db init')}")
         return
     with connection(_server().target_url()) as conn, conn.cursor() as cur:
         in_force = rules_in_force(cur)
@@ -141,7 +146,7 @@ def db_rules(name: str | None) -> None:
         raise CutterStop(
             StopCode.STOP_SCHEMA_DRIFT,
             "the database's phase or gate rules differ from the catalogue; "
-            "generate the migration with: cutter db rules --write NAME",
+            f"generate the migration with: {command('db rules --write NAME')}",
         )
     click.echo("rules: the database's phase and gate rules are the catalogue's")
 
@@ -271,7 +276,7 @@ def _report(result) -> None:
     click.echo(f"cut run   {result.run_id}")
     click.echo(f"state     {result.state}")
     click.echo(f"kb folder {result.kb_folder}")
-    click.echo(f"dagster   run {result.dagster_run_id} (open the UI: cutter ui)")
+    click.echo(f"dagster   run {result.dagster_run_id} (open the UI: {command('ui')})")
     if result.stop is not None:
         raise result.stop
     click.echo(f"next      {next_action_line(result.run_id)}")
@@ -440,6 +445,8 @@ def demo() -> None:
 
 
 cli.add_command(extract)
+cli.add_command(keys)
+cli.add_command(doctor)
 
 
 RUN_ID = {"ids_allowed_for": ("--run-id",)}
@@ -474,9 +481,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         argv = translate(list(sys.argv[1:] if argv is None else argv))
         cli.main(args=argv, prog_name="cutter", standalone_mode=False)
+    except (errors.UndefinedTable, errors.UndefinedFunction) as err:
+        _refuse(
+            CutterStop(
+                StopCode.STOP_CONFIG,
+                f"the database lacks what its schema makes ({err.diag.message_primary}) — "
+                f"run: {command('db init')}",
+            )
+        )
     except CutterStop as stop:
-        click.echo(one_line(stop.line()), err=True)
-        sys.exit(stop.exit_code)
+        _refuse(stop)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
@@ -484,9 +498,12 @@ def main(argv: list[str] | None = None) -> None:
         err.show()
         sys.exit(err.exit_code)
     except click.ClickException as err:
-        stop = CutterStop(StopCode.STOP_REFUSED_INPUT, err.format_message())
-        click.echo(one_line(stop.line()), err=True)
-        sys.exit(stop.exit_code)
+        _refuse(CutterStop(StopCode.STOP_REFUSED_INPUT, err.format_message()))
+
+
+def _refuse(stop: CutterStop) -> None:
+    click.echo(one_line(stop.line()), err=True)
+    sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

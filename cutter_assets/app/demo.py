@@ -10,20 +10,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cutter_assets.app.daemon import DagsterDaemon
+from cutter_assets.app.keys import allow_sovereign_key, create_backup_key
 from cutter_assets.app.orchestration import describe_run, launch_cut
-from cutter_assets.app.sovereign import arm, draft_approval, ensure_demo_keys, sign_approval
+from cutter_assets.app.sovereign import arm, draft_approval, sign_approval
+from cutter_assets.core.commands import command
 from cutter_assets.core.phases import Mode, RunState
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.db.connection import connection
 from cutter_assets.db.schema import apply_schema
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.platform.settings import load_settings
+from cutter_assets.platform.settings import Settings, load_settings
 from cutter_assets.resources import RESOURCES
+from cutter_assets.signing.gpg import make_key, open_gpg
+from cutter_assets.signing.keyring import find_key
 
 DOC_CODE = "ICX-CONST"
 OPERATOR = "operator@demo.cutter"
 WAIT_SECONDS = 300
+DEMO_BACKUP_NAME = "Cutter demo backup"
+DEMO_SOVEREIGN = ("Cutter demo sovereign", "sovereign@demo.cutter")
 
 
 def run_demo(say: Callable[[str], None], register: Callable[[], str]) -> None:
@@ -32,8 +38,8 @@ def run_demo(say: Callable[[str], None], register: Callable[[], str]) -> None:
     with connection(server.target_url()) as conn:
         report = apply_schema(conn)
     say(f"schema: {len(report.applied)} applied, {len(report.unchanged)} unchanged")
-    keys = ensure_demo_keys()
-    say(f"demo keys: backup {keys['backup'][:16]}…, sovereign {keys['sovereign'][:16]}…")
+    backup, sovereign = demo_keys()
+    say(f"keys: backup {backup[:16]}…, sovereign {sovereign[:16]}…")
     say(register())
     done = _completed_live_run()
     if done is not None:
@@ -51,13 +57,40 @@ def run_demo(say: Callable[[str], None], register: Callable[[], str]) -> None:
     say(f"    {arm(live.run_id)}")
     with DagsterDaemon(server) as daemon:
         say("3/5 the demo sovereign signs SG_1; the approval sensor (Dagster daemon) continues …")
-        say(f"    {_sign(live.run_id, 'SG_1', keys['sovereign'])}")
+        say(f"    {_sign(live.run_id, 'SG_1', sovereign)}")
         _wait_for(live.run_id, RunState.AWAITING_LIFECYCLE_AUTHORIZATION, daemon.log)
         say("4/5 the demo sovereign signs SG_2; the sensor continues to enactment and closeout …")
-        say(f"    {_sign(live.run_id, 'SG_2', keys['sovereign'])}")
+        say(f"    {_sign(live.run_id, 'SG_2', sovereign)}")
         _wait_for(live.run_id, RunState.COMPLETED, daemon.log)
     say("5/5 done.")
     _finish(say, live.run_id)
+
+
+def demo_keys() -> tuple[str, str]:
+    """(backup recipient, sovereign key to sign with): the configured ones,
+    else demo keys made and configured the way ``cutter keys`` does it."""
+    settings = load_settings()
+    return settings.backup_recipient or create_backup_key(DEMO_BACKUP_NAME), _sovereign(settings)
+
+
+def _sovereign(settings: Settings) -> str:
+    """The demo signs as the sovereign: an allowed key whose secret key is
+    here, or a demo key made and allowed when none is allowed yet. A demo
+    key is never added to an allow-list that holds real sovereigns."""
+    gpg = open_gpg(settings.gnupg_home)
+    if not settings.sovereign_fingerprints:
+        fingerprint = make_key(gpg, *DEMO_SOVEREIGN, encrypt=False)
+        return allow_sovereign_key(fingerprint).fingerprint
+    for fingerprint in settings.sovereign_fingerprints:
+        key = find_key(gpg, fingerprint)
+        if key is not None and key.secret:
+            return fingerprint
+    raise CutterStop(
+        StopCode.STOP_CONFIG,
+        "the demo signs as the sovereign, but no allowed sovereign key has its secret key "
+        f"here; run the demo in a state dir of its own: CUTTER_STATE_DIR=.cutter-demo "
+        f"{command('demo')}",
+    )
 
 
 def _sign(run_id: str, gate: str, fingerprint: str) -> str:
@@ -70,7 +103,8 @@ def _finish(say, run_id: str) -> None:
     say("")
     say(f"KB evidence:  {load_settings().kb_root}")
     say(
-        f"lineage:      cutter ui   (then open http://127.0.0.1:3000, Assets, partition {DOC_CODE})"
+        f"lineage:      {command('ui')}   (then open http://127.0.0.1:3000, Assets, "
+        f"partition {DOC_CODE})"
     )
 
 

@@ -17,6 +17,7 @@ from dagster import AssetKey, DagsterInstance
 
 from cutter_assets.assets.runner import refusal_in
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
+from cutter_assets.core.commands import command
 from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, Mode, RunState
 from cutter_assets.core.reports import render_void_doc
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -314,8 +315,8 @@ def gate_step(run: ledger.Run, waiting: Waiting, now: datetime) -> GateStep:
     rid, gate, decision = run.run_id, GATE[waiting.gate], waiting.decision
     short = gate.short
     sign = (
-        f"cutter approve draft --run-id {rid} --gate {short} > approval.md, then "
-        f"cutter approve sign approval.md --key <FPR>"
+        f"{command(f'approve draft --run-id {rid} --gate {short}')} > approval.md, then "
+        f"{command('approve sign approval.md --key <FPR>')}"
     )
     switch = _switch_step(rid, waiting.switch)
     first = f"{switch}; then " if switch else ""  # armed before the sensor starts the stage
@@ -323,7 +324,7 @@ def gate_step(run: ledger.Run, waiting: Waiting, now: datetime) -> GateStep:
         return GateStep(
             BY_KEY[gate.request_phase].title.removesuffix(" request") + " from the sovereign",
             f"no {short} approval is recorded; {first}sign one: {sign} (the approval sensor "
-            f"continues the run, or: cutter orchestrate resume --run-id {rid} "
+            f"continues the run, or: {command(f'orchestrate resume --run-id {rid}')} "
             "--approval-kb-id <its path>)",
             StopCode.STOP_APPROVAL_INVALID,
         )
@@ -338,12 +339,12 @@ def gate_step(run: ledger.Run, waiting: Waiting, now: datetime) -> GateStep:
     if switch:
         return GateStep(
             f"the kill switch (the {short} approval {decision.path} is recorded)",
-            f"{switch}, then cutter orchestrate resume --run-id {rid}",
+            f"{switch}, then {command(f'orchestrate resume --run-id {rid}')}",
             StopCode.STOP_EXECUTION_DISABLED,
         )
     return GateStep(
         f"the {gate.next_job} stage under the recorded {short} approval {decision.path}",
-        f"cutter orchestrate resume --run-id {rid}",
+        command(f"orchestrate resume --run-id {rid}"),
         None,
     )
 
@@ -363,12 +364,13 @@ def _switch_step(run_id: str, switch: str | None) -> str:
     """How to arm the switch for the run ('' when it is armed for it, or for
     the next live run that writes); one switch is armed at a time."""
     if switch is None:
-        return f"arm it: cutter killswitch enable --single-run --run-id {run_id}"
+        return f"arm it: {command(f'killswitch enable --single-run --run-id {run_id}')}"
     if switch in ("", run_id):
         return ""
     return (
-        f"execution is armed for run {switch}; when that run is done: cutter killswitch "
-        f"disable, then arm it: cutter killswitch enable --single-run --run-id {run_id}"
+        f"execution is armed for run {switch}; when that run is done: "
+        f"{command('killswitch disable')}, then arm it: "
+        f"{command(f'killswitch enable --single-run --run-id {run_id}')}"
     )
 
 
@@ -378,8 +380,8 @@ def next_action(run: ledger.Run, waiting: Waiting | None = None) -> tuple[str, s
     if awaited_gate(run) is not None and run.mode == Mode.DRYRUN:
         return (
             "nothing: a rehearsal is never approved, and this one did not finish",
-            f"void it: cutter orchestrate void --run-id {rid} --reason-kb-id <path>, then "
-            f"rehearse again: cutter orchestrate cut --document-id {run.doc_code}",
+            f"void it: {command(f'orchestrate void --run-id {rid} --reason-kb-id <path>')}, "
+            f"then rehearse again: {command(f'orchestrate cut --document-id {run.doc_code}')}",
         )
     if awaited_gate(run) is not None:
         if waiting is None:
@@ -388,22 +390,24 @@ def next_action(run: ledger.Run, waiting: Waiting | None = None) -> tuple[str, s
         step = gate_step(run, waiting, datetime.now(UTC))
         return step.awaited, step.next
     if _between_legs(run):
-        return ("leg B (leg A is written)", f"cutter orchestrate resume --run-id {rid}")
+        return ("leg B (leg A is written)", command(f"orchestrate resume --run-id {rid}"))
     if run.state == RunState.STOPPED:
         return (
             "a decision after the STOP",
-            f"fix the cause, then cutter orchestrate void --run-id {rid} --reason-kb-id "
-            f"<path> and cutter orchestrate cut --document-id {run.doc_code}",
+            "fix the cause, then "
+            + command(f"orchestrate void --run-id {rid} --reason-kb-id <path>")
+            + f" and {command(f'orchestrate cut --document-id {run.doc_code}')}",
         )
     if run.state == RunState.COMPLETED and run.mode == Mode.DRYRUN:
         return (
             "nothing: the rehearsal is green",
-            f"cut it for real: cutter orchestrate cut --document-id {run.doc_code} --mode live",
+            "cut it for real: "
+            + command(f"orchestrate cut --document-id {run.doc_code} --mode live"),
         )
     if run.state in (RunState.COMPLETED, RunState.VOIDED):
         return ("nothing", "nothing: the run is closed")
     return (
         "the running stage to finish",
-        f"cutter orchestrate inspect --run-id {rid} again (a stage whose worker died is "
+        f"{command(f'orchestrate inspect --run-id {rid}')} again (a stage whose worker died is "
         "failed by the daemon's run monitoring, and the stop sensor then records its STOP)",
     )

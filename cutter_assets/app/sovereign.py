@@ -1,12 +1,10 @@
-"""The sovereign's side: drafting and signing approval docs, arming the kill
-switch for one run, and the demo keys."""
+"""The sovereign's side: drafting and signing approval docs, and arming the
+kill switch for one run."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-
-import yaml
 
 from cutter_assets.core import approvals as core
 from cutter_assets.core.phases import (
@@ -22,10 +20,9 @@ from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, switch
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.platform.settings import CONFIG_FILE, load_settings
+from cutter_assets.platform.settings import load_settings
 from cutter_assets.resources import RESOURCES
 from cutter_assets.signing.documents import SigningKeyRefused, gpg_sign, signing_key, stub_sign
-from cutter_assets.signing.gpg import make_key, open_gpg
 
 CLOSED = (RunState.COMPLETED, RunState.VOIDED, RunState.STOPPED)
 _PAYLOAD_LINE = re.compile(r"^> payload_sha\s*:\s*([0-9a-f]{64})\s*$", re.M)
@@ -167,30 +164,3 @@ def switch_status() -> str:
     if row is None:
         return "execution disarmed (at rest)"
     return f"execution ARMED since {row[1]:%Y-%m-%d %H:%M} for {row[0] or 'the next live run'}"
-
-
-# ---- demo keys -------------------------------------------------------------------
-def ensure_demo_keys() -> dict[str, str]:
-    """A demo backup key and a demo sovereign key in the project's keyring, and
-    a config.yaml naming them (only when nothing is configured yet)."""
-    settings = load_settings()
-    config_path = settings.state_dir / CONFIG_FILE
-    config = yaml.safe_load(config_path.read_text()) if config_path.exists() else {}
-    config = config or {}
-    gpg = open_gpg(settings.gnupg_home)
-    wanted = {
-        "backup_recipient": ("cutter demo backup", "backup@demo.cutter"),
-        "sovereign_keys": ("cutter demo sovereign", "sovereign@demo.cutter"),
-    }
-    for key, (name, email) in wanted.items():
-        if config.get(key):
-            continue
-        made_fingerprint = make_key(gpg, name, email)
-        config[key] = made_fingerprint if key == "backup_recipient" else [made_fingerprint]
-    config_path.parent.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
-    sovereign = config["sovereign_keys"]
-    return {
-        "backup": config["backup_recipient"],
-        "sovereign": sovereign[0] if isinstance(sovereign, list) else sovereign.split()[0],
-    }

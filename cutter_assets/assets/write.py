@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cutter_assets.assets.factory import phase_asset
+from cutter_assets.core.commands import command
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
 from cutter_assets.core.phases import GATE_SG1, GATE_SG2, Role
@@ -36,7 +37,7 @@ def require_green_rehearsal(ctx: PhaseContext, digest: str) -> str:
         raise CutterStop(
             StopCode.STOP_INVARIANT_FAILED,
             f"no green rehearsal of {ctx.doc_code} for this version and writer "
-            f"digest; run `cutter orchestrate cut --document-id {ctx.doc_code}` "
+            f"digest; run `{command(f'orchestrate cut --document-id {ctx.doc_code}')}` "
             "(dryrun) first",
         )
     return rehearsal
@@ -54,7 +55,7 @@ def pass_gate(ctx: PhaseContext, gate: str) -> str | None:
             raise CutterStop(
                 StopCode.STOP_EXECUTION_DISABLED,
                 "execution is not enabled; the sovereign arms it for one run "
-                f"with `cutter killswitch enable --single-run --run-id {ctx.run.run_id}`",
+                f"with `{command(f'killswitch enable --single-run --run-id {ctx.run.run_id}')}`",
             )
         decision = approvals.revalidated_decision(ctx.ledger, ctx.kb.root_path(), ctx.run, gate)
     ctx.pass_gate(decision)

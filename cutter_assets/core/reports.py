@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from cutter_assets.core.commands import command
 from cutter_assets.core.phases import GATE, Phase
 
 MAX_DOC_LINES = 250
@@ -250,7 +251,8 @@ def render_void_doc(run, affected: list[tuple[str, str, str]], voided: int, reas
         "",
         "## Next",
         "",
-        f"- the document can be cut again: cutter orchestrate cut --document-id {run.doc_code}",
+        "- the document can be cut again: "
+        + command(f"orchestrate cut --document-id {run.doc_code}"),
         "",
     ]
     return _check_length("\n".join(lines))

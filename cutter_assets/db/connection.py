@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from psycopg2 import sql
+from psycopg2 import errors, sql
 
+from cutter_assets.core.commands import command
 from cutter_assets.core.phases import Role
+from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db.server import connect
 
 LANE_ROLES = Role.LANES
@@ -24,8 +26,16 @@ def open_connection(url: str, *, role: str | None = None):
         if role not in LANE_ROLES:
             conn.close()
             raise ValueError(f"unknown lane role {role!r}")
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        except errors.InvalidParameterValue:  # the role does not exist: no schema yet
+            conn.close()
+            raise CutterStop(
+                StopCode.STOP_CONFIG,
+                f"the database has no role {role}: its schema is not applied — "
+                f"run: {command('db init')}",
+            ) from None
         conn.commit()
     return conn
 

@@ -10,6 +10,7 @@ import psycopg2
 from psycopg2 import errors
 from psycopg2.extras import Json
 
+from cutter_assets.core.commands import command
 from cutter_assets.core.legal.model import PLAN_COLUMNS
 from cutter_assets.core.phases import Mode
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -213,8 +214,8 @@ def between_legs(conn, run_id: str, stop: CutterStop) -> CutterStop:
         return CutterStop(
             StopCode.STOP_BETWEEN_LEG_A_AND_LEG_B,
             f"change set {leg_a.pins.get('change_set_id')} is written, leg B is "
-            f"not ({stop.code.name}: {stop.detail}); run `cutter orchestrate "
-            f"resume --run-id {run_id}`",
+            f"not ({stop.code.name}: {stop.detail}); "
+            f"run `{command(f'orchestrate resume --run-id {run_id}')}`",
         )
     return stop
 

@@ -24,7 +24,7 @@ def write_expected_privileges(lines: list[str], sql_dir: Path = SQL_DIR) -> Path
         "# The expected privilege matrix: '<grantee> <privilege> <object>' for every\n"
         "# privilege held by anyone but the object's owner. grant_probe stops with\n"
         "# STOP_GRANT_DELTA on any difference. Re-pin only after an intended grant\n"
-        "# change, reviewed line by line: `cutter db pins --write`.\n"
+        "# change, reviewed line by line: `./run db pins --write`.\n"
     )
     target.write_text(header + yaml.safe_dump({"grants": sorted(lines)}, width=200), "utf-8")
     return target
@@ -40,8 +40,8 @@ def write_fingerprints(live: dict[str, str], sql_dir: Path = SQL_DIR) -> Path:
     target = sql_dir / FINGERPRINTS_FILE
     header = (
         "# sha256 of pg_get_functiondef() for every function in public and\n"
-        "# cutter_governance. `cutter db init` refuses when a live function differs.\n"
-        "# Re-pin only after an intended schema change: `cutter db fingerprints --write`.\n"
+        "# cutter_governance. `./run db init` refuses when a live function differs.\n"
+        "# Re-pin only after an intended schema change: `./run db pins --write`.\n"
     )
     body = yaml.safe_dump({"functions": dict(sorted(live.items()))}, sort_keys=False, width=200)
     target.write_text(header + body, encoding="utf-8")

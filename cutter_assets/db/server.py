@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2 import sql
 from sqlalchemy.engine import URL, make_url
 
+from cutter_assets.core.commands import command
 from cutter_assets.core.dsn import clean_url_parts, redact_error, redact_url
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.platform.settings import (
@@ -62,7 +63,9 @@ def connect(url: str, **kwargs) -> psycopg2.extensions.connection:
         lines = str(err).strip().splitlines()
         reason = redact_error(lines[0] if lines else type(err).__name__, url)
         raise CutterStop(
-            StopCode.STOP_DATABASE_UNAVAILABLE, f"cannot connect to {redact_url(url)}: {reason}"
+            StopCode.STOP_DATABASE_UNAVAILABLE,
+            f"cannot connect to {redact_url(url)}: {reason} — start that server (or correct "
+            f"CUTTER_DATABASE_URL), then check with: {command('doctor')}",
         ) from None
 
 

@@ -4,11 +4,18 @@ Every path and name that differs between a laptop, CI and a shared server is
 read here and nowhere else. No value here is a secret: a DSN given through
 ``CUTTER_DATABASE_URL`` is kept in the environment and only ever shown
 redacted (see ``cutter_assets.db.server.redact_url``).
+
+``<state dir>/config.yaml`` is also written here, and only through
+``editing_config``: ``cutter keys`` names the backup recipient and the
+sovereign allow-list there (fingerprints, never key material).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +32,9 @@ DAGSTER_DB_SUFFIX = "_dagster"
 
 
 CONFIG_FILE = "config.yaml"  # non-secret deployment settings under the state dir
+# The settings ``cutter keys`` writes, each with the variable that overrides it.
+BACKUP_RECIPIENT, SOVEREIGN_KEYS = "backup_recipient", "sovereign_keys"
+OVERRIDES = {BACKUP_RECIPIENT: "CUTTER_BACKUP_RECIPIENT", SOVEREIGN_KEYS: "CUTTER_SOVEREIGN_KEYS"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,10 @@ class Settings:
     def embedded(self) -> bool:
         return self.external_url is None
 
+    @property
+    def config_file(self) -> Path:
+        return self.state_dir / CONFIG_FILE
+
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Environment first, then ``<state dir>/config.yaml``, then defaults."""
@@ -64,10 +78,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_doc_bytes=_positive_int("CUTTER_MAX_DOC_BYTES", env, 5 * 1024 * 1024),
         backup_dir=Path(pick("CUTTER_BACKUP_DIR", "backup_dir", str(state_dir / "backups"))),
         gnupg_home=Path(pick("CUTTER_GNUPGHOME", "gnupg_home", str(state_dir / "gnupg"))),
-        backup_recipient=pick("CUTTER_BACKUP_RECIPIENT", "backup_recipient").upper(),
+        backup_recipient=pick(OVERRIDES[BACKUP_RECIPIENT], BACKUP_RECIPIENT).upper(),
         sovereign_fingerprints=tuple(
             fpr.strip().upper()
-            for fpr in pick("CUTTER_SOVEREIGN_KEYS", "sovereign_keys").replace(",", " ").split()
+            for fpr in pick(OVERRIDES[SOVEREIGN_KEYS], SOVEREIGN_KEYS).replace(",", " ").split()
         ),
         allow_stub_in_live=pick("CUTTER_ALLOW_STUB_LIVE", "allow_stub_in_live", "no") == "yes",
     )
@@ -84,9 +98,47 @@ def _positive_int(name: str, env, default: int) -> int:
 
 
 def _read_config(path: Path) -> dict:
+    data = _config_document(path)
+    if isinstance(data.get(SOVEREIGN_KEYS), list):
+        data[SOVEREIGN_KEYS] = " ".join(str(fpr) for fpr in data[SOVEREIGN_KEYS])
+    return data
+
+
+def _config_document(path: Path) -> dict:
+    """config.yaml as written (a mapping), {} when there is none; STOP_CONFIG
+    naming the file when it holds anything but a mapping."""
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if isinstance(data.get("sovereign_keys"), list):
-        data["sovereign_keys"] = " ".join(data["sovereign_keys"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        data = []
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CutterStop(StopCode.STOP_CONFIG, f"{path} is not a YAML mapping of settings")
     return data
+
+
+def overriding_variable(key: str, environ: dict[str, str] | None = None) -> str | None:
+    """The environment variable that sets ``key`` over config.yaml, when it is set
+    (a change written to config.yaml would then have no effect)."""
+    env = os.environ if environ is None else environ
+    name = OVERRIDES[key]
+    return name if env.get(name) else None
+
+
+@contextmanager
+def editing_config(state_dir: Path) -> Iterator[dict]:
+    """config.yaml as a mapping to change in the block; written back when the
+    block ends normally, whole or not at all (a new file renamed over the old),
+    and under a lock, so two writers never lose each other's change."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / CONFIG_FILE
+    with open(state_dir / f".{CONFIG_FILE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = _config_document(path)
+        yield config
+        fresh = path.with_name(f".{CONFIG_FILE}.{os.getpid()}")
+        fresh.write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
+        os.replace(fresh, path)

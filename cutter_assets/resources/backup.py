@@ -19,6 +19,7 @@ from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 from cutter_assets.platform.settings import load_settings
 from cutter_assets.signing.gpg import open_gpg
+from cutter_assets.signing.keyring import backup_key
 
 FORMAT = "cutter-backup/1"
 DEFAULT_TABLES = ("public.information_unit", "public.unit_version", "public.iu_lifecycle_log")
@@ -66,7 +67,8 @@ class BackupVault(ConfigurableResource):
     """Where backups go and to whom they are encrypted.
 
     Everything comes from the settings ($CUTTER_BACKUP_DIR, $CUTTER_GNUPGHOME,
-    $CUTTER_BACKUP_RECIPIENT or the state dir's config.yaml), read at use; the
+    $CUTTER_BACKUP_RECIPIENT or the state dir's config.yaml, which
+    ``cutter keys backup create`` writes), read at use; the
     resource has no Dagster config, so no run config can move the backups,
     swap the keyring or the recipient, or narrow the tables backed up. The
     recipient is a key fingerprint, never key material.
@@ -87,20 +89,10 @@ class BackupVault(ConfigurableResource):
         return load_settings().backup_recipient.upper()
 
     def require_recipient(self) -> tuple[str, list[str]]:
-        """The recipient's fingerprint and encryption key ids, or STOP_BACKUP."""
-        fingerprint = self.recipient_fingerprint()
-        if not fingerprint:
-            raise CutterStop(
-                StopCode.STOP_BACKUP, "no backup recipient configured (CUTTER_BACKUP_RECIPIENT)"
-            )
-        keys = self.gpg().list_keys(keys=[fingerprint])
-        key = next((k for k in keys if k["fingerprint"].upper() == fingerprint), None)
-        if key is None:
-            raise CutterStop(
-                StopCode.STOP_BACKUP, f"backup recipient key {fingerprint} is not in the keyring"
-            )
-        keyids = [key["keyid"]] + [sub[0] for sub in key.get("subkeys", [])]
-        return fingerprint, sorted(k.upper() for k in keyids)
+        """The recipient's fingerprint and encryption key ids, or STOP_BACKUP
+        naming the command that sets the recipient up."""
+        key = backup_key(self.gpg(), load_settings())
+        return key.fingerprint, sorted(key.keyids)
 
     def unknown_tables(self) -> list[str]:
         return [t for t in self.tables if t not in queries.BACKUP_SCOPES]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cutter_assets.core import phases as catalogue
+from cutter_assets.core.commands import command
 from cutter_assets.core.intake import check_doc_code
 from cutter_assets.core.phases import Mode
 from cutter_assets.core.pins import sha256_of
@@ -118,7 +119,7 @@ def request_outcome(ctx: PhaseContext, gate_name: str, payload: dict[str, Any]) 
             f"the {short} request would not pin {', '.join(missing)}",
         )
     payload_sha = sha256_of(payload)
-    command = f"cutter approve draft --run-id {ctx.run.run_id} --gate {short}"
+    next_command = command(f"approve draft --run-id {ctx.run.run_id} --gate {short}")
     return PhaseOutcome(
         pins={"gate": gate.name, "payload_sha": payload_sha, "payload": payload},
         checks={},
@@ -133,9 +134,9 @@ def request_outcome(ctx: PhaseContext, gate_name: str, payload: dict[str, Any]) 
             payload=payload,
             written_utc=ctx.now(),
             ttl_hours=int(gate.ttl.total_seconds() // 3600),
-            next_command=command,
+            next_command=next_command,
         ),
-        metadata={"payload_sha": payload_sha, "next_command": command},
+        metadata={"payload_sha": payload_sha, "next_command": next_command},
         next_state=gate.awaited_state,
     )
 

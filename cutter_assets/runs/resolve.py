@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from cutter_assets.core.commands import command
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.graph.partitions import RUN_ID_TAG
@@ -31,6 +32,6 @@ def resolve_run(
         raise CutterStop(
             StopCode.STOP_STATE,
             f"{doc_code} has {len(candidates)} open cut runs; tag the Dagster run with "
-            f"{RUN_ID_TAG} or start with `cutter orchestrate cut --document-id {doc_code}`",
+            f"{RUN_ID_TAG} or start with `{command(f'orchestrate cut --document-id {doc_code}')}`",
         )
     return candidates[0]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from dagster import Failure
 
+from cutter_assets.core.commands import command
 from cutter_assets.core.reports import render_stop_doc
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -113,10 +114,11 @@ def write_stop_doc(kb: KnowledgeBase, run: ledger.Run, phase_key: str, stop: Cut
             phase=phase_key,
             written_utc=now,
             next_steps=[
-                f"inspect: cutter orchestrate inspect --run-id {run.run_id}",
-                f"after fixing the cause, void this run: cutter orchestrate void --run-id "
-                f"{run.run_id} --reason-kb-id <path of your reason doc>",
-                f"then cut again: cutter orchestrate cut --document-id {run.doc_code}",
+                f"inspect: {command(f'orchestrate inspect --run-id {run.run_id}')}",
+                "after fixing the cause, void this run: "
+                + command(f"orchestrate void --run-id {run.run_id} --reason-kb-id <path>")
+                + " (the path of your reason doc in the KB)",
+                f"then cut again: {command(f'orchestrate cut --document-id {run.doc_code}')}",
             ],
         ),
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import yaml
 
 from cutter_assets.core.approvals import ApprovalRefused, Refusal, uid_parts
+from cutter_assets.core.commands import command
 from cutter_assets.core.intake import sanitize_echo
 from cutter_assets.platform.settings import load_settings
 from cutter_assets.signing.gpg import make_key, open_gpg
@@ -83,7 +84,12 @@ def signing_key(key: str, gpg=None, *, allowed: tuple[str, ...] | None = None) -
     gpg = gpg or open_gpg()
     secret = gpg.list_keys(secret=True, keys=[spec])
     if not secret:
-        where = "has no secret key here" if gpg.list_keys(keys=[spec]) else "is not in the keyring"
+        where = (
+            "has no secret key here (its holder signs with their own gpg: gpg --clearsign "
+            "FILE, and puts the signed doc in the run's KB folder)"
+            if gpg.list_keys(keys=[spec])
+            else "is not in the keyring"
+        )
         raise SigningKeyRefused(f"signing key {shown} {where}")
     if len(secret) > 1:
         raise SigningKeyRefused(
@@ -91,10 +97,10 @@ def signing_key(key: str, gpg=None, *, allowed: tuple[str, ...] | None = None) -
         )
     fingerprint = secret[0]["fingerprint"].upper()
     if allowed is not None and fingerprint not in {a.upper() for a in allowed}:
+        none = "" if allowed else " (no sovereign keys are configured)"
         raise SigningKeyRefused(
-            f"signing key {fingerprint} is not on the sovereign allow-list"
-            if allowed
-            else "no sovereign keys are configured (CUTTER_SOVEREIGN_KEYS)"
+            f"signing key {fingerprint} is not on the sovereign allow-list{none} — allow it: "
+            f"{command(f'keys sovereign allow {fingerprint}')}"
         )
     return fingerprint
 
@@ -222,7 +228,7 @@ def service_key(principal: str, gpg=None) -> str:
     home = gpg.gnupghome
     with open(f"{home}/.service-keys.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        keys = _registered_service_keys(home)
+        keys = registered_service_keys(home)
         if principal not in keys:
             keys[principal] = make_key(
                 gpg, f"cutter {principal}", f"{principal}@service.cutter", encrypt=False
@@ -232,7 +238,8 @@ def service_key(principal: str, gpg=None) -> str:
         return keys[principal]
 
 
-def _registered_service_keys(home: str) -> dict[str, str]:
+def registered_service_keys(home: str) -> dict[str, str]:
+    """{principal: fingerprint} of the service keys made in the keyring at ``home``."""
     try:
         with open(f"{home}/{SERVICE_KEYS_FILE}", encoding="utf-8") as f:
             return yaml.safe_load(f) or {}
@@ -260,7 +267,7 @@ def service_signature_problem(
     """None when ``signature`` is ``principal``'s service key signing exactly
     this payload sha; otherwise why not. Checking never makes a key."""
     gpg = gpg or open_gpg()
-    fingerprint = _registered_service_keys(gpg.gnupghome).get(principal)
+    fingerprint = registered_service_keys(gpg.gnupghome).get(principal)
     if fingerprint is None:
         return f"{principal} signature refused: this keyring has no {principal} key"
     try:
