@@ -1,14 +1,18 @@
-"""The entry point: normalise the text, pick the grammar, build the tree.
+"""The entry point: normalise the text, pick the extractor, build the tree.
 
-Grammars are pluggable: ``EXTRACTORS`` maps a language code to a grammar
-object (see ``tree.Grammar``); ``register_extractor`` adds one.
+Extractors are pluggable: ``EXTRACTORS`` maps a language code to a grammar
+object (see ``tree.Grammar``), whose lines ``tree.build_extraction`` reads, or
+to a reader of whole documents (``DocumentReader``: English, whose hierarchy
+depends on the drafting convention); ``register_extractor`` adds one.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cutter_assets.core.intake import check_doc_code, sanitize_echo
 from cutter_assets.core.legal.detect import detect_language
-from cutter_assets.core.legal.english import EnglishGrammar
+from cutter_assets.core.legal.english import EnglishExtractor
 from cutter_assets.core.legal.model import Extraction, ExtractWarning
 from cutter_assets.core.legal.normalize import (
     has_lookalike,
@@ -22,10 +26,31 @@ from cutter_assets.core.legal.vietnamese import VietnameseGrammar
 from cutter_assets.core.legal.vocab import DEFAULT_MAX_UNITS
 from cutter_assets.core.stops import CutterStop, StopCode
 
-EXTRACTORS: dict[str, Grammar] = {"vi": VietnameseGrammar(), "en": EnglishGrammar()}
+
+class DocumentReader(Protocol):
+    """An extractor that reads a whole prepared text (see ``EnglishExtractor``)."""
+
+    language: str
+
+    def read_document(
+        self,
+        text: str,
+        *,
+        doc_code: str,
+        warnings: list[ExtractWarning],
+        max_units: int,
+        odd_space: bool,
+        quotes: bool,
+    ) -> Extraction: ...
 
 
-def register_extractor(language: str, grammar: Grammar) -> None:
+EXTRACTORS: dict[str, Grammar | DocumentReader] = {
+    "vi": VietnameseGrammar(),
+    "en": EnglishExtractor(),
+}
+
+
+def register_extractor(language: str, grammar: Grammar | DocumentReader) -> None:
     """Make ``grammar`` the extractor for ``language`` (tests, new languages)."""
     EXTRACTORS[language] = grammar
 
@@ -102,12 +127,24 @@ def extract_units(
     text, warnings, odd_space = prepare_text(text)
     if language is None:
         language = detect_language(text)
+    extractor = EXTRACTORS[language]
+    quotes = has_quote_mark(text)
+    read_document = getattr(extractor, "read_document", None)
+    if read_document is not None:
+        return read_document(
+            text,
+            doc_code=doc_code,
+            warnings=warnings,
+            max_units=max_units,
+            odd_space=odd_space,
+            quotes=quotes,
+        )
     return build_extraction(
-        EXTRACTORS[language],
+        extractor,
         doc_code=doc_code,
         lines=text.split("\n"),
         warnings=warnings,
         max_units=max_units,
         odd_space=odd_space,
-        quotes=has_quote_mark(text),
+        quotes=quotes,
     )

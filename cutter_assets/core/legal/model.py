@@ -8,13 +8,39 @@ _new = object.__new__
 _setattr = object.__setattr__  # frozen: fields are set past the class's __setattr__
 
 
+# A unit's text after its sub-units (its tail, AKN's ``wrapUp``: "Chính phủ quy định
+# chi tiết Điều này." after an article's last clause) is kept in ``Unit.body`` after
+# its text before them (the intro), the two separated by this line: no column of its
+# own, and the body a reader sees still reads in document order around the sub-units.
+# A source line holding only this character stops the cut
+# (``tree.build_extraction``), so the split is never ambiguous.
+TAIL_MARK = "\u2042"  # ⁂ ASTERISM
+_TAIL_SEPARATOR = f"\n\n{TAIL_MARK}\n\n"
+
+
+def body_with_tail(intro: str, tail: str) -> str:
+    """The ``Unit.body`` of a unit whose text continues after its sub-units (both
+    parts already normalised; ``intro`` may be "")."""
+    return f"{intro}{_TAIL_SEPARATOR}{tail}" if intro else f"{TAIL_MARK}\n\n{tail}"
+
+
+def split_tail(body: str) -> tuple[str, str]:
+    """(intro, tail) of a ``Unit.body``: its text before and after its sub-units."""
+    if body.startswith(f"{TAIL_MARK}\n\n"):
+        return "", body[len(TAIL_MARK) + 2 :]
+    intro, _, tail = body.partition(_TAIL_SEPARATOR)
+    return intro, tail
+
+
 @dataclass(frozen=True)
 class Unit:
     """One node of a document's hierarchy, ready to become an IU row.
 
     ``body`` is the unit's own text (its heading marker and title removed, its
     sub-units excluded), normalised by ``normalize_body``;
-    ``content_hash == sha256(body.encode("utf-8")).hexdigest()``.
+    ``content_hash == sha256(body.encode("utf-8")).hexdigest()``. Text of the
+    unit that follows its sub-units is kept after ``TAIL_MARK`` (see there;
+    ``intro`` and ``tail`` read the two parts back).
     ``raw_heading`` is the heading line as found (NFC, spelling and look-alikes
     kept), "" for the preamble and the closing block.
     """
@@ -65,6 +91,16 @@ class Unit:
             },
         )
         return unit
+
+    @property
+    def intro(self) -> str:
+        """The unit's text before its sub-units (all of it for most units)."""
+        return split_tail(self.body)[0]
+
+    @property
+    def tail(self) -> str:
+        """The unit's text after its sub-units ("" for most units)."""
+        return split_tail(self.body)[1]
 
 
 # The unit's columns, once: the mark frame, the JSONL export, the cut plan,

@@ -154,10 +154,30 @@ def clean_inline(text: str) -> str:
     return _HSPACE_RUN.sub(" ", text).strip()
 
 
+def one_edit(word: str, target: str) -> bool:
+    """True when ``word`` is exactly one insertion, deletion or substitution away."""
+    if word == target or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        return sum(a != b for a, b in zip(word, target, strict=True)) == 1
+    short, long_ = (word, target) if len(word) < len(target) else (target, word)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
 def shorten(text: str, limit: int = 60) -> str:
     """A bounded, printable echo of a line for STOP details and warnings."""
-    text = "".join(ch if ch.isprintable() else " " for ch in clean_inline(text))
+    text = clean_inline(text) if len(text) <= 4 * limit else _clean_head(text, limit)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clean_head(text: str, limit: int) -> str:
+    """``clean_inline`` of the start of a long ``text``, marked as going on: enough
+    of it to fill ``limit`` once whitespace is collapsed (all of it where that is
+    not enough). Warnings quote whole paragraphs; only their start is shown."""
+    head = clean_inline(text[: 4 * limit])
+    return head + " …" if len(head) >= limit else clean_inline(text)
 
 
 def is_upper_title(text: str) -> bool:

@@ -1,14 +1,21 @@
 """The language-independent half of extraction: one pass over the lines that
 turns heading candidates into a checked tree of units.
 
-A language grammar (``vietnamese.py``, ``english.py``) only says what a line
+A language grammar (``vietnamese.py``, ``english/``) only says what a line
 *looks like* (``classify``); this module decides what it *is*: it keeps the
 numbering of every scope, accepts a heading only when its number is exactly
 the next one, keeps quoted (amending) text as body text, recognises the
-closing block, and fails closed with ``STOP_STRUCTURE`` and the line on a gap,
-a duplicate, an out-of-order number, an empty unit or too many units. A silent
-mis-cut is the one unacceptable outcome, so every tolerance a grammar offers is
-accepted only when its number restores the sequence, and is reported.
+closing block and the annexes after it, and fails closed with
+``STOP_STRUCTURE`` and the line on a gap, a duplicate, an out-of-order number,
+an empty unit or too many units. A silent mis-cut is the one unacceptable
+outcome, so every tolerance a grammar offers is accepted only when its number
+restores the sequence, and is reported.
+
+Some readings need the line after them: a number that is a typo, or a marker in
+another convention (``1)``, ``a.``), is taken on trust and stops the cut at its
+own line unless its next sibling confirms it (``_Pending``); a paragraph after a
+unit's last sub-unit is given to the unit whose closing text it is (its tail)
+when the unit closes (``_settle_tail``). Everything else is decided on the line.
 """
 
 from __future__ import annotations
@@ -16,17 +23,25 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import count
 from typing import Protocol
 
-from cutter_assets.core.legal.model import Extraction, ExtractWarning, Unit
+from cutter_assets.core.commands import command
+from cutter_assets.core.legal.model import (
+    TAIL_MARK,
+    Extraction,
+    ExtractWarning,
+    Unit,
+    body_with_tail,
+)
 from cutter_assets.core.legal.normalize import (
     clean_inline,
     collapse_spaces,
     is_upper_title,
     join_body,
+    one_edit,
     shorten,
 )
 from cutter_assets.core.legal.vocab import (
@@ -57,6 +72,11 @@ class Heading:
     number could not be read; it stops the cut wherever the unit would belong.
     ``alternative`` is another reading of a look-alike number (đ for d), tried
     only when the first reading is not the next number.
+    ``form`` is the marker's convention when it is not the language's clean one
+    (``1)`` or ``a.`` in Vietnamese): taken only where due and confirmed by a
+    sibling written the same way. ``reread`` is another reading of the whole line
+    (``l.`` as the clause ``1.``), tried when this one is not due; ``confirm`` says
+    it stands only if the next sibling confirms it (a typo).
     """
 
     kind: str
@@ -67,13 +87,21 @@ class Heading:
     tolerances: tuple[Tolerance, ...] = ()
     refusal: str | None = None
     alternative: tuple[int, str, Tolerance] | None = None
+    form: str | None = None
+    reread: Heading | None = None
+    confirm: bool = False
 
 
 @dataclass(slots=True)
 class BodyLine:
-    """A line that resembles a heading but is body text (a wrapped reference)."""
+    """A line that resembles a heading but is body text (a wrapped reference).
+
+    ``unit`` is the marker it would open if it were a unit whose capital was lost
+    (``4. ủy ban …``): the builder decides from the line before and the numbering.
+    """
 
     tolerance: Tolerance
+    unit: Heading | None = None
 
 
 def reference_line(what: str) -> BodyLine:
@@ -82,7 +110,18 @@ def reference_line(what: str) -> BodyLine:
 
 
 class Grammar(Protocol):
-    """What a language contributes: how its lines look (see ``vietnamese.py``)."""
+    """What a language contributes: how its lines look (see ``vietnamese.py``).
+
+    Optional, read with ``getattr`` (a grammar without them gets none of it):
+    ``refers_to(kind, text)`` (how a paragraph names "this article/clause": 0 not,
+    1 in passing, 2 delegating its details; it may close that unit, see
+    ``_settle_tail``), ``annex_heading(s)`` (``PHỤ LỤC II``: an annex
+    after the signature), and the flags ``sentence_titles`` (the text on an
+    article's heading line may be its first sentence), ``confirmed_typos`` (a
+    wrong number both neighbours confirm is a typo), ``marker_chains`` (``b) …;
+    c) …`` on one line is two points) and ``table_rows`` (tab or ``|`` rows are
+    table text, never units).
+    """
 
     language: str
     title_kinds: frozenset[str]  # kinds whose title may sit on the following line(s)
@@ -180,6 +219,14 @@ def has_quote_mark(text: str) -> bool:
     return any(mark in text for mark in _QUOTE_MARKS)
 
 
+def is_table_row(s: str) -> bool:
+    """A row of a table laid out as text: cells between ``|`` or three cells or more
+    between tabs. A marker then a tab (``3.<TAB>Text``) is two cells, not a row."""
+    if s.count("|") >= 2:
+        return True
+    return s.count("\t") >= 2 and sum(1 for cell in s.split("\t") if cell.strip()) >= 3
+
+
 _SCOPE_KINDS: dict[str, tuple[str, ...]] = {
     # where each kind's numbering restarts: the innermost open unit of these kinds
     "section": ("chapter", "part"),
@@ -190,17 +237,26 @@ _SCOPE_KINDS: dict[str, tuple[str, ...]] = {
 _SEGMENT = {kind: f"{prefix}_" for kind, prefix in ADDRESS_PREFIX.items()}
 _GLOBAL_KINDS = frozenset({"part", "chapter", "article"})  # numbered across the document
 _RUN_IN_KINDS = frozenset({"article", "clause", "point"})  # checked by ``_check_last``
+_TAIL_KINDS = frozenset({"article", "clause"})  # units whose text may follow their sub-units
+_LIST_ITEM = ("-", "+", "*", "•", "–", "—")  # a paragraph opening a list item under a unit
+_SENTENCE_END = (";", ".", ":")
 _hexdigest = type(hashlib.sha256()).hexdigest  # sha256(...).hexdigest(), mapped without a call
 
 
 class _Node:
     """A unit being built. Most are clauses and points, which never get a title,
-    sub-units or a counter: those three are class-level defaults that only the
-    units needing them override."""
+    sub-units, a counter, a tail or a pending sibling: those are class-level
+    defaults that only the units needing them override."""
 
     title = ""
     n_children = 0
     counters: dict[str, int] | None = None  # kind -> last ordinal numbered in this unit
+    last_child: _Node | None = None
+    tail: list[str] | None = None  # its text after its sub-units (``_settle_tail``)
+    # kind -> the sub-unit of that kind numbered here that awaits confirmation
+    pending: dict[str, _Pending] | None = None
+    form: str | None = None  # the marker's convention when not the clean one
+    loose_title: bool = False  # heading text ending in "." (``_heading_text``)
 
     def __init__(
         self,
@@ -227,6 +283,29 @@ class _Node:
         counters = self.counters
         return counters.get(kind, 0) + 1 if counters else 1
 
+    def hold(self, pending: _Pending) -> None:
+        """Number ``pending.node`` here on trust, until its next sibling confirms it."""
+        if self.pending is None:
+            self.pending = {}
+        self.pending[pending.node.kind] = pending
+
+    def pending_of(self, kind: str) -> _Pending | None:
+        return self.pending.get(kind) if self.pending else None
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A unit taken on trust: its number is a typo, or its marker opens a list in
+    another convention. The next sibling must confirm it (follow its number, or be
+    written the same way); otherwise the cut stops at its line with ``problem``."""
+
+    node: _Node
+    line: int
+    text: str  # the line, for the stop
+    form: str | None  # the convention it opens; None: a typo of its number
+    problem: str
+    warning: Tolerance  # reported once confirmed
+
 
 def _last_text(body: list[str]) -> int:
     """The index of the last line with text in a unit's body, -1 if none."""
@@ -234,6 +313,36 @@ def _last_text(body: list[str]) -> int:
     while last >= 0 and not body[last]:
         last -= 1
     return last
+
+
+def _paragraphs(lines: list[str]) -> Iterator[tuple[int, int]]:
+    """[start, end) of each paragraph of a body (its "" entries separate them)."""
+    start = 0
+    for index, line in enumerate(lines):
+        if not line:
+            yield start, index
+            start = index + 1
+    yield start, len(lines)
+
+
+def _closes_with_text(node: _Node) -> bool:
+    """Whether a paragraph follows the first one of ``node``'s last sub-unit (the
+    question ``_settle_tail`` answers; most units have none). Articles and clauses
+    only: a chapter's last sub-unit is an article, whose text is its own."""
+    if node.kind not in _TAIL_KINDS:
+        return False
+    child = node.last_child
+    while child.last_child is not None:
+        if child.tail:
+            return True
+        child = child.last_child
+    return "" in child.body
+
+
+def _first_paragraph(lines: list[str]) -> str:
+    """A body's first paragraph, its lines joined."""
+    end = lines.index("") if "" in lines else len(lines)
+    return " ".join(lines[:end])
 
 
 def _stop(what: str, line: int, text: str) -> CutterStop:
@@ -251,7 +360,9 @@ class _Builder:
         self.nodes: list[_Node] = []
         self.preamble: _Node | None = None
         self.closing: _Node | None = None
+        self.annex: _Node | None = None  # the annex being read (after the closing)
         self.awaiting: _Node | None = None  # a heading whose title may follow
+        self.awaiting_next = 0  # the line a title continued from its heading line must be on
         self.seen_article = False
         self.quote_depth = 0  # open curly quotes
         self.straight_open = False  # an odd number of straight quotes so far
@@ -264,6 +375,21 @@ class _Builder:
         self.region: list[str] = []
         self.region_start = 1
         self.lines: list[str] = []
+        # What the grammar offers beyond the required protocol (see ``Grammar``).
+        self.refers_to: Callable[[str, str], int] | None = getattr(grammar, "refers_to", None)
+        self.annex_heading = getattr(grammar, "annex_heading", None)
+        self.sentence_titles = getattr(grammar, "sentence_titles", False)
+        self.confirmed_typos = getattr(grammar, "confirmed_typos", False)
+        self.marker_chains = getattr(grammar, "marker_chains", False)
+        self.table_rows = getattr(grammar, "table_rows", False)
+        # Article heading texts: whether any reads as a title, the ones ending in "."
+        # (decided at the end, ``_settle_loose_titles``), the article whose heading
+        # text the next line may continue.
+        self.titled = False
+        self.loose_titles: list[_Node] = []
+        self.fresh_title: _Node | None = None
+        self.table_at = 0  # the last table row read
+        self.tailed: list[_Node] = []  # units given a tail, in the order given
 
     # -- the pass -------------------------------------------------------------
     def feed(self, lines: list[str], quotes: bool = True, odd_space: bool = True) -> None:
@@ -277,6 +403,7 @@ class _Builder:
         clean_forms = getattr(self.g, "clean_forms", None) or {}
         take_clean = self._clean_heading
         region = self.region
+        tables = self.table_rows and _has_table_marks(lines, odd_space)
         last_text = 0  # the last line with text
         for lineno, s in enumerate(map(str.strip, lines), 1):
             if not s:
@@ -291,6 +418,8 @@ class _Builder:
             region.append(s)
             if self.quoting:
                 self._quoted(s, lineno)
+            elif tables and is_table_row(s):
+                self._table_row(s, lineno)
             else:
                 form = clean_forms.get(s[0])
                 if form is None or not take_clean(form, s, lineno):
@@ -307,11 +436,11 @@ class _Builder:
 
     # -- body text --------------------------------------------------------------
     def _sink(self, lineno: int) -> _Node:
-        """The unit that takes body text now: innermost open, closing or preamble."""
+        """The unit that takes body text now: innermost open, annex, closing or preamble."""
         if self.stack:
             return self.stack[-1]
         if self.closing is not None:
-            return self.closing
+            return self.annex or self.closing
         if self.preamble is None:
             self.preamble = _Node(
                 "preamble", 0, "", "", lineno, f"{self.doc_code}/preamble", None, []
@@ -321,6 +450,8 @@ class _Builder:
 
     def _body(self, s: str, lineno: int) -> None:
         node = self._sink(lineno)
+        if self.fresh_title is not None and self._continues_heading_text(node, s, lineno):
+            return
         body = node.body
         # Blank lines after its last line went to this same unit (the sink only ever
         # moves on to a new unit), so they stand between its lines: keep one.
@@ -330,7 +461,7 @@ class _Builder:
         self.last_body = (node, lineno)
 
     def _plain(self, s: str, lineno: int) -> None:
-        """A line that is no heading: body text, maybe opening a quote or the closing."""
+        """A line that is no heading: body text, maybe opening a quote, the closing or an annex."""
         if s[0] in _OPEN_QUOTES:
             self._quote_opening(s, lineno)
         else:
@@ -339,15 +470,23 @@ class _Builder:
                     self._open_closing(lineno)
                 elif self.g.is_signed_marker(s):
                     self._open_closing(lineno, take_signer=True)
+            elif self.closing is not None and self.annex_heading is not None:
+                found = self.annex_heading(s)
+                if found is not None:
+                    self._open_annex(found, s, lineno)
+                    return
             if self.stack:  # a unit's text (the closing has none open)
                 self._refuse_lost_heading(s, lineno)
         self._body(s, lineno)
 
     def _refuse_lost_heading(self, s: str, lineno: int) -> None:
         """Text that can only be left by a heading that was not read: a marker of
-        the next clause or point in another form, or a heading's title in capitals."""
+        the next clause or point in another form, or a heading's title in capitals
+        (unless a table follows it: a table's title)."""
         self._refuse_odd_marker(s, lineno)
         if self.g.capital_titles and is_upper_title(s) and len(s.split()) > 1:
+            if self.table_rows and self._table_follows(lineno):
+                return
             node = self.stack[-1]
             raise _stop(
                 f"a line in capitals inside {node.kind} {node.number}: the title of "
@@ -373,20 +512,116 @@ class _Builder:
         """A title line of the awaiting heading, or body text after it."""
         node = self.awaiting
         if node is not None and found is None and self.g.is_title_line(s):
-            node.title = f"{node.title} {clean_inline(s)}".strip()
-            if not self.g.multi_line_titles:
-                self.awaiting = None
-            return
+            if self._continues_title(node, s, lineno):
+                return
         self.awaiting = None
         if found is None:
             self._plain(s, lineno)
+            return
+        if found.unit is not None:
+            self._lower_case_marker(found, s, lineno)
             return
         kind, what = found.tolerance
         self._warn(lineno, kind, f'"{shorten(s)}" {what}')
         self._body(s, lineno)
 
+    def _continues_title(self, node: _Node, s: str, lineno: int) -> bool:
+        """Add a title line to the awaiting heading. A title that began on the
+        heading's own line continues only on the very next line (reported); after a
+        bare heading the title may take several lines after blank ones."""
+        if self.awaiting_next:
+            if lineno != self.awaiting_next:
+                return False
+            self._warn(
+                lineno,
+                "title_continued",
+                f'"{shorten(s)}" continues the title of {node.kind} {node.number} '
+                "begun on its heading line",
+            )
+            self.awaiting_next = lineno + 1
+        node.title = f"{node.title} {clean_inline(s)}".strip()
+        if not self.g.multi_line_titles:
+            self.awaiting = None
+        return True
+
     def _warn(self, lineno: int, kind: str, message: str) -> None:
         self.warnings.append(ExtractWarning(lineno, kind, message))
+
+    # -- a marker whose text starts in lower case --------------------------------------
+    def _lower_case_marker(self, found: BodyLine, s: str, lineno: int) -> None:
+        """``4. ủy ban …``: a unit whose capital was lost on an accented initial, or a
+        sentence wrapped at a number. At the start of a paragraph (after a sentence
+        end or a heading) it is the unit where it is the next one and stops where it
+        is not; after an unfinished sentence it is the wrapped text unless it is the
+        next one, which cannot be told apart: it stops."""
+        h = found.unit
+        kind = h.kind
+        scope = self._scope(kind) if self.closing is None else None
+        if scope is None:  # outside any unit it could belong to
+            self._other(BodyLine(found.tolerance), s, lineno)
+            return
+        expected = scope.next_ordinal(kind)
+        due = h.ordinal == expected or (h.alternative is not None and h.alternative[0] == expected)
+        number, shown = h.number, self.g.display(kind, expected)
+        if self._after_sentence_end(lineno):
+            if due:
+                self._heading(h, s, lineno)
+                return
+            raise _stop(
+                f"{kind} marker '{number}' in lower case at the start of a paragraph "
+                f"where {kind} {shown} is due",
+                lineno,
+                s,
+            )
+        if due:
+            raise _stop(
+                f"{kind} {shown} in lower case after an unfinished sentence: a wrapped "
+                f"line, or {kind} {shown} with its capital lost?",
+                lineno,
+                s,
+            )
+        self._other(BodyLine(found.tolerance), s, lineno)
+
+    def _after_sentence_end(self, lineno: int) -> bool:
+        """Whether the line before ``lineno`` ends a sentence or is a heading line
+        (not a marker line: a clause's or point's text may be unfinished)."""
+        index = lineno - 2
+        lines = self.lines
+        while index >= 0 and not lines[index].strip():
+            index -= 1
+        if index < 0:
+            return True
+        last = self.nodes[-1] if self.nodes else None
+        if last is not None and last.line == index + 1 and last.kind not in ("clause", "point"):
+            return True
+        return lines[index].rstrip().endswith(_SENTENCE_END)
+
+    # -- tables ----------------------------------------------------------------------
+    def _table_row(self, s: str, lineno: int) -> None:
+        """A table row is text of the unit it stands in, never a unit (a row may
+        start with a number); each table is reported once."""
+        if self.stack and not self._after_row(lineno):
+            node = self.stack[-1]
+            self._warn(
+                lineno, "table_text", f'table from "{shorten(s)}" kept as text of {node.address}'
+            )
+        self.table_at = lineno
+        self._body(s, lineno)
+
+    def _after_row(self, lineno: int) -> bool:
+        """Whether the line with text before ``lineno`` is a table row or its title."""
+        index = lineno - 2
+        while index >= 0 and not self.lines[index].strip():
+            index -= 1
+        return index + 1 == self.table_at
+
+    def _table_follows(self, lineno: int) -> bool:
+        """Whether the next line with text after ``lineno`` is a table row."""
+        for line in self.lines[lineno:]:
+            s = line.strip()
+            if s:
+                return is_table_row(s)
+        return False
 
     # -- quotations (amending provisions quote whole articles) ----------------------
     def _quoted(self, s: str, lineno: int) -> None:
@@ -424,7 +659,7 @@ class _Builder:
         if not was_open and self.quoting:
             self.quote_line = lineno
 
-    # -- the closing block --------------------------------------------------------
+    # -- the closing block and the annexes after it ---------------------------------
     def _open_closing(self, lineno: int, take_signer: bool = False) -> None:
         moved: list[str] = []
         start = lineno
@@ -456,6 +691,28 @@ class _Builder:
         self.closing = closing
         self.nodes.append(closing)
 
+    def _open_annex(self, found: tuple[int | None, str], s: str, lineno: int) -> None:
+        """``PHỤ LỤC II`` after the signature: an annex, numbered in order; every
+        line after it up to the next annex is its text (tables, numbered rows)."""
+        value, title = found
+        expected = 1 if self.annex is None else int(self.annex.number) + 1
+        if value is not None and value != expected:
+            raise _stop(f"annex numbering (expected {expected}, found {value})", lineno, s)
+        self._close_annex()
+        number = str(expected)
+        address = f"{self.doc_code}/{_SEGMENT['annex']}{number}"
+        annex = _Node("annex", 0, number, s, lineno, address, None, [])
+        annex.title = title
+        self.annex = annex
+        self.nodes.append(annex)
+        self.awaiting = annex
+        self.awaiting_next = lineno + 1 if title else 0
+
+    def _close_annex(self) -> None:
+        annex = self.annex
+        if annex is not None and not annex.body:
+            raise _stop("empty annex (no text)", annex.line, annex.raw_heading)
+
     # -- headings -------------------------------------------------------------------
     def _scope(self, kind: str) -> _Node | None:
         """The unit whose counter numbers ``kind`` (where its numbering restarts)."""
@@ -473,20 +730,27 @@ class _Builder:
         return self.root if kind == "section" else None
 
     def _pop_to(self, level: int, incoming: str | None = None) -> None:
-        """Close the open units at ``level`` and below; an empty one stops the cut.
+        """Close the open units at ``level`` and below; an empty one stops the cut,
+        and so does a sub-unit of it still awaiting confirmation (``_Pending``).
 
         ``incoming`` is the kind of the unit about to open: a closed unit of
         another kind is the last of its sequence, and is checked for the next
-        one run into its text (``_check_last``)."""
+        one run into its text (``_check_last``). A closed unit with sub-units gets
+        the paragraphs after them that are its own (``_settle_tail``)."""
         stack = self.stack
         while stack and stack[-1].level >= level:
             node = stack[-1]
-            if not node.n_children and not node.body:  # a body starts with text
+            if node.pending:
+                raise self._unconfirmed(next(iter(node.pending.values())))
+            if not node.n_children and not node.body and not node.loose_title:
                 raise _stop(
                     f"empty {node.kind} (no text and no sub-units)", node.line, node.raw_heading
                 )
             if node.kind != incoming and node.kind in _RUN_IN_KINDS and self._check_last(node):
                 continue  # the sibling split out of it took its place: checked in turn
+            if node.n_children and self.refers_to is not None and _closes_with_text(node):
+                # a clause inside a closing article leaves its undecided text to it
+                self._settle_tail(node, node.kind == "article" or stack[-2].level < level)
             stack.pop()
             del self.open[node.kind]
 
@@ -538,9 +802,10 @@ class _Builder:
                 )
         return False
 
-    def _line_of(self, node: _Node, index: int) -> int:
-        """The input line of ``node.body[index]`` (found again: only stops ask)."""
-        text = node.body[index]
+    def _line_of(self, node: _Node, index: int, lines: list[str] | None = None) -> int:
+        """The input line of ``node.body[index]`` (or of ``lines[index]``, lines of
+        the node's text), found again: only stops and warnings ask."""
+        text = (node.body if lines is None else lines)[index]
         for lineno in range(node.line, len(self.lines) + 1):
             line = self.lines[lineno - 1].strip()
             if line == text or (lineno == node.line and line.endswith(text)):
@@ -571,6 +836,8 @@ class _Builder:
         if kind == "clause" or kind == "point":
             node = self._push(kind, ordinal, number, s, lineno, payload, scope)
             self.awaiting = node if kind in self.g.title_kinds else None
+            if self.marker_chains:
+                self._split_chain(node, kind, ordinal, scope, lineno)
         else:
             node = self._push(kind, ordinal, number, s, lineno, "", scope)
             if payload is None:
@@ -580,11 +847,16 @@ class _Builder:
             else:
                 node.title = payload  # clean_inline changes nothing here
             self.awaiting = None
+            if node.title and self.sentence_titles and kind == "article":
+                self._heading_text(node, s, lineno)
         return True
 
     def _heading(self, h: Heading, s: str, lineno: int) -> None:
         kind = h.kind
         if self.closing is not None:
+            if self.annex is not None:  # an annex's numbered rows are its text
+                self._body(s, lineno)
+                return
             # Even a "2." there may be the rest of the last article, cut off by a
             # closing formula quoted mid-article: never fold it into the closing.
             raise _stop(f"{kind} heading after the closing block", lineno, s)
@@ -598,28 +870,69 @@ class _Builder:
         if h.refusal:
             self._pop_to(LEVEL[kind], kind)
             raise _stop(h.refusal, lineno, s)
+        if h.form is not None:
+            self._convention_marker(h, s, lineno, scope)
+            return
         expected = scope.next_ordinal(kind)
         ordinal, number, tolerances = h.ordinal, h.number, h.tolerances
         if ordinal != expected:
             if h.alternative is not None and h.alternative[0] == expected:
+                self._check_look_alike(kind, expected, scope, s, lineno)
                 ordinal, number, alt_tolerance = h.alternative
                 tolerances = (*tolerances, alt_tolerance)
             elif ordinal == expected + 1 and self._split_embedded(kind, expected, scope):
                 expected += 1
             if ordinal != expected:
                 self._pop_to(LEVEL[kind], kind)  # an earlier empty unit is the earlier error
-                raise _stop(self._numbering_problem(kind, expected, h), lineno, s)
+                self._wrong_number(h, s, lineno, scope, expected)
+                return
+        elif h.confirm:
+            follower = self.g.display(kind, expected + 1)
+            problem = f"{kind} {h.number} read from a look-alike with no {kind} {follower} after it"
+            self._take_on_trust(h, s, lineno, scope, problem, None)
+            return
         for tol_kind, what in tolerances:
             self._warn(lineno, tol_kind, f'"{shorten(s)}" read as {kind} {number} ({what})')
         node = self._push(kind, ordinal, number, s, lineno, h.text, scope)
-        node.title = h.title or ""
-        self.awaiting = node if h.title is None and kind in self.g.title_kinds else None
+        self._opened(node, h, s, lineno, scope)
+
+    def _opened(
+        self, node: _Node, h: Heading, s: str, lineno: int, scope: _Node, chains: bool = True
+    ) -> None:
+        """What follows a heading read by ``_heading``: its title, inline or awaited
+        on the next lines, and the markers run into its text (not for a unit taken on
+        trust: a split sibling would confirm it)."""
+        kind = node.kind
+        title = h.title or ""
+        node.title = title
+        self.awaiting = None
+        self.awaiting_next = 0
+        if kind in self.g.title_kinds:
+            if h.title is None:
+                self.awaiting = node
+            elif self.g.multi_line_titles and is_upper_title(title):
+                self.awaiting = node  # a title in capitals may go on on the next line
+                self.awaiting_next = lineno + 1
+        if title and self.sentence_titles and kind == "article":
+            self._heading_text(node, s, lineno)
+        if chains and h.text and self.marker_chains and (kind == "clause" or kind == "point"):
+            self._split_chain(node, kind, scope.counters[kind], scope, lineno)
 
     def _push(
-        self, kind: str, ordinal: int, number: str, raw: str, lineno: int, text: str, scope: _Node
+        self,
+        kind: str,
+        ordinal: int,
+        number: str,
+        raw: str,
+        lineno: int,
+        text: str,
+        scope: _Node,
+        form: str | None = None,
     ) -> _Node:
         stack = self.stack
         level = LEVEL[kind]
+        if scope.pending:
+            self._confirm(kind, form, scope)
         if stack and stack[-1].level >= level:
             self._pop_to(level, kind)
         if stack:
@@ -628,6 +941,7 @@ class _Builder:
             parent_address = parent.address
             address = f"{parent_address}/{_SEGMENT[kind]}{number}"
         else:
+            parent = None
             parent_address = None
             address = f"{self.doc_code}/{_SEGMENT[kind]}{number}"
         if text:
@@ -635,8 +949,13 @@ class _Builder:
             self.last_body = (node, lineno)
         else:
             node = _Node(kind, level, number, raw, lineno, address, parent_address, [])
+        if parent is not None:
+            parent.last_child = node
+        if form is not None:
+            node.form = form
         if kind == "article":
             self.seen_article = True
+        self.fresh_title = None
         counters = scope.counters
         if counters is None:
             scope.counters = {kind: ordinal}
@@ -646,6 +965,136 @@ class _Builder:
         self.open[kind] = node
         self.nodes.append(node)
         return node
+
+    # -- readings the next sibling must confirm ------------------------------------------
+    def _convention_marker(self, h: Heading, s: str, lineno: int, scope: _Node) -> None:
+        """A marker in another convention (``1)``, ``1-``, ``a.``, ``a-``): the unit
+        where it is due and the list is written that way: the sibling before it in
+        the same form confirms it, or else the sibling after it must (a lone odd
+        marker stops). Not due, it is text, unless its list is written that way."""
+        kind, form = h.kind, h.form
+        expected = scope.next_ordinal(kind)
+        previous = self.open.get(kind)  # the sibling before, in this scope
+        same = previous is not None and previous.form == form
+        if h.ordinal != expected:
+            if same:
+                self._pop_to(LEVEL[kind], kind)
+                raise _stop(self._numbering_problem(kind, expected, h), lineno, s)
+            reread = h.reread
+            other = self._scope(reread.kind) if reread is not None else None
+            if other is not None and reread.ordinal == other.next_ordinal(reread.kind):
+                self._heading(reread, s, lineno)
+            else:
+                self._plain(s, lineno)
+            return
+        number = h.number
+        warning = (
+            "marker_convention",
+            f'"{shorten(s)}" read as {kind} {number} (its list writes "{form}")',
+        )
+        node = self._push(kind, expected, number, s, lineno, h.text, scope, form)
+        self.awaiting = None
+        if same:
+            self._warn(lineno, *warning)
+        else:
+            problem = (
+                f"{kind} {number} marker in a form that cannot be read (no {kind} "
+                "next to it is written the same way)"
+            )
+            scope.hold(_Pending(node, lineno, s, form, problem, warning))
+
+    def _wrong_number(self, h: Heading, s: str, lineno: int, scope: _Node, expected: int) -> None:
+        """A heading whose number is not the next one (the units before it are
+        closed): a typo when the sibling before it is there and the sibling after it
+        confirms it, read as the next one until then; otherwise it stops."""
+        kind = h.kind
+        problem = self._numbering_problem(kind, expected, h)
+        pending = scope.pending_of(kind)
+        if pending is not None:
+            raise self._unconfirmed(pending)  # the one before was the wrong one
+        if not (self.confirmed_typos and self._typo(h, expected)):
+            raise _stop(problem, lineno, s)
+        shown, before = self.g.display(kind, expected), self.g.display(kind, expected - 1)
+        reading = Heading(kind, expected, self.g.number_of(kind, expected), h.title, h.text)
+        what = (
+            f"'{h.number}' after {before} where {shown} is due, and the {kind} after it "
+            f"confirms {shown}: a typo"
+        )
+        self._take_on_trust(reading, s, lineno, scope, problem, what)
+
+    def _typo(self, h: Heading, expected: int) -> bool:
+        """Whether a wrong number may be a typo: nothing else is odd about the line, a
+        sibling precedes it, and it is one character away from the number due."""
+        if h.tolerances or h.refusal or expected < 2 or h.ordinal < 1:
+            return False
+        display = self.g.display
+        return one_edit(display(h.kind, h.ordinal), display(h.kind, expected))
+
+    def _take_on_trust(
+        self, h: Heading, s: str, lineno: int, scope: _Node, problem: str, what: str | None
+    ) -> None:
+        """Open ``h`` (due) until its next sibling confirms it (``_confirm``)."""
+        kind = h.kind
+        if what is None:  # a reading of the grammar's (``Heading.confirm``)
+            what = ", ".join(t[1] for t in h.tolerances)
+        node = self._push(kind, h.ordinal, h.number, s, lineno, h.text, scope)
+        warning = ("number_typo", f'"{shorten(s)}" read as {kind} {h.number} ({what})')
+        scope.hold(_Pending(node, lineno, s, None, problem, warning))
+        self._opened(node, h, s, lineno, scope, chains=False)
+
+    def _confirm(self, kind: str, form: str | None, scope: _Node) -> None:
+        """The next sibling of ``kind`` arrived (due): it confirms a typo; it
+        confirms a marker convention if it is written the same way, else that
+        marker was a lone one."""
+        pending = scope.pending.pop(kind, None)
+        if pending is None:
+            return
+        if pending.form is not None and form != pending.form:
+            raise self._unconfirmed(pending)
+        self._warn(pending.line, *pending.warning)
+
+    def _unconfirmed(self, pending: _Pending) -> CutterStop:
+        return _stop(pending.problem, pending.line, pending.text)
+
+    def _check_look_alike(
+        self, kind: str, expected: int, scope: _Node, s: str, lineno: int
+    ) -> None:
+        """``đ)`` read as ``d)`` (a look-alike) confirms no typo before it, and is
+        wrong when the sibling before holds a line starting with ``d)``: that line
+        was the due unit, folded into it."""
+        pending = scope.pending_of(kind)
+        if pending is not None and pending.form is None:
+            raise self._unconfirmed(pending)
+        previous = self.open.get(kind)
+        if previous is None:
+            return
+        due = re.escape(self.g.display(kind, expected))
+        marker = re.compile(rf"\(?{due}\s?[).]")
+        for index, text in enumerate(previous.body):
+            if index and marker.match(text):
+                raise _stop(
+                    f"{kind} {self.g.display(kind, expected)} is due and this marker could "
+                    f"be read as it, but {kind} {previous.number} holds a line starting with "
+                    f"its marker (line {self._line_of(previous, index)}): a {kind} folded "
+                    "into the one before?",
+                    lineno,
+                    s,
+                )
+
+    # -- markers run into a line ------------------------------------------------------
+    def _split_chain(self, node: _Node, kind: str, ordinal: int, scope: _Node, at: int) -> None:
+        """``b) Text; c) Text`` on one marker line: each next marker after a sentence
+        end, followed by a capital, opens that unit (reported, as a lost line break)."""
+        while True:
+            run_in = self.g.embedded_marker(kind, ordinal + 1)
+            text = node.body[0]
+            if run_in is None or run_in[0] not in text:
+                return
+            m = run_in[1].match(text)
+            if m is None or not m.group(2)[:1].isupper():
+                return
+            self._split(node, 0, at, m, kind, ordinal + 1, scope, " (two markers on one line)")
+            node, ordinal = self.stack[-1], ordinal + 1
 
     def _split_embedded(self, kind: str, expected: int, scope: _Node) -> bool:
         """A missing line break: the expected marker sits inside the last body
@@ -705,6 +1154,190 @@ class _Builder:
             return f"duplicate {kind} {found} (expected {shown})"
         return f"{kind} out of order (expected {shown}, found {found})"
 
+    # -- the text on an article's heading line ------------------------------------------
+    def _heading_text(self, node: _Node, s: str, lineno: int) -> None:
+        """The text after an article's number is its title, or its first sentence
+        when it reads as one: ending in ``,`` ``;`` ``:`` (never a title's end), or
+        continued on the next line in lower case (``_continues_heading_text``).
+        Ending in ``.``, it is a title only if the law has titles (decided at the
+        end, ``_settle_loose_titles``)."""
+        end = node.title[-1]
+        if end in ",;:":
+            self._title_to_body(node, s, lineno, "ends like a sentence, not a title")
+            return
+        if end in ".!?":
+            node.loose_title = True
+            self.loose_titles.append(node)
+        else:
+            self.titled = True
+        self.fresh_title = node
+
+    def _continues_heading_text(self, node: _Node, s: str, lineno: int) -> bool:
+        """The first line after an article's heading text, in lower case, continues
+        it: a sentence if it ends like one (the heading text is then body text),
+        else a title wrapped onto the next line. True: the line was taken here."""
+        article = self.fresh_title
+        self.fresh_title = None
+        if article is not node or not s[0].islower() or self.last_blank > article.line:
+            return False
+        if s.endswith((".", ";", ":", ",")):
+            if article.loose_title:
+                self.loose_titles.remove(article)
+                article.loose_title = False
+            self._title_to_body(
+                article, article.raw_heading, article.line, "goes on as a sentence on the next line"
+            )
+            return False
+        article.title = f"{article.title} {clean_inline(s)}"
+        self._warn(
+            lineno,
+            "title_continued",
+            f'"{shorten(s)}" continues the title of article {article.number} (in lower case)',
+        )
+        return True
+
+    def _title_to_body(self, node: _Node, s: str, lineno: int, why: str) -> None:
+        """Make an article's heading text the start of its body (it has none yet)."""
+        node.body.append(node.title)
+        node.title = ""
+        self.last_body = (node, lineno)
+        self._warn(
+            lineno,
+            "heading_text_body",
+            f'"{shorten(s)}": the text after the number {why}; read as the text of '
+            f"article {node.number}",
+        )
+
+    def _settle_loose_titles(self) -> None:
+        """Heading texts ending in ``.``: the article's first sentence when the law
+        has no article titles at all, else its title with a stray dot or a sentence
+        where a title was expected, which cannot be told apart: kept as the title and
+        reported. An article left with a title only is empty."""
+        for node in self.loose_titles:
+            if self.titled:
+                if not node.body and not node.n_children:
+                    raise _stop(
+                        "empty article (no text and no sub-units)", node.line, node.raw_heading
+                    )
+                self._warn(
+                    node.line,
+                    "title_or_sentence",
+                    f'"{shorten(node.raw_heading)}" ends in "." unlike a title: kept as the '
+                    "title (it may be the article's first sentence)",
+                )
+                continue
+            body, title = node.body, node.title
+            after = self.lines[node.line] if node.line < len(self.lines) else ""
+            if body and not after.strip():  # a blank line after the heading
+                body.insert(0, "")
+            body.insert(0, title)
+            node.title = ""
+            self._warn(
+                node.line,
+                "heading_text_body",
+                f'"{shorten(node.raw_heading)}": no article of the law has a title; the '
+                f"text after the number is the text of article {node.number}",
+            )
+
+    # -- a unit's text after its sub-units (its tail) -------------------------------------
+    def _settle_tail(self, parent: _Node, outermost: bool) -> None:
+        """``parent`` closes: the paragraphs after its last sub-unit's first one
+        were read into that sub-unit (or its own last sub-unit). A paragraph that
+        delegates ``parent``'s details ("Chính phủ quy định chi tiết Điều này."
+        after an article's last clause), or names ``parent`` as "this" unit where
+        the sub-unit's own text does not ("… quy định tại khoản này …" after a
+        clause's last point), is ``parent``'s own closing text: it and every
+        paragraph after it become ``parent``'s tail (reported). Paragraphs that
+        neither name it nor read as the sub-unit's own (a list item, the list after
+        a colon, quoted text, "this point") cannot be decided: they stay where they
+        are, reported once the outermost unit closing has had its say."""
+        refers_to = self.refers_to
+        kind = parent.kind
+        undecided: list[tuple[_Node, int]] = []
+        for holder, lines, start, end, own in self._closing_paragraphs(parent):
+            if own:
+                continue
+            text = " ".join(lines[start:end])
+            named = refers_to(kind, text)
+            if named == 2 or (named and not refers_to(kind, _first_paragraph(holder.body))):
+                self._move_to_tail(parent, holder, lines, start, text)
+                break
+            if holder.tail is not lines and not refers_to(holder.kind, text):
+                if not undecided or undecided[-1][0] is not holder:
+                    undecided.append((holder, start))
+        if outermost:
+            for holder, start in undecided:
+                line = self._line_of(holder, start)
+                self._warn(
+                    line,
+                    "tail_undecided",
+                    f'"{shorten(holder.body[start])}" after the last sub-unit of '
+                    f"{parent.kind} {parent.number}: kept in {holder.address}; it may be "
+                    "the closing text of a unit around it (nothing in it says which)",
+                )
+
+    def _closing_paragraphs(
+        self, parent: _Node
+    ) -> Iterator[tuple[_Node, list[str], int, int, bool]]:
+        """The paragraphs that follow the first paragraph of ``parent``'s last
+        sub-unit, in document order: (holder, its lines, start, end, whether they are
+        plainly the holder's own: quoted, a list item, or after a colon)."""
+        for holder, lines in self._trail(parent):
+            if holder.tail is not lines and "" not in lines:
+                continue  # one paragraph: the sub-unit's own text
+            depth, straight = 0, False  # open curly quotes, an open straight one
+            previous = ""
+            for index, (start, end) in enumerate(_paragraphs(lines)):
+                first = lines[start]
+                quoted = depth > 0 or straight
+                for line in lines[start:end]:
+                    if "“" in line or "”" in line or '"' in line:
+                        quoted = True
+                        depth += line.count("“") - line.count("”")
+                        straight ^= line.count('"') % 2 == 1
+                if index or holder.tail is lines:
+                    own = quoted or first.startswith(_LIST_ITEM) or previous.endswith(":")
+                    yield holder, lines, start, end, own
+                previous = lines[end - 1]
+
+    def _trail(self, node: _Node) -> list[tuple[_Node, list[str]]]:
+        """The texts that close ``node``, in document order: those of its last
+        sub-unit (its body if it has none), then its own tail."""
+        child = node.last_child
+        if child is None:
+            return [(node, node.body)]
+        out = self._trail(child)
+        if child.tail:
+            out.append((child, child.tail))
+        return out
+
+    def _move_to_tail(
+        self, parent: _Node, holder: _Node, lines: list[str], start: int, text: str
+    ) -> None:
+        """Move ``lines[start:]`` and every closing text after it into ``parent.tail``."""
+        line = self._line_of(holder, start, lines)
+        moved: list[str] = []
+        found = False
+        for node, texts in self._trail(parent):
+            if texts is lines:
+                found = True
+                moved.extend(texts[start:])
+                del texts[max(start - 1, 0) :]  # with the "" before it
+            elif found:
+                moved.extend(["", *texts])
+                del texts[:]
+            if found and node.tail is not None and not node.tail:
+                node.tail = None
+        parent.tail = moved
+        self.tailed.append(parent)
+        self._warn(
+            line,
+            "parent_tail",
+            f'"{shorten(text)}" names this {parent.kind}: read as the closing text of '
+            f"{parent.kind} {parent.number}, after its sub-units, not as {holder.address}'s",
+        )
+
+    # -- the end -----------------------------------------------------------------------
     def _finish(self, lines: list[str]) -> None:
         if self.quoting:
             raise _stop(
@@ -713,11 +1346,21 @@ class _Builder:
                 lines[self.quote_line - 1],
             )
         self._pop_to(1)
+        if self.root.pending:
+            raise self._unconfirmed(next(iter(self.root.pending.values())))
+        self._close_annex()
         if not self.seen_article:
             raise CutterStop(
                 StopCode.STOP_STRUCTURE,
                 f"no article heading found in lines 1-{len(lines)} (language {self.g.language})",
             )
+        self._settle_loose_titles()
+
+
+def _has_table_marks(lines: list[str], odd_space: bool) -> bool:
+    """Whether any line could be a table row (``is_table_row``): a cheap test first."""
+    text = "\n".join(lines)
+    return "|" in text or (odd_space and "\t" in text)
 
 
 def _node_body(lines: list[str], odd_space: bool) -> str:
@@ -751,7 +1394,7 @@ def build_extraction(
         over = nodes[max_units]
         raise _stop(
             f"the document has {len(nodes)} units, more than the cap of {max_units}; "
-            f"raise max_units (cutter extract --max-units N) if this size is expected. "
+            f"raise max_units ({command('extract --max-units N')}) if this size is expected. "
             f"Unit {max_units + 1} starts",
             over.line,
             over.raw_heading or lines[over.line - 1],
@@ -763,6 +1406,11 @@ def build_extraction(
             body[0] if len(body) == 1 and "  " not in body[0] else _node_body(body, odd_space)
             for body in [node.body for node in nodes]
         ]
+    for node in builder.tailed:  # the few units with text after their sub-units
+        if not node.tail:  # moved on to the unit around it
+            continue
+        index = nodes.index(node)
+        bodies[index] = body_with_tail(bodies[index], _node_body(node.tail, odd_space))
     hashes = map(_hexdigest, map(hashlib.sha256, map(str.encode, bodies)))
     make = Unit.from_values
     section_type_of = SECTION_TYPE_OF
@@ -792,6 +1440,8 @@ def build_extraction(
         region_text = join_body(lines[first - 1 :], odd_space)
     else:
         region_text = collapse_spaces("\n".join(builder.region))
+    if TAIL_MARK in region_text:
+        _refuse_tail_mark(lines)
     return Extraction(
         doc_code=doc_code,
         language=grammar.language,
@@ -801,3 +1451,15 @@ def build_extraction(
         unit_lines=[node.line for node in nodes],
         region_text=region_text,
     )
+
+
+def _refuse_tail_mark(lines: list[str]) -> None:
+    """A line holding only ``TAIL_MARK`` would make a body's tail ambiguous."""
+    for lineno, line in enumerate(lines, 1):
+        if line.strip() == TAIL_MARK:
+            raise _stop(
+                f"a line holding only {TAIL_MARK!r}, the mark that separates a unit's text "
+                "from its text after its sub-units",
+                lineno,
+                line,
+            )

@@ -1,5 +1,6 @@
 """How Vietnamese legal texts look: Phần, Chương, Mục, Tiểu mục, Điều, khoản
-(``1.``), điểm (``a)``), the closing formula and the signature block.
+(``1.``), điểm (``a)``), the closing formula, the signature block and the
+annexes (``PHỤ LỤC``) after it.
 
 ``classify`` is context-free: it reads one stripped, NFC line and says which
 unit it would open and which irregularities it carries. Whether the unit is
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from cutter_assets.core.legal.normalize import (
     clean_inline,
     is_upper_title,
+    one_edit,
     roman_to_int,
     vi_number_words,
 )
@@ -48,7 +50,7 @@ _NUMBERED_WORDS = {
     "subsection": "Tiểu mục|TIỂU MỤC",
 }
 _NUMBERED = {
-    kind: re.compile(rf"(?:{words})(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$")
+    kind: re.compile(rf"(?:{words})([.:]?)(\s*)([IVXLCDM]+|\d+)(?![^\W_])(.*)$")
     for kind, words in _NUMBERED_WORDS.items()
 }
 # "Mục 2ĐIỀU KIỆN ...": a decimal number with the title run into it.
@@ -59,7 +61,13 @@ _GLUED_TITLE = {
 _PART = re.compile(r"(?:Phần|PHẦN)(\s*)(?:([IVXLCDM]+|\d+)(?![^\W_])|(?:THỨ|Thứ|thứ)\s+)(.*)$")
 # Clause and point text starts with a capital or a digit (every one in the corpus
 # does): "4. tháng 7 năm 2015" or "a) và ..." at the start of a line is a sentence
-# wrapped at a number or letter, read as body text (and reported), never a unit.
+# wrapped at a number or letter, or a unit whose capital was lost on an accented
+# initial ("4. ủy ban ..."): the builder decides from the line before it.
+# Markers in another convention, taken where a whole list is written that way:
+# "1)", "1-" for clauses, "a.", "a-" for points (then a capital).
+_CLAUSE_FORM = re.compile(r"(\d{1,3})\s?([)\-–—])\s*(\S.*)$")
+_POINT_FORM = re.compile(r"([a-zđ])\s?([.\-–—])\s+(\S.*)$")
+_FORM_PUNCT = {")": ")", ".": ".", "-": "-", "–": "-", "—": "-"}
 
 
 def _capitalised(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | None]:
@@ -77,6 +85,9 @@ _point_clean = _capitalised(_POINT_CLEAN)
 
 
 _WRAPPED = "a sentence wrapped at a number or letter (the text after it starts in lower case)"
+_LOWER = ("marker_lower_case", "its text starts in lower case: a capital lost")
+# "l." where the clause 1. is due: a look-alike the next clause must confirm.
+_DIGIT_LOOKALIKE = ("number_typo", "'l.' read as '1.'")
 _PUNCT_TITLE = re.compile(r"([.:\-–—](?:\s*[.:\-–—])*)(\s*)(.*)$")
 _DASHES = "-–—"
 
@@ -92,13 +103,32 @@ def _dash_title(tail: str) -> bool:
 # article is no closing).
 _PASSED = (
     r"(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định|Sắc lệnh|Lệnh) này "
-    r"(?:đã )?được (?:Quốc hội|Ủy ban [Tt]hường vụ Quốc hội)\b"
+    r"(?:(?:đã )?được|do) (?:Quốc hội|Ủy ban [Tt]hường vụ Quốc hội)\b"
 )
 _CLOSING = re.compile(rf"(?:{_PASSED}.*thông qua|(?:PHÓ )?CHỦ TỊCH\b|TM\.|T/M|KT\.|Nơi nhận\s*:)")
 # The same formula read in the paragraph just before the signature, in any case,
 # spaces collapsed: "thông qua" may be cut off there.
 _LOOSE_CLOSING = re.compile(_PASSED, re.IGNORECASE)
 _SIGNED = re.compile(r"\(?(?:Đã|đã) ký\)?")
+# "PHỤ LỤC", "Phụ lục II", "PHỤ LỤC SỐ 01. TITLE" after the signature: an annex
+# (a title, if any, in capitals: "Phụ lục ban hành kèm theo ..." is a sentence).
+_ANNEX = re.compile(r"(?:PHỤ LỤC|Phụ lục)(?:\s*(?:SỐ|Số|số)?\s*([IVXLC]+|\d+))?(?![^\W_])(.*)$")
+# A paragraph naming "this article" ("… theo quy định tại Điều này.") or "this
+# clause": not "khoản 2 Điều này" or "điểm a khoản này", which name a part of it.
+# Delegating its details ("Chính phủ quy định chi tiết Điều này.") speaks for the
+# whole unit: only the unit itself says that.
+_THIS = {"article": "[ĐđD]iều", "clause": "[Kk]hoản", "point": "[Đđ]iểm"}
+_SELF_REFERENCE = {
+    kind: re.compile(rf"(?<!\w)(?<!\d )(?<!\s[a-zđ] ){word}\s+này(?!\w)")
+    for kind, word in _THIS.items()
+}
+_DELEGATION = {
+    kind: re.compile(
+        rf"(?:quy định|hướng dẫn) (?:chi tiết|cụ thể|thi hành|việc thi hành)(?!\w)[^.;:]*?"
+        rf"(?<!\w)(?<!\d )(?<!\s[a-zđ] ){word}\s+này(?!\w)"
+    )
+    for kind, word in _THIS.items()
+}
 
 _KEYWORDS = ("Điều", "ĐIỀU")
 # A line shaped like a heading whose keyword or number is damaged ("Dieu 133.",
@@ -114,16 +144,6 @@ _LOOKALIKE = {
     a: (_POINT_INDEX[b], _POINT_SLUG.get(b, b), ("point_letter", f"'{a})' where '{b})' is due"))
     for a, b in (("đ", "d"), ("d", "đ"), ("i", "l"), ("l", "i"))
 }
-
-
-def _one_edit(word: str, target: str) -> bool:
-    """True when ``word`` is exactly one insertion, deletion or substitution away."""
-    if word == target or abs(len(word) - len(target)) > 1:
-        return False
-    if len(word) == len(target):
-        return sum(a != b for a, b in zip(word, target, strict=True)) == 1
-    short, long_ = (word, target) if len(word) < len(target) else (target, word)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _letters_and_marks(word: str) -> tuple[str, frozenset[str]]:
@@ -172,6 +192,11 @@ class VietnameseGrammar:
     title_kinds = frozenset({"part", "chapter", "section", "subsection"})
     multi_line_titles = True
     capital_titles = True
+    # The optional readings of ``tree.Grammar``: all of them hold for Vietnamese laws.
+    sentence_titles = True
+    confirmed_typos = True
+    marker_chains = True
+    table_rows = True
     # "Điều 5. Title", "1. Text", "a) Text": the clean forms ``classify`` tries first,
     # read the same way by the builder without building a Heading (most lines).
     clean_forms: dict[str, CleanForm] = {
@@ -198,8 +223,11 @@ class VietnameseGrammar:
         if "0" <= c <= "9":
             return self._clause(s)
         if "a" <= c <= "z" or c == "đ":
-            if s[1:2] == ")" or (s[1:2] == " " and s[2:3] == ")"):
+            second = s[1:2]
+            if second == ")" or (second == " " and s[2:3] == ")"):
                 return self._point(s)
+            if second in _FORM_PUNCT or (second == " " and s[2:3] in _FORM_PUNCT):
+                return self._point_form(s)
             return None
         if c == "Đ" or c == "D":
             return self._article(s)
@@ -227,7 +255,7 @@ class VietnameseGrammar:
         word, space, digits, suffix, tail = m.groups()
         tolerances: list[Tolerance] = []
         if word not in _KEYWORDS:
-            if not (_one_edit(word, "Điều") or _one_edit(word, "ĐIỀU")):
+            if not (one_edit(word, "Điều") or one_edit(word, "ĐIỀU")):
                 return None
             titled = tail[:1].isspace() and tail.lstrip()[:1].isupper()
             if suffix or not (tail[:1] in (".", ":") or titled):
@@ -273,6 +301,11 @@ class VietnameseGrammar:
         if m is not None and not m.group(2)[0].isdigit():
             number = int(m.group(1))
             return Heading("clause", number, str(number), None, m.group(2))
+        m = _CLAUSE_FORM.match(s)
+        if m is not None and m.group(3)[0].isupper():
+            digits, punct, rest = m.groups()
+            number = int(digits)
+            return Heading("clause", number, str(number), text=rest, form=f"N{_FORM_PUNCT[punct]}")
         m = _CLAUSE.match(s)
         if m is None:
             return None
@@ -295,10 +328,13 @@ class VietnameseGrammar:
                 odd.append(f"'{dots}' after the number")
             if rest and not space2:
                 odd.append("no space after the dot")
-        if rest[:1].islower():
-            return reference_line(_WRAPPED)
         number = int(digits)
         tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
+        if rest[:1].islower():
+            unit = Heading(
+                "clause", number, str(number), text=rest, tolerances=(*tolerances, _LOWER)
+            )
+            return BodyLine(reference_line(_WRAPPED).tolerance, unit)
         return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
 
     def _point(self, s: str) -> Heading | BodyLine | None:
@@ -313,9 +349,16 @@ class VietnameseGrammar:
         if m is None:
             return None
         letter, space1, space2, rest = m.groups()
-        if rest[:1].islower():
-            return reference_line(_WRAPPED)
         index = _POINT_INDEX.get(letter)
+        if rest[:1].islower():
+            wrapped = reference_line(_WRAPPED)
+            if index is None:
+                return wrapped
+            number = _POINT_SLUG.get(letter, letter)
+            unit = Heading(
+                "point", index, number, None, rest, (_LOWER,), None, _LOOKALIKE.get(letter)
+            )
+            return BodyLine(wrapped.tolerance, unit)
         if index is None:
             return Heading(
                 "point",
@@ -339,16 +382,40 @@ class VietnameseGrammar:
             alternative=_LOOKALIKE.get(letter),
         )
 
+    def _point_form(self, s: str) -> Heading | None:
+        """``a. Text``, ``a- Text``: a point marker in another convention (``l.``
+        may also be the clause ``1.`` typed with a letter)."""
+        m = _POINT_FORM.match(s)
+        if m is None or not m.group(3)[0].isupper():
+            return None
+        letter, punct, rest = m.groups()
+        index = _POINT_INDEX.get(letter)
+        if index is None:
+            return None
+        reread = None
+        if letter == "l" and punct == ".":
+            reread = Heading(
+                "clause", 1, "1", text=rest, tolerances=(_DIGIT_LOOKALIKE,), confirm=True
+            )
+        number = _POINT_SLUG.get(letter, letter)
+        form = f"a{_FORM_PUNCT[punct]}"
+        return Heading("point", index, number, text=rest, form=form, reread=reread)
+
     # -- Phần, Chương, Mục, Tiểu mục ---------------------------------------------
     def _numbered(self, s: str, kind: str) -> Heading | BodyLine | None:
         m = _NUMBERED[kind].match(s)
         if m is None:
             return self._glued_title(s, kind)
-        space, token, tail = m.groups()
+        punct, space, token, tail = m.groups()
         value = int(token) if token.isdigit() else roman_to_int(token)
         if value is None or value == 0:
             return Heading(kind, 0, token, refusal=f"unreadable {kind} number '{token}'")
-        return self._titled(kind, value, space, tail)
+        # "Mục.2": the dot stands where the space would (one tolerance, not two)
+        found = self._titled(kind, value, space or punct, tail)
+        if punct and type(found) is Heading:
+            what = f"'{punct}' between the word and the number"
+            found.tolerances = (*found.tolerances, ("heading_punctuation", what))
+        return found
 
     def _part(self, s: str) -> Heading | BodyLine | None:
         m = _PART.match(s)
@@ -423,6 +490,28 @@ class VietnameseGrammar:
 
     def is_signed_marker(self, s: str) -> bool:
         return _SIGNED.fullmatch(s) is not None
+
+    def annex_heading(self, s: str) -> tuple[int | None, str] | None:
+        """The number (None: not written) and title of an annex heading."""
+        m = _ANNEX.match(s)
+        if m is None:
+            return None
+        token, tail = m.groups()
+        title = tail.strip().lstrip(".:-–— ")
+        if title and not is_upper_title(title):
+            return None
+        if token is None:
+            return None, clean_inline(title)
+        value = int(token) if token.isdigit() else roman_to_int(token)
+        return None if not value else (value, clean_inline(title))
+
+    def refers_to(self, kind: str, text: str) -> int:
+        """How ``text`` names "this" unit of ``kind``: 0 not at all, 1 ``… tại Điều
+        này``, 2 delegating its details (``quy định chi tiết Điều này``)."""
+        pattern = _SELF_REFERENCE.get(kind)
+        if pattern is None or "này" not in text or pattern.search(text) is None:
+            return 0
+        return 2 if _DELEGATION[kind].search(text) is not None else 1
 
     def is_signer_name(self, s: str) -> bool:
         words = s.split()

@@ -17,6 +17,16 @@ UNIT_KINDS: tuple[str, ...] = (
     "clause",
     "point",
     "closing",
+    # English (Akoma Ntoso names; English depth is read from the document, not LEVEL)
+    "title",
+    "subtitle",
+    "subchapter",
+    "crossheading",
+    "paragraph",
+    "subparagraph",
+    "schedule",
+    "annex",
+    "recital",
 )
 SECTION_TYPES: tuple[str, ...] = ("preamble", "heading", "provision", "closing")
 
@@ -30,6 +40,15 @@ SECTION_TYPE_OF: dict[str, str] = {
     "clause": "provision",
     "point": "provision",
     "closing": "closing",
+    "title": "heading",
+    "subtitle": "heading",
+    "subchapter": "heading",
+    "crossheading": "heading",
+    "paragraph": "provision",
+    "subparagraph": "provision",
+    "schedule": "heading",
+    "annex": "heading",
+    "recital": "preamble",
 }
 
 DEFAULT_MAX_UNITS = 1000
@@ -54,6 +73,23 @@ ADDRESS_PREFIX: dict[str, str] = {
     "article": "art",
     "clause": "para",
     "point": "point",
+    "annex": "annex",  # Vietnamese: "PHỤ LỤC II" after the signature (not in LEVEL: top level)
+}
+
+# English addresses use the Akoma Ntoso names throughout: an English clause is AKN's
+# clause (cl_), where a Vietnamese clause (khoản) is AKN's paragraph (para_).
+EN_ADDRESS_PREFIX: dict[str, str] = {
+    **ADDRESS_PREFIX,
+    "clause": "cl",
+    "title": "title",
+    "subtitle": "subtitle",
+    "subchapter": "subchp",
+    "crossheading": "crossheading",
+    "paragraph": "para",
+    "subparagraph": "subpara",
+    "schedule": "sch",
+    "annex": "annex",
+    "recital": "rec",
 }
 
 # Vietnamese points run in the Vietnamese alphabet without f, j, w, z; đ follows d.
@@ -74,4 +110,18 @@ WARNING_KINDS: tuple[str, ...] = (
     "point_letter",  # đ) read as d) (or d) as đ)) where only that restores the order
     "missing_line_break",  # "...quy định;c) Giấy..." split where the marker c) is expected
     "closing_formula",  # "Luật này đã được Quốc hội ..." wrapped or spaced: the closing
+    "marker_lower_case",  # "4. ủy ban ..." where 4 is due after a sentence end: capital lost
+    "parent_tail",  # "Chính phủ quy định chi tiết Điều này." after the last clause: the article's
+    "tail_undecided",  # a paragraph after a last sub-unit: its own, or its parent's closing text?
+    "heading_text_body",  # "Điều 54. <sentence>" (or a law without titles): text, not a title
+    "title_or_sentence",  # "Điều 163. Khiếu nại." in a titled law: kept as the title, reported
+    "title_continued",  # a title in capitals (or an article title) wrapped onto the next line
+    "marker_convention",  # "1)", "1-", "a.", "a-" used across a list (a lone one stops)
+    "number_typo",  # "2" between 2 and 4, "l." before "2.": the neighbours confirm it
+    "table_text",  # table rows (tab or "|" cells) and their title: text of the unit, never units
+    "amendment_mark",  # India Code's "1[4." / "5[(1)]": a footnote number before the number
+    "repealed_provision",  # "[Repealed.]", "[Omitted.]": a unit with its heading only
+    "editorial_note",  # a page's footnotes ("1. Subs. by Act ...") kept as body text
+    "numbering_jump",  # a container starts at the number its analysis or own number gives
+    "ambiguous_marker",  # (i) after (h): the next letter, or Roman one below it
 )

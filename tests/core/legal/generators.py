@@ -1,6 +1,12 @@
 """Random well-formed Vietnamese and English laws with the unit tree they must
 yield, written independently of the extractor (its own numbering, addresses
-and letter orders), for the property tests."""
+and letter orders), for the property tests.
+
+Well-formed is not unambiguous: a Vietnamese article whose last clause has a
+second paragraph (not a list after a colon) may end with the article's own
+closing text, and nothing in the text says which; the extractor keeps it in the
+clause and reports it (``tail_undecided``). ``Document.warnings`` lists those.
+"""
 
 from __future__ import annotations
 
@@ -63,6 +69,7 @@ class Document:
     language: str
     units: list[Expected] = field(default_factory=list, repr=False)
     recipe: str = ""  # how to regenerate it: generate(seed, budget, language, flags)
+    warnings: list[tuple[str, int]] = field(default_factory=list)  # (kind, line) besides NFD
 
 
 class _Writer:
@@ -72,6 +79,7 @@ class _Writer:
         self.doc_code = doc_code
         self.lines: list[str] = []
         self.units: list[Expected] = []
+        self.warnings: list[tuple[str, int]] = []
 
     def para(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -154,7 +162,8 @@ def generate(seed: int, budget: int, language: str, flags: dict[str, bool]) -> D
             w.para(line)
         w.unit(f"{doc_code}/closing", "closing", None, "", "", "\n\n".join(lines))
     recipe = f"generate({seed}, {budget}, {language!r}, {flags!r})"
-    return Document(_render(w.lines, flags), doc_code, language, w.units, recipe)
+    text = _render(w.lines, flags)
+    return Document(text, doc_code, language, w.units, recipe, w.warnings)
 
 
 _PREFIX = {"part": "part", "chapter": "chp", "section": "sec", "subsection": "subsec"}
@@ -248,14 +257,18 @@ def _article(w, number: int, levels, path, room: int) -> int:
         n_points = min(room, rng.randint(1, len(letters)))
         return _points(w, address, n_points, letters)
     n_clauses = min(room, rng.randint(1, 12))
+    undecided = 0  # the line of the last clause's second paragraph, if it may close the article
     for clause in range(1, n_clauses + 1):
         if used >= room:
             break
         marker = f"{clause}." if vi or rng.random() < 0.5 else f"({clause})"
         text = [w.sentence(rng.choice([".", ";", ":"]))]
         w.para(f"{marker} {text[0]}")
+        undecided = 0
         if rng.random() < 0.15:
             text.append(w.sentence())
+            if vi and not text[0].endswith(":"):
+                undecided = len(w.lines) + 1
             w.para(text[1])
         clause_address = f"{address}/para_{clause}"
         w.unit(clause_address, "clause", address, str(clause), "", "\n\n".join(text))
@@ -263,6 +276,9 @@ def _article(w, number: int, levels, path, room: int) -> int:
         if rng.random() < 0.35 and used < room:
             n_points = min(room - used, rng.randint(1, 8 if rng.random() < 0.9 else len(letters)))
             used += _points(w, clause_address, n_points, letters)
+            undecided = 0  # the paragraph comes before the clause's points
+    if undecided:
+        w.warnings.append(("tail_undecided", undecided))
     return used
 
 

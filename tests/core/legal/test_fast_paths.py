@@ -265,6 +265,10 @@ _TRICKY_LINES = [
     "PHẦN THỨ HAI", "(Đã ký)", "Nguyễn Văn An", "CHỦ TỊCH QUỐC HỘI", "TIÊU ĐỀ VIẾT HOA",
     "Luật này đã được Quốc hội khóa XIII thông qua.", "Nơi nhận:", "   ", "\t1. Tab",
     "Điều 11 của Luật này.", "x;c) Giấy", "\u00d0iều 9. X", "1. ²x", "  2.  hai  khoảng  ",
+    "1) Một.", "2- Hai.", "a. Điểm.", "b- Điểm.", "l. Một.", "4. ủy ban.", "c) áp dụng;",
+    "b) X; c) Y; d) Z.", "Chính phủ quy định chi tiết Điều này.", "Theo khoản này.",
+    "Mục.2", "PHỤ LỤC I", "TT | A | B", "1\tX\tY", "Điều 7:Trong trường hợp sau:",
+    "Luật này do Quốc hội khóa XV thông qua.",
 ]  # fmt: skip
 
 

@@ -4,7 +4,8 @@ Nothing after the last unit of a sequence contradicts its loss, so its damage is
 where a silent mis-cut hides. The last units are found here from the text alone
 (the marker lines before the next article, clause or point opener), not from the
 extractor; each damage must stop at its line or, for a marker run into the line
-before with nothing between, give the same tree with one reported split.
+before with nothing between or into its sibling's own marker line (``b) …; c) …``,
+a chain), give the same tree with one reported split.
 """
 
 from __future__ import annotations
@@ -106,21 +107,35 @@ def test_every_last_unit_run_into_the_line_before_is_split_or_stops() -> None:
     original = _cut(lines)
     tree = [(u.canonical_address, u.body) for u in original.units]
     split = stopped = 0
+
+    def split_there(mutated: list[str], before: int) -> None:
+        result = _cut(mutated)
+        assert [(u.canonical_address, u.body) for u in result.units] == tree, lines[index]
+        removed = len(lines) - len(mutated)  # the lines after the joined one moved up
+        known = [
+            (w.kind, w.line - removed if w.line > before else w.line) for w in original.warnings
+        ]
+        warnings = sorted((w.kind, w.line) for w in result.warnings)
+        assert warnings == sorted([*known, ("missing_line_break", before + 1)]), lines[index]
+
     for kind, index in LAST:
         mutated, before = _joined(lines, index, "")
         following = next(line for line in lines[index + 1 :] if line.strip())
         own_points = kind == "clause" and _POINT.match(following)
-        if _opens_a_unit(following) and not own_points:  # one paragraph: split there
-            result = _cut(mutated)
-            assert [(u.canonical_address, u.body) for u in result.units] == tree, lines[index]
-            warnings = [(w.kind, w.line) for w in result.warnings]
-            assert warnings == [("missing_line_break", before + 1)]
+        # the sibling's own marker line: a chain of two markers, read as both
+        chain = (_CLAUSE if kind == "clause" else _POINT).match(lines[before])
+        if chain or (_opens_a_unit(following) and not own_points):  # one paragraph
+            split_there(mutated, before)
             split += 1
         else:  # paragraphs or points follow: whose they are is not known, so it stops
             line, detail = _stop_line(mutated)
             assert line == before + 1 and "run into the text before it" in detail, lines[index]
             stopped += 1
         mutated, before = _joined(lines, index, " ")
-        line, detail = _stop_line(mutated)
-        assert line == before + 1 and "run into the text before it" in detail, lines[index]
-    assert split > 50 and stopped > 5
+        if chain:
+            split_there(mutated, before)
+        else:
+            line, detail = _stop_line(mutated)
+            assert line == before + 1 and "run into the text before it" in detail, lines[index]
+            stopped += 1
+    assert split > 50 and stopped > 10

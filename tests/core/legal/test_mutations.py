@@ -149,25 +149,89 @@ def test_a_damaged_last_heading_stops_at_its_line(name: str, old: str, new: str)
     assert "cannot be read" in stop.detail or "heading with" in stop.detail
 
 
+UNFINISHED = " theo quy định tại"  # the clause's line then ends mid-sentence: the next one wraps
+
+
 @pytest.mark.parametrize(
     "wrapped",
     [
         "Mục 1 Chương này và Điều 75 của Hiến pháp;",  # would open a section
         "Phần I Phụ lục ban hành kèm theo Hiến pháp này;",  # would open a part
-        "4. tháng 7 năm 2015 hoặc trước đó.",  # would open a clause
-        "a) và các trường hợp khác.",  # would open a point
+        "4. tháng 7 năm 2015 hoặc trước đó.",  # would open a clause (6 is due)
+        "b) và các trường hợp khác.",  # would open a point (a is due)
     ],
 )
 def test_a_wrapped_line_in_the_last_article_stays_body_text(wrapped: str) -> None:
     lines = _lines()
     start = _heading_index(lines, 120)
     clause5 = next(i for i in range(start, len(lines)) if lines[i].startswith("5. "))
-    mutated = lines[: clause5 + 1] + [wrapped] + lines[clause5 + 1 :]
+    unfinished = lines[clause5].rstrip(".") + UNFINISHED
+    mutated = lines[:clause5] + [unfinished, wrapped] + lines[clause5 + 1 :]
     result = extract_units("\n".join(mutated), doc_code="VN-HP-2013")
     assert [u.canonical_address for u in result.units] == _addresses(corpus_text(NAME))
     (clause,) = [u for u in result.units if u.canonical_address.endswith("art_120/para_5")]
-    assert wrapped in clause.body
+    assert clause.body == f"{unfinished[3:]}\n{wrapped}"
     assert any(w.kind == "reference_line" and w.line == clause5 + 2 for w in result.warnings)
+
+
+# ---- a marker whose capital was lost on an accented initial ("4. ủy ban …"): after a
+# sentence end it is the unit where it is the next one; anywhere else it never hides one.
+def _lower_first(line: str, marker: str) -> str:
+    """``line`` (a marker line) with the first letter of its text in lower case."""
+    text = line[len(marker) :].lstrip()
+    return f"{marker} {text[0].lower()}{text[1:]}"
+
+
+def test_a_due_marker_in_lower_case_after_a_sentence_end_is_that_unit() -> None:
+    original = extract_units(corpus_text(FAMILY), doc_code="VN-HNGD")
+    lines = corpus_text(FAMILY).split("\n")
+    cases = 0
+    for index, unit in enumerate(original.units):
+        marker = unit.raw_heading.split(" ", 1)[0]
+        if unit.unit_kind not in ("clause", "point") or not unit.body[:1].isalpha():
+            continue
+        if index % 7:  # a spread of the law's clauses and points
+            continue
+        line = original.unit_lines[index] - 1
+        mutated = [*lines[:line], _lower_first(lines[line], marker), *lines[line + 1 :]]
+        result = extract_units("\n".join(mutated), doc_code="VN-HNGD")
+        body = unit.body[0].lower() + unit.body[1:]
+        expected = [(u.canonical_address, u.body) for u in original.units]
+        expected[index] = (unit.canonical_address, body)
+        assert [(u.canonical_address, u.body) for u in result.units] == expected
+        new = set((w.kind, w.line) for w in result.warnings) - set(
+            (w.kind, w.line) for w in original.warnings
+        )
+        assert new == {("marker_lower_case", line + 1)}
+        cases += 1
+    assert cases > 50
+
+
+@pytest.mark.parametrize("marker", ["7.", "3.", "b)"])  # 6 is due, or point a
+def test_a_lower_case_marker_that_is_not_due_after_a_sentence_end_stops(marker: str) -> None:
+    lines = _lines()
+    clause5 = _last_clause_of_120(lines)
+    mutated = (
+        lines[: clause5 + 1]
+        + ["", f"{marker} ủy ban nhân dân tỉnh quyết định."]
+        + lines[clause5 + 1 :]
+    )
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == clause5 + 3
+    assert "in lower case at the start of a paragraph" in stop.detail
+
+
+@pytest.mark.parametrize("marker", ["6.", "a)"])
+def test_a_due_lower_case_marker_after_an_unfinished_sentence_stops(marker: str) -> None:
+    lines = _lines()
+    clause5 = _last_clause_of_120(lines)
+    unfinished = lines[clause5].rstrip(".") + UNFINISHED
+    mutated = (
+        lines[:clause5] + [unfinished, f"{marker} ủy ban nhân dân tỉnh."] + lines[clause5 + 1 :]
+    )
+    stop = _stop_of("\n".join(mutated))
+    assert _reported_line(stop) == clause5 + 2
+    assert "after an unfinished sentence" in stop.detail
 
 
 def test_a_passing_sentence_in_the_last_article_is_not_the_closing() -> None:
@@ -228,26 +292,46 @@ def _joined_to_the_line_before(lines: list[str], index: int, glue: str) -> list[
     return lines[:before] + [joined] + lines[index + 1 :]
 
 
-def test_the_last_clause_run_into_its_sibling_is_split_and_reported() -> None:
+@pytest.mark.parametrize("glue", ["", " "])
+def test_the_last_clause_run_into_its_sibling_s_marker_line_is_split_and_reported(
+    glue: str,
+) -> None:
+    # "4. Text. 5. Text" on one marker line: a chain of two markers, read as both
     lines = _lines()
     clause5 = _last_clause_of_120(lines)
-    mutated = _joined_to_the_line_before(lines, clause5, "")
+    assert lines[clause5 - 2].startswith("4. ")  # the line it joins is clause 4's marker line
+    mutated = _joined_to_the_line_before(lines, clause5, glue)
     result = extract_units("\n".join(mutated), doc_code="VN-HP-2013")
     original = extract_units(corpus_text(NAME), doc_code="VN-HP-2013")
-    assert [u.canonical_address for u in result.units] == [
-        u.canonical_address for u in original.units
+    assert [(u.canonical_address, u.body) for u in result.units] == [
+        (u.canonical_address, u.body) for u in original.units
     ]
-    assert [u.body for u in result.units] == [u.body for u in original.units]
     (warning,) = [w for w in result.warnings if w.kind == "missing_line_break"]
     assert warning.line == clause5 - 1  # the joined line, 1-based
-    assert "the last clause" in warning.message
+    assert "holds clause 5 after its text; split there" in warning.message
 
 
-def test_the_last_clause_after_a_space_is_not_split_but_stops() -> None:
-    lines = _lines()
+def _with_second_paragraph_in_clause_4(lines: list[str]) -> tuple[list[str], int]:
     clause5 = _last_clause_of_120(lines)
-    mutated = _joined_to_the_line_before(lines, clause5, " ")
-    stop = _stop_of("\n".join(mutated))
+    return lines[:clause5] + ["Đoạn thứ hai của khoản 4.", ""] + lines[clause5:], clause5 + 2
+
+
+def test_the_last_clause_run_into_a_paragraph_with_no_space_is_split() -> None:
+    lines, clause5 = _with_second_paragraph_in_clause_4(_lines())
+    original = extract_units("\n".join(lines), doc_code="VN-HP-2013")
+    result = extract_units(
+        "\n".join(_joined_to_the_line_before(lines, clause5, "")), doc_code="VN-HP-2013"
+    )
+    assert [(u.canonical_address, u.body) for u in result.units] == [
+        (u.canonical_address, u.body) for u in original.units
+    ]
+    (warning,) = [w for w in result.warnings if w.kind == "missing_line_break"]
+    assert warning.line == clause5 - 1 and "the last clause" in warning.message
+
+
+def test_the_last_clause_run_into_a_paragraph_after_a_space_stops() -> None:
+    lines, clause5 = _with_second_paragraph_in_clause_4(_lines())
+    stop = _stop_of("\n".join(_joined_to_the_line_before(lines, clause5, " ")))
     assert _reported_line(stop) == clause5 - 1
     assert "clause 5 run into the text before it" in stop.detail
 
@@ -320,7 +404,13 @@ def test_a_loosely_written_passing_formula_still_opens_the_closing(written: str)
     assert closing.canonical_address == "VN-HNGD/closing"
     assert closing.body.startswith(" ".join(written.split("\n")[0].split()))
     line = text.split("\n").index(FORMULA) + 1
-    assert [(w.kind, w.line) for w in result.warnings] == [("closing_formula", line)]
+    assert _new_warnings(result, original) == [("closing_formula", line)]
+
+
+def _new_warnings(result, original) -> list[tuple[str, int]]:
+    """The warnings of ``result`` that the un-mutated law did not have (before the change)."""
+    before = {(w.kind, w.line) for w in original.warnings}
+    return [(w.kind, w.line) for w in result.warnings if (w.kind, w.line) not in before]
 
 
 def test_the_formula_as_an_article_s_own_text_is_not_moved() -> None:
@@ -330,7 +420,7 @@ def test_the_formula_as_an_article_s_own_text_is_not_moved() -> None:
     mutated = [*lines[:end], FORMULA.replace("thông qua", "thông  qua")]
     result = extract_units("\n".join(mutated), doc_code="VN-HNGD")
     assert result.units[-1].canonical_address.endswith("art_133")
-    assert not result.warnings
+    assert _new_warnings(result, extract_units(corpus_text(FAMILY), doc_code="VN-HNGD")) == []
 
 
 def test_a_passing_formula_in_capitals_stops_rather_than_joining_the_last_article() -> None:
@@ -348,7 +438,7 @@ def test_a_section_title_run_into_its_number_is_read_where_due_and_stops_otherwi
     assert [(u.canonical_address, u.title) for u in result.units] == [
         (u.canonical_address, u.title) for u in original.units
     ]
-    assert [(w.kind, w.line) for w in result.warnings] == [("heading_punctuation", line)]
+    assert _new_warnings(result, original) == [("heading_punctuation", line)]
     text, line = _replaced(FAMILY, heading, f"Mục 4{title}")  # 3 is due: never read as 4
     stop = _stop_of(text)
     assert _reported_line(stop) == line and "not tolerated" in stop.detail

@@ -219,9 +219,10 @@ def test_marker_run_into_the_previous_line_is_split() -> None:
     assert [(w.kind, w.line) for w in extraction.warnings] == [
         ("missing_line_break", line_of(text, "b) Ảnh"))
     ]
-    # Not split when the next marker does not confirm it: e) after the run-in c).
+    # Split on its own marker line (a chain of two markers), whatever follows: e)
+    # after the run-in c) is a gap at d).
     detail, line = stop(text.replace("d) Khác", "e) Khác"))
-    assert "point numbering gap (expected c, found e)" in detail
+    assert "point numbering gap (expected d, found e)" in detail
     assert line == line_of(text, "d) Khác")
 
 

@@ -1,5 +1,7 @@
-"""How English legal texts look: Part, Chapter, Section, Article, numbered
-paragraphs (``(1)`` or ``1.``), lettered points (``(a)`` or ``a)``).
+"""The generic English grammar, for a text that shows none of the drafting
+conventions ``conventions.py`` reads (no enacting formula, no ``§`` heading):
+Part, Chapter, Section, Article, numbered paragraphs (``(1)`` or ``1.``),
+lettered points (``(a)`` or ``a)``), read by ``tree.py`` like Vietnamese.
 
 Titles sit either on the heading line (``Article 5 - Scope``, ``CHAPTER II:
 DEFINITIONS``) or on the next line (``Article 5`` / ``Scope``). Roman-numbered
