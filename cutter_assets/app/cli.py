@@ -18,6 +18,7 @@ import click
 from psycopg2 import errors
 
 from cutter_assets.app.doctor import doctor
+from cutter_assets.app.export import export
 from cutter_assets.app.extract import extract
 from cutter_assets.app.keys import keys
 from cutter_assets.core.commands import command
@@ -447,6 +448,7 @@ def demo() -> None:
 cli.add_command(extract)
 cli.add_command(keys)
 cli.add_command(doctor)
+cli.add_command(export)
 
 
 RUN_ID = {"ids_allowed_for": ("--run-id",)}
@@ -460,6 +462,7 @@ SCREENED_COMMANDS = {
     ("backup", "verify"): RUN_ID,
     ("backup", "restore"): RUN_ID,
     ("doc", "add"): {"numbers_allowed_for": ("--max-units",)},
+    ("export",): RUN_ID,
 }
 
 
@@ -471,9 +474,11 @@ def translate(argv: list[str]) -> list[str]:
         raise CutterStop(StopCode.STOP_REFUSED_INPUT, "an argument holds a NUL character")
     if argv and (doc_code := parse_utterance(argv[0])) is not None:
         argv = ["orchestrate", "cut", "--document-id", doc_code, *argv[1:]]
-    allowances = SCREENED_COMMANDS.get(tuple(argv[:2]))
-    if allowances is not None:
-        screen_arguments(argv[2:], **allowances)
+    for words in (2, 1):  # a group's command, or a top-level one
+        allowances = SCREENED_COMMANDS.get(tuple(argv[:words]))
+        if allowances is not None:
+            screen_arguments(argv[words:], **allowances)
+            break
     return argv
 
 

@@ -6,7 +6,7 @@ rules, extract, print. Every refusal is one line on stderr and the STOP code's
 exit code; nothing is written anywhere.
 
     cutter extract FILE [--language vi|en] [--doc-code CODE] [--max-units N]
-                        [--format table|jsonl]
+                        [--format table|jsonl|akn]
     python -m cutter_assets.app.extract FILE ...
 """
 
@@ -28,6 +28,7 @@ from cutter_assets.core.intake import (
     read_input_file,
 )
 from cutter_assets.core.legal import DEFAULT_MAX_UNITS, Extraction, Unit, extract_units
+from cutter_assets.core.legal.akn import Source, valid_akn_xml
 from cutter_assets.core.legal.model import UNIT_COLUMNS
 from cutter_assets.core.refusals import one_line
 from cutter_assets.core.stops import CutterStop
@@ -86,6 +87,14 @@ def _jsonl(unit: Unit) -> str:
     return json.dumps({f: getattr(unit, f) for f in JSONL_FIELDS}, ensure_ascii=False)
 
 
+def _akn(extraction: Extraction, text_sha256: str) -> bytes:
+    """The units as an AKN act; no run and no version: the file's text as given."""
+    source = Source(
+        doc_code=extraction.doc_code, language=extraction.language, text_sha256=text_sha256
+    )
+    return valid_akn_xml(extraction.units, source)
+
+
 @click.command("extract")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--language", type=click.Choice(["vi", "en"]), help="Default: detected.")
@@ -98,7 +107,12 @@ def _jsonl(unit: Unit) -> str:
     help="Refuse documents with more units than this.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "akn"]),
+    default="table",
+    show_default=True,
+    help="akn: an Akoma Ntoso 3.0 act (the summary goes to stderr, as for jsonl).",
 )
 def extract(
     file: Path, language: str | None, doc_code: str | None, max_units: int, fmt: str
@@ -110,10 +124,14 @@ def extract(
         extraction = extract_units(
             document.text, doc_code=code, language=language, max_units=max_units
         )
+        akn = _akn(extraction, document.sha256) if fmt == "akn" else b""
     except CutterStop as stop:
         click.echo(one_line(stop.line()), err=True)
         sys.exit(stop.exit_code)
-    if fmt == "jsonl":
+    if fmt == "akn":
+        click.echo(akn, nl=False)
+        click.echo("\n".join(_summary(extraction)), err=True)
+    elif fmt == "jsonl":
         click.echo("\n".join(_jsonl(unit) for unit in extraction.units))
         click.echo("\n".join(_summary(extraction)), err=True)
     else:

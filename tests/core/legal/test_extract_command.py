@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from click.testing import CliRunner
 
 from cutter_assets.app.extract import doc_code_from_name, extract
 from cutter_assets.core.legal import extract_units
+from cutter_assets.core.legal.akn import eid_of, schema_errors
 from cutter_assets.core.stops import StopCode
 from tests.core.legal.corpus import corpus_path, corpus_text
+from tests.core.legal.test_akn import alias, eids, parse
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def test_table_for_the_constitution(runner) -> None:
     out = result.stdout
     assert "    chp_1/art_5" in out and "      chp_1/art_5/para_2" in out
     assert "VN-HP-2013 (vi): 377 units: preamble 1, chapter 11, article 120" in out
-    assert "warnings: 45 (unicode_nfd 45)" in out
+    assert "warnings: 47 (tail_undecided 2, unicode_nfd 45)" in out
     assert "line 440: unicode_nfd" in out
 
 
@@ -111,3 +114,34 @@ def test_missing_file(runner, tmp_path: Path) -> None:
 def test_doc_code_from_file_name() -> None:
     assert doc_code_from_name(Path("luật-hôn-nhân-và-gia-đình.txt")) == "LUAT-HON-NHAN-VA-GIA-DINH"
     assert doc_code_from_name(Path("/x/hien_phap 2013.v2.txt")) == "HIEN-PHAP-2013"
+
+
+def test_akn_is_a_valid_act_of_the_file(runner) -> None:
+    path = corpus_path("hien-phap.txt")
+    args = [str(path), "--doc-code", "VN-HP-2013", "--format", "akn"]
+    result = runner.invoke(extract, args)
+    assert result.exit_code == 0, result.stderr
+    xml = result.stdout_bytes
+    assert schema_errors(xml) == []
+    direct = extract_units(corpus_text(path.name), doc_code="VN-HP-2013")
+    assert eids(xml) == [eid_of(u.canonical_address) for u in direct.units]
+    root = parse(xml)
+    # the digest of the file's exact bytes, as `cutter doc add` registers it
+    assert alias(root, "Expression", "textSha256") == [
+        hashlib.sha256(path.read_bytes()).hexdigest()
+    ]
+    assert alias(root, "Work", "docCode") == ["VN-HP-2013"]
+    assert "VN-HP-2013 (vi): 377 units" in result.stderr
+    assert runner.invoke(extract, args).stdout_bytes == xml
+
+
+def test_akn_refusals_are_one_line(runner, tmp_path: Path) -> None:
+    path = tmp_path / "gap.txt"
+    path.write_text("LUẬT\n\nĐiều 1. A\n\nNội dung.\n\nĐiều 3. C\n\nNội dung.\n", encoding="utf-8")
+    _one_stop_line(runner.invoke(extract, [str(path), "--format", "akn"]), StopCode.STOP_STRUCTURE)
+    # a control character XML cannot carry is refused, never dropped
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Điều 1. A\n\nNội dung \x01 lạ.\n", encoding="utf-8")
+    result = runner.invoke(extract, [str(bad), "--format", "akn"])
+    _one_stop_line(result, StopCode.STOP_REFUSED_INPUT)
+    assert "BAD/art_1 holds U+0001" in result.stderr
