@@ -69,16 +69,8 @@ def read_completed_cut(conn, run_id: str) -> CompletedCut:
         title, language, version_no, text_sha256 = cur.fetchone()
         cur.execute(UNITS_OF_RUN, {"run_id": run.run_id})
         units = [Unit.from_values(*row) for row in cur.fetchall()]
-    return CompletedCut(
-        run_id=run.run_id,
-        doc_code=run.doc_code,
-        title=title,
-        language=language,
-        version_no=version_no,
-        text_sha256=text_sha256,
-        completed_at=_utc(run.updated_at),
-        units=units,
-    )
+    source = (title, language, version_no, text_sha256)
+    return CompletedCut(run.run_id, run.doc_code, *source, _utc(run.updated_at), units)
 
 
 def check_exportable(run: ledger.Run) -> None:
