@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 from psycopg2 import errors
 
+from cutter_assets.app.audit import audit
 from cutter_assets.app.doctor import doctor
 from cutter_assets.app.export import export
 from cutter_assets.app.extract import extract
@@ -446,6 +447,7 @@ def demo() -> None:
 
 
 cli.add_command(extract)
+cli.add_command(audit)
 cli.add_command(keys)
 cli.add_command(doctor)
 cli.add_command(export)
@@ -463,6 +465,7 @@ SCREENED_COMMANDS = {
     ("backup", "restore"): RUN_ID,
     ("doc", "add"): {"numbers_allowed_for": ("--max-units",)},
     ("export",): RUN_ID,
+    ("audit",): RUN_ID,
 }
 
 

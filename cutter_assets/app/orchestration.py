@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance
 
-from cutter_assets.assets.runner import refusal_in
+from cutter_assets.assets.runner import refusal_in, voided_observations
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
 from cutter_assets.core.commands import command
 from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, Mode, RunState
@@ -198,7 +198,20 @@ def void(run_id: str, reason_kb_id: str) -> str:
         doc = kb.write_once(
             f"{run.kb_folder}/VOID-compensation-plan-{datetime.now(UTC):%Y%m%d-%H%M%S}.md", text
         )
+        materialized = list(ledger.phases(conn, run_id))
+    _observe_voided(run, materialized, kb.root_path() / reason, kb.root_path() / doc.path)
     return doc.path
+
+
+def _observe_voided(run: ledger.Run, phase_keys: list[str], reason: Path, plan: Path) -> None:
+    """Mark each asset the run materialized as voided in Dagster (its earlier
+    materializations cannot be edited; an observation after them says so)."""
+    instance = project_instance()
+    try:
+        for observation in voided_observations(run.run_id, run.doc_code, phase_keys, reason, plan):
+            instance.report_runless_asset_event(observation)
+    finally:
+        instance.dispose()
 
 
 def describe_run(run_id: str) -> str:

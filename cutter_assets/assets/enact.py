@@ -4,6 +4,7 @@ the only transition cutter makes."""
 
 from cutter_assets.assets.factory import phase_asset
 from cutter_assets.assets.write import (
+    approval_metadata,
     pass_gate,
     require_service_signature,
 )
@@ -50,6 +51,7 @@ def _lifecycle_enactment_story(ctx: PhaseContext) -> PhaseOutcome:
             ("enacted units in change set", 0, enacted),
             ("lifecycle log rows", 0, logged),
         ],
+        metadata=approval_metadata(ctx, decision),
         production_mutation=f"{count} units draft -> enacted" if ctx.live else "NONE (dryrun)",
     )
 

@@ -7,6 +7,7 @@ carries the refusal's one line in its tags. Everything else is runs/phase.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -18,6 +19,7 @@ from dagster import (
 )
 
 from cutter_assets.core import phases as catalogue
+from cutter_assets.core.phases import Mode
 from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG
@@ -30,6 +32,11 @@ from cutter_assets.runs.stops import REFUSED_ACTIONS, STOP_CODE, STOP_DETAIL, fa
 # and the metadata of the asset observation it leaves.
 REFUSED_TAG, REFUSED = "cutter/refused", "refused"
 TAG_LIMIT = 1000  # characters of a refusal kept
+# A rehearsal's materialization is never the document's state: its first entry says so.
+REHEARSAL = "cutter/REHEARSAL"
+REHEARSAL_NOTE = "REHEARSAL (dryrun) — nothing was committed; not the document's state"
+# A voided run's materializations cannot be edited: an observation of each says so.
+VOIDED = "cutter/VOIDED"
 
 
 def step_info(context: AssetExecutionContext) -> StepInfo:
@@ -74,7 +81,7 @@ def run_phase(
     if RUN_ID_TAG not in step.tags:  # opened here: the Dagster run says which cut run
         tags = {RUN_ID_TAG: result.run.run_id, MODE_TAG: result.run.mode}
         context.instance.add_run_tags(context.run.run_id, tags)
-    return _materialize_result(phase.key, result)
+    return _materialize_result(phase.key, result, kb.root_path())
 
 
 def _mark_refused(context: AssetExecutionContext, phase_key: str, stop: CutterStop) -> None:
@@ -104,15 +111,20 @@ def refusal_in(events) -> CutterStop | None:
     return None
 
 
-def _materialize_result(phase_key: str, result: PhaseResult) -> MaterializeResult:
+def _materialize_result(phase_key: str, result: PhaseResult, kb_root: Path) -> MaterializeResult:
+    """The phase's evidence as the materialization's metadata: every KB doc by
+    its full path (the UI shows it whole, to open or copy), the pins, the
+    phase's own entries; a rehearsal's says first and in its tags that it is
+    not the document's state."""
     run, outcome, docs = result.run, result.outcome, result.docs
     metadata = {
+        **({REHEARSAL: MetadataValue.text(REHEARSAL_NOTE)} if run.mode == Mode.DRYRUN else {}),
         "cutter/run_id": run.run_id,
         "cutter/mode": run.mode,
-        "kb_doc": MetadataValue.path(docs[phase_key].path),
+        "kb_doc": MetadataValue.path(str(kb_root / docs[phase_key].path)),
         "kb_doc_sha256": docs[phase_key].sha256,
         **{
-            f"kb_doc/{key}": MetadataValue.path(doc.path)
+            f"kb_doc/{key}": MetadataValue.path(str(kb_root / doc.path))
             for key, doc in docs.items()
             if key != phase_key
         },
@@ -131,7 +143,35 @@ def _materialize_result(phase_key: str, result: PhaseResult) -> MaterializeResul
         for part in (outcome, *(also for _, also in outcome.also))
         for name, group in part.checks.items()
     ]
-    return MaterializeResult(metadata=metadata, check_results=checks)
+    return MaterializeResult(
+        metadata=metadata, check_results=checks, tags={MODE_TAG: run.mode, RUN_ID_TAG: run.run_id}
+    )
+
+
+def voided_observations(
+    run_id: str, doc_code: str, phase_keys: list[str], reason: Path, plan: Path
+) -> list[AssetObservation]:
+    """One observation per asset the voided run materialized: its history then
+    shows, after that materialization, that it is no longer the document's
+    state, why (the reason doc) and what became of the drafts (the plan)."""
+    return [
+        AssetObservation(
+            key,
+            partition=doc_code,
+            metadata={
+                VOIDED: MetadataValue.text(
+                    f"VOIDED — cut run {run_id} was voided; its materialization is not "
+                    "the document's state"
+                ),
+                "cutter/run_id": run_id,
+                "void/reason_doc": MetadataValue.path(str(reason)),
+                "void/compensation_plan": MetadataValue.path(str(plan)),
+            },
+            tags={RUN_ID_TAG: run_id},
+        )
+        for key in phase_keys
+        if catalogue.phase(key).asset
+    ]
 
 
 def _metadata_value(value: Any):

@@ -10,6 +10,10 @@ a Dagster blocking check only guards steps inside the same Dagster run.
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from dagster import MetadataValue
 
 from cutter_assets.assets.factory import phase_asset
 from cutter_assets.core.commands import command
@@ -19,7 +23,7 @@ from cutter_assets.core.phases import GATE_SG1, GATE_SG2, Role
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db import approvals, ledger, records
+from cutter_assets.db import approvals, audit, ledger, records
 from cutter_assets.db.units import create_units
 from cutter_assets.runs.phase import (
     Phase,
@@ -62,6 +66,25 @@ def pass_gate(ctx: PhaseContext, gate: str) -> str | None:
     return decision
 
 
+def approval_metadata(ctx: PhaseContext, decision_id: str | None) -> dict[str, Any]:
+    """The approval a gated asset passed under, as its metadata: who approved,
+    which key signed and when, the signed doc (its full path and sha256) and
+    the decision id, so the UI's asset view is the audit of the gate. A
+    rehearsal passes under none and says so."""
+    if decision_id is None:
+        return {"approval": "none: a rehearsal passes its gates under no approval"}
+    record = audit.decision(ctx.ledger, decision_id)
+    return {
+        "approval/approver": record.approver,
+        "approval/signer_fingerprint": record.signer_fingerprint or f"none ({record.provider})",
+        "approval/signer_uid": audit.signer_uid(record),
+        "approval/signed_at": record.signed_utc.astimezone(UTC).isoformat(),
+        "approval/doc": MetadataValue.path(str(ctx.kb.root_path() / record.approval_doc_path)),
+        "approval/doc_sha256": record.approval_doc_sha256,
+        "approval/decision_id": record.id,
+    }
+
+
 # ---- 6. change_set (leg A) + 7. structural_verify --------------------------------
 def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
     plan = ctx.pins_of("cutplan")
@@ -72,7 +95,8 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
         )
     if ctx.live:
         require_green_rehearsal(ctx, plan["writer_digest"])
-    decision = pass_gate(ctx, GATE_SG1) or "rehearsal (no approval in dryrun)"
+    decision_id = pass_gate(ctx, GATE_SG1)
+    decision = decision_id or "rehearsal (no approval in dryrun)"
     change_set_id, statuses, invariants = _write_leg_a(ctx, plan["writer_digest"], rows)
     return PhaseOutcome(
         pins={
@@ -97,6 +121,7 @@ def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
             f"called fn_iu_create for {len(rows)} rows: {statuses}",
         ],
         snapshot_diff=[("draft units in change set", 0, len(rows))],
+        metadata=approval_metadata(ctx, decision_id),
         production_mutation=f"{len(rows)} draft units" if ctx.live else "NONE (dryrun)",
         also=[("structural_verify", _structural_verify(change_set_id, len(rows), invariants))],
     )
