@@ -173,7 +173,8 @@ def doc() -> None:
 def doc_add(
     doc_code: str, title: str, language: str | None, max_units: int | None, file: Path
 ) -> None:
-    """Register FILE as the next version of document CODE."""
+    """Register FILE as the next version of document CODE (its partition is
+    in the Dagster instance when this returns)."""
     registration = register_file(
         doc_code, file, title=title, language=language, max_units=max_units
     )
@@ -194,7 +195,7 @@ def register_file(
     text = decode_document(data, max_bytes=settings.max_doc_bytes, name=file.name)
     language = check_language(language or detect_language(text.text))
     with connection(DatabaseServer(settings).target_url()) as conn:
-        return documents.register_version(
+        registration = documents.register_version(
             conn,
             doc_code=doc_code,
             title=title,
@@ -202,6 +203,23 @@ def register_file(
             text=text,
             max_units=max_units,
         )
+    add_partition(doc_code)
+    return registration
+
+
+def add_partition(doc_code: str) -> None:
+    """The registered document's partition, in the project's Dagster instance
+    before the command returns (the document sensor would add it only on its
+    next tick, and it still deletes a key that names no registered document)."""
+    from cutter_assets.app.orchestration import project_instance
+    from cutter_assets.graph.partitions import documents as partitions
+
+    instance = project_instance()
+    try:
+        if not instance.has_dynamic_partition(partitions.name, doc_code):
+            instance.add_dynamic_partitions(partitions.name, [doc_code])
+    finally:
+        instance.dispose()
 
 
 @doc.command("list")

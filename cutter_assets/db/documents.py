@@ -106,8 +106,12 @@ def list_documents(conn) -> list[DocumentListing]:
         return [DocumentListing(*row) for row in cur.fetchall()]
 
 
-def nearest_doc_codes(conn, wanted: str, limit: int = 3) -> list[str]:
+def doc_codes(conn) -> list[str]:
+    """Every registered document's code, in order."""
     with conn.cursor() as cur:
         cur.execute(queries.ALL_DOC_CODES)
-        codes = [row[0] for row in cur.fetchall()]
-    return difflib.get_close_matches(wanted.upper(), codes, n=limit, cutoff=0.3)
+        return [row[0] for row in cur.fetchall()]
+
+
+def nearest_doc_codes(conn, wanted: str, limit: int = 3) -> list[str]:
+    return difflib.get_close_matches(wanted.upper(), doc_codes(conn), n=limit, cutoff=0.3)

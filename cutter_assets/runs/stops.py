@@ -39,7 +39,14 @@ STOP_CODE, STOP_DETAIL, STOP_HANDLED = "stop_code", "stop_detail", "stop_handled
 def failure_of(stop: CutterStop) -> Failure:
     """The Dagster step failure for a STOP. Handled: the ledger holds the STOP,
     or the action was refused and the run left as it was; anything else is the
-    stop sensor's to record."""
+    stop sensor's to record.
+
+    What the UI shows of it: the STOP's one line as the error's message, then
+    the metadata (code, detail, handled). Dagster stores the stack of every
+    raised step failure and the UI prints it below those, whatever the
+    exception; raised ``from None`` (a STOP the code raised, no cause) it is
+    that stack alone, never a chain of causes. Never retried: a retry policy
+    would run a stopped phase again."""
     return Failure(
         description=stop.line(),
         metadata={
@@ -47,6 +54,7 @@ def failure_of(stop: CutterStop) -> Failure:
             STOP_DETAIL: stop.detail,
             STOP_HANDLED: stop.code in REFUSED_ACTIONS or stop.recorded,
         },
+        allow_retries=False,
     )
 
 

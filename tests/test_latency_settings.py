@@ -1,0 +1,30 @@
+"""The settings the latency targets rest on: an approval landing in the KB
+starts its stage, and ``cutter doc add`` shows its partition, within 3 s on
+the embedded default. bench/latency.py measures the figures; these tests pin
+the settings (the partition that ``doc add`` adds itself is tested in
+tests/sensors/test_hygiene.py)."""
+
+from __future__ import annotations
+
+import yaml
+from dagster._daemon.sensor import MIN_INTERVAL_LOOP_TIME
+
+from cutter_assets.platform.settings import DAGSTER_YAML_TEMPLATE
+from cutter_assets.sensors.approvals import approval_sensor
+from cutter_assets.sensors.documents import document_sensor
+
+
+def test_the_sensors_tick_on_every_loop_of_the_daemon():
+    """The daemon evaluates sensors once per loop of its own (5 s); an interval
+    as long as the loop lets a tick slip to the next loop (5 s becomes 10 s),
+    and one of at most 1 s keeps up with a faster loop."""
+    for sensor in (approval_sensor, document_sensor):
+        assert sensor.minimum_interval_seconds < MIN_INTERVAL_LOOP_TIME, sensor.name
+        assert sensor.minimum_interval_seconds <= 1, sensor.name
+
+
+def test_the_run_queue_is_read_every_second():
+    config = yaml.safe_load(DAGSTER_YAML_TEMPLATE.read_text(encoding="utf-8"))
+    coordinator = config["run_coordinator"]
+    assert coordinator["class"] == "QueuedRunCoordinator"
+    assert coordinator["config"]["dequeue_interval_seconds"] <= 1
