@@ -6,9 +6,14 @@ tests/sensors/test_hygiene.py)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import dagster._daemon.sensor as sensor_daemon
 import yaml
 from dagster._daemon.sensor import MIN_INTERVAL_LOOP_TIME
 
+from cutter_assets.app.daemon_main import SENSOR_LOOP_SECONDS, faster_sensor_loop
 from cutter_assets.platform.settings import DAGSTER_YAML_TEMPLATE
 from cutter_assets.sensors.approvals import approval_sensor
 from cutter_assets.sensors.documents import document_sensor
@@ -28,3 +33,20 @@ def test_the_run_queue_is_read_every_second():
     coordinator = config["run_coordinator"]
     assert coordinator["class"] == "QueuedRunCoordinator"
     assert coordinator["config"]["dequeue_interval_seconds"] <= 1
+
+
+def test_the_daemon_cutter_starts_loops_over_its_sensors_every_second(monkeypatch):
+    """Dagster's sensor loop is a module constant (5 s); the daemon cutter
+    starts sets it to 1 s before Dagster's entry point runs. If Dagster moves
+    or renames it, this fails instead of the latency silently growing."""
+    assert isinstance(MIN_INTERVAL_LOOP_TIME, int | float)
+    monkeypatch.setattr(sensor_daemon, "MIN_INTERVAL_LOOP_TIME", 5)
+    faster_sensor_loop()
+    assert sensor_daemon.MIN_INTERVAL_LOOP_TIME == SENSOR_LOOP_SECONDS == 1
+    done = subprocess.run(
+        [sys.executable, "-m", "cutter_assets.app.daemon_main", "run", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "--workspace" in done.stdout + done.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -437,17 +438,26 @@ def check_scratch_schema(conn, schema: str) -> str:
 @cli.command("ui")
 @click.option("--port", default=3000, show_default=True)
 def ui(port: int) -> None:
-    """Start the Dagster UI and daemon on the project's workspace and instance."""
+    """Start the Dagster UI and daemon on the project's workspace and instance;
+    Ctrl-C stops both."""
+    from cutter_assets.app.daemon import DagsterDaemon
+
     server = _server()
     server.up()
     env = {**os.environ, **server.dagster_env()}
-    dagster = Path(sys.executable).with_name("dagster")
-    click.echo(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    os.execve(
-        str(dagster),
-        [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)],
-        env,
-    )
+    webserver = Path(sys.executable).with_name("dagster-webserver")
+    log = server.settings.state_dir / "daemon.log"
+    with DagsterDaemon(server, log):
+        click.echo(f"Dagster UI on http://127.0.0.1:{port}; daemon log {log} (Ctrl-C stops both)")
+        workspace = str(PROJECT_ROOT / "workspace.yaml")
+        try:
+            subprocess.run(
+                [str(webserver), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],
+                cwd=PROJECT_ROOT,
+                env=env,
+            )
+        except KeyboardInterrupt:
+            pass
 
 
 # ---- cutter demo --------------------------------------------------------

@@ -28,9 +28,9 @@ class DagsterDaemon:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> DagsterDaemon:
-        daemon = Path(sys.executable).with_name("dagster-daemon")
+        daemon = [sys.executable, "-m", "cutter_assets.app.daemon_main"]  # sensors every 1 s
         self.proc = subprocess.Popen(
-            [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+            [*daemon, "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=self.log.open("wb"),
