@@ -3,7 +3,9 @@
 A thin shell over ``cutter_assets.core.legal``: read the bytes (a regular
 file only, never blocking: ``read_input_file``), decode them with the intake
 rules, extract, print. Every refusal is one line on stderr and the STOP code's
-exit code; nothing is written anywhere.
+exit code; a text whose structure is inconsistent first gets one line per
+anomaly found in it (kind, line, expected, found, the line's sha256 prefix).
+Nothing is written anywhere.
 
     cutter extract FILE [--language vi|en] [--doc-code CODE] [--max-units N]
                         [--format table|jsonl|akn]
@@ -31,7 +33,7 @@ from cutter_assets.core.legal import DEFAULT_MAX_UNITS, Extraction, Unit, extrac
 from cutter_assets.core.legal.akn import Source, valid_akn_xml
 from cutter_assets.core.legal.model import UNIT_COLUMNS
 from cutter_assets.core.refusals import one_line
-from cutter_assets.core.stops import CutterStop
+from cutter_assets.core.stops import CutterStop, StructureStop
 
 JSONL_FIELDS = UNIT_COLUMNS
 
@@ -83,6 +85,18 @@ def _summary(extraction: Extraction) -> list[str]:
     return lines
 
 
+def _anomaly_lines(stop: CutterStop) -> list[str]:
+    """One line per anomaly of a structure stop, in the order found (none for
+    another stop): the start of the line's sha256 names the line checked."""
+    if not isinstance(stop, StructureStop):
+        return []
+    return [
+        f"anomaly: line {a.line}: {a.kind}: expected {a.expected or '-'}, "
+        f"found {a.found or '-'} (sha256 {a.sha256[:12]})"
+        for a in stop.anomalies
+    ]
+
+
 def _jsonl(unit: Unit) -> str:
     return json.dumps({f: getattr(unit, f) for f in JSONL_FIELDS}, ensure_ascii=False)
 
@@ -126,7 +140,8 @@ def extract(
         )
         akn = _akn(extraction, document.sha256) if fmt == "akn" else b""
     except CutterStop as stop:
-        click.echo(one_line(stop.line()), err=True)
+        for line in [*_anomaly_lines(stop), stop.line()]:
+            click.echo(one_line(line), err=True)
         sys.exit(stop.exit_code)
     if fmt == "akn":
         click.echo(akn, nl=False)

@@ -24,12 +24,21 @@ _CONNECTION = re.compile(
 )
 _DIGEST = re.compile(r"(?i)\b[0-9a-f]{32,}\b")
 _UUID = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-_ID_FLAG = re.compile(
-    r"(?i)^--[a-z-]*(change-set|review-decision|signature|envelope|verify-result|"
-    r"source-version|source-document)[a-z-]*"
-)
 _COUNT = re.compile(r"^[+-]?\d+$")
-_COUNT_FLAG = re.compile(r"(?i)^--[a-z-]*(count|rows|candidates|expect)[a-z-]*")
+_AN_ID = "an id (ids are discovered or created by cutter)"
+_A_COUNT = "a count (counts are discovered)"
+# Flags whose name alone says they hand over what must be discovered, whatever
+# their value: (the pattern of the name, what it hands over).
+_REFUSED_FLAGS = (
+    (
+        re.compile(
+            r"(?i)^--[a-z-]*(change-set|review-decision|signature|envelope|verify-result|"
+            r"source-version|source-document)[a-z-]*"
+        ),
+        _AN_ID,
+    ),
+    (re.compile(r"(?i)^--[a-z-]*(count|rows|candidates|expect)[a-z-]*"), _A_COUNT),
+)
 _SQL = re.compile(
     r"(?i)\b(select|insert|update|delete|drop|alter|truncate|grant|revoke|create|"
     r"copy|execute)\b\s+\S+.*|;\s*$|--\s*$"
@@ -109,14 +118,13 @@ def _refusal_reason(
         return "a bypass flag"
     if _CONNECTION.search(token):
         return "a connection string or password"
-    if _ID_FLAG.match(flag):
-        return "an id (ids are discovered or created by cutter)"
-    if _COUNT_FLAG.match(flag):
-        return "a count (counts are discovered)"
+    for name, hands_over in _REFUSED_FLAGS:
+        if name.match(flag):
+            return hands_over
     value_of = flag if "=" in token else previous
     value = token.split("=", 1)[1] if "=" in token else token
     if _UUID.search(value) and value_of not in ids_allowed_for:
-        return "an id (ids are discovered or created by cutter)"
+        return _AN_ID
     if _DIGEST.search(value):
         return "a digest (digests are computed, never supplied)"
     if _SQL.search(value):
@@ -124,7 +132,7 @@ def _refusal_reason(
     if _COUNT.match(value) and not (
         value_of.startswith("--port") or value_of in numbers_allowed_for
     ):
-        return "a count (counts are discovered)"
+        return _A_COUNT
     return None
 
 

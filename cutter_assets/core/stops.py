@@ -9,6 +9,10 @@ doc and a ledger state; nothing else catches it.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cutter_assets.core.legal.model import Anomaly
 
 
 class StopCode(enum.Enum):
@@ -73,3 +77,13 @@ class CutterStop(Exception):
     @property
     def exit_code(self) -> int:
         return self.code.exit_code
+
+
+class StructureStop(CutterStop):
+    """STOP_STRUCTURE with every anomaly the extractor found in the document, by
+    line. Its detail is the anomaly found first, so a caller that only knows
+    ``CutterStop`` sees what a reader stopping at the first would say."""
+
+    def __init__(self, detail: str, anomalies: tuple[Anomaly, ...]):
+        super().__init__(StopCode.STOP_STRUCTURE, detail)
+        self.anomalies = anomalies

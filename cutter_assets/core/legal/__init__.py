@@ -1,5 +1,6 @@
 """Legal-text extraction (the ``mark`` phase): cut a Vietnamese or English law
-into addressed, hashed units, or stop with STOP_STRUCTURE and the line.
+into addressed, hashed units, or stop with STOP_STRUCTURE and every anomaly of
+its structure, each at its line (``anomalies.py``).
 
 Pure core: no database, no Dagster, no filesystem.
 """
@@ -13,9 +14,10 @@ from cutter_assets.core.legal.digests import (
 )
 from cutter_assets.core.legal.extract import EXTRACTORS, extract_units, register_extractor
 from cutter_assets.core.legal.frame import FRAME_COLUMNS, units_frame
-from cutter_assets.core.legal.model import Extraction, ExtractWarning, Unit
+from cutter_assets.core.legal.model import Anomaly, Extraction, ExtractWarning, Unit
 from cutter_assets.core.legal.normalize import normalize_body
 from cutter_assets.core.legal.vocab import (
+    ANOMALY_KINDS,
     DEFAULT_MAX_UNITS,
     SECTION_TYPES,
     UNIT_KINDS,
@@ -23,12 +25,14 @@ from cutter_assets.core.legal.vocab import (
 )
 
 __all__ = [
+    "ANOMALY_KINDS",
     "DEFAULT_MAX_UNITS",
     "EXTRACTORS",
     "FRAME_COLUMNS",
     "SECTION_TYPES",
     "UNIT_KINDS",
     "WARNING_KINDS",
+    "Anomaly",
     "ExtractWarning",
     "Extraction",
     "Unit",

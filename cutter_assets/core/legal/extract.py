@@ -1,7 +1,7 @@
 """The entry point: normalise the text, pick the extractor, build the tree.
 
 Extractors are pluggable: ``EXTRACTORS`` maps a language code to a grammar
-object (see ``tree.Grammar``), whose lines ``tree.build_extraction`` reads, or
+object (see ``grammar.Grammar``), whose lines ``tree.build_extraction`` reads, or
 to a reader of whole documents (``DocumentReader``: English, whose hierarchy
 depends on the drafting convention); ``register_extractor`` adds one.
 """
@@ -13,7 +13,8 @@ from typing import Protocol
 from cutter_assets.core.intake import check_doc_code, sanitize_echo
 from cutter_assets.core.legal.detect import detect_language
 from cutter_assets.core.legal.english import EnglishExtractor
-from cutter_assets.core.legal.model import Extraction, ExtractWarning
+from cutter_assets.core.legal.grammar import Grammar
+from cutter_assets.core.legal.model import Extraction, ExtractWarning, PreparedText
 from cutter_assets.core.legal.normalize import (
     has_lookalike,
     has_odd_space,
@@ -21,7 +22,8 @@ from cutter_assets.core.legal.normalize import (
     normalize_line,
     plain_end,
 )
-from cutter_assets.core.legal.tree import Grammar, build_extraction, has_quote_mark
+from cutter_assets.core.legal.quotes import has_quote_mark
+from cutter_assets.core.legal.tree import read_with_grammar
 from cutter_assets.core.legal.vietnamese import VietnameseGrammar
 from cutter_assets.core.legal.vocab import DEFAULT_MAX_UNITS
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -32,16 +34,7 @@ class DocumentReader(Protocol):
 
     language: str
 
-    def read_document(
-        self,
-        text: str,
-        *,
-        doc_code: str,
-        warnings: list[ExtractWarning],
-        max_units: int,
-        odd_space: bool,
-        quotes: bool,
-    ) -> Extraction: ...
+    def read_document(self, prepared: PreparedText) -> Extraction: ...
 
 
 EXTRACTORS: dict[str, Grammar | DocumentReader] = {
@@ -112,7 +105,8 @@ def extract_units(
     """Cut a legal text into its units (DESIGN §5b), or stop with STOP_STRUCTURE.
 
     ``language`` None detects vi/en. Tolerances applied are in
-    ``Extraction.warnings``; anything inconsistent stops with the line.
+    ``Extraction.warnings``; anything inconsistent is an anomaly, and any
+    anomaly stops with all of them (``anomalies.py``, ``StructureStop``).
     """
     check_doc_code(doc_code)
     if language is not None and language not in EXTRACTORS:
@@ -128,23 +122,8 @@ def extract_units(
     if language is None:
         language = detect_language(text)
     extractor = EXTRACTORS[language]
-    quotes = has_quote_mark(text)
+    prepared = PreparedText(text, doc_code, warnings, max_units, odd_space, has_quote_mark(text))
     read_document = getattr(extractor, "read_document", None)
     if read_document is not None:
-        return read_document(
-            text,
-            doc_code=doc_code,
-            warnings=warnings,
-            max_units=max_units,
-            odd_space=odd_space,
-            quotes=quotes,
-        )
-    return build_extraction(
-        extractor,
-        doc_code=doc_code,
-        lines=text.split("\n"),
-        warnings=warnings,
-        max_units=max_units,
-        odd_space=odd_space,
-        quotes=quotes,
-    )
+        return read_document(prepared)
+    return read_with_grammar(extractor, prepared)

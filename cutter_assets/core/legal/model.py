@@ -123,6 +123,29 @@ class ExtractWarning:
 
 
 @dataclass(frozen=True)
+class Anomaly:
+    """A place where the document's structure is inconsistent: the cut stops
+    (STOP_STRUCTURE), and a person may accept it as found (pinned by ``sha256``).
+
+    ``kind`` is one of ``vocab.ANOMALY_KINDS``; ``line`` the 1-based input line;
+    ``text`` that line as the extractor read it (NFC, look-alike letters fixed,
+    no line end) and ``sha256`` the hex digest of its UTF-8; ``expected`` and
+    ``found`` what the structure wanted there and what stands there ("" where
+    nothing in particular); ``accept_as_found`` what a cut that accepts the line
+    as found would do; ``detail`` the stop's message for it (what, where, the line).
+    """
+
+    kind: str
+    line: int
+    text: str
+    sha256: str
+    expected: str
+    found: str
+    accept_as_found: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Extraction:
     """The result of cutting one document text.
 
@@ -144,3 +167,19 @@ class Extraction:
         for warning in self.warnings:
             out[warning.kind] = out.get(warning.kind, 0) + 1
         return out
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A text ready to cut (``extract.prepare_text``: LF line ends, NFC, look-alike
+    letters fixed) and what every extractor is told with it: the document's
+    code, the warnings so far (extended in place), the cap on units, and two
+    promises for faster paths: ``odd_space`` False, no tab or Unicode space;
+    ``quotes`` False, no quotation mark."""
+
+    text: str
+    doc_code: str
+    warnings: list[ExtractWarning]
+    max_units: int
+    odd_space: bool
+    quotes: bool

@@ -1,18 +1,19 @@
 """The language-independent half of extraction: one pass over the lines that
 turns heading candidates into a checked tree of units.
 
-A language grammar (``vietnamese.py``, ``english/``) only says what a line
-*looks like* (``classify``); this module decides what it *is*: it keeps the
-numbering of every scope, accepts a heading only when its number is exactly
-the next one, keeps quoted (amending) text as body text, recognises the
-closing block and the annexes after it, and fails closed with
-``STOP_STRUCTURE`` and the line on a gap, a duplicate, an out-of-order number,
-an empty unit or too many units. A silent mis-cut is the one unacceptable
-outcome, so every tolerance a grammar offers is accepted only when its number
-restores the sequence, and is reported.
+A language grammar (``vietnamese.py``, ``english/generic.py``; what one is:
+``grammar.py``) only says what a line *looks like* (``classify``); this module
+decides what it *is*: it keeps the numbering of every scope, accepts a heading
+only when its number is exactly the next one, keeps quoted (amending) text as
+body text, recognises the closing block and the annexes after it, and fails
+closed: a gap, a duplicate, an out-of-order number, an empty unit ... is an
+anomaly (``anomalies.py``), and any anomaly stops the cut with STOP_STRUCTURE
+once the whole text is read. A silent mis-cut is the one unacceptable outcome,
+so every tolerance a grammar offers is accepted only when its number restores
+the sequence, and is reported.
 
 Some readings need the line after them: a number that is a typo, or a marker in
-another convention (``1)``, ``a.``), is taken on trust and stops the cut at its
+another convention (``1)``, ``a.``), is taken on trust and is an anomaly at its
 own line unless its next sibling confirms it (``_Pending``); a paragraph after a
 unit's last sub-unit is given to the unit whose closing text it is (its tail)
 when the unit closes (``_settle_tail``). Everything else is decided on the line.
@@ -20,20 +21,18 @@ when the unit closes (``_settle_tail``). Everything else is decided on the line.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import count
-from typing import Protocol
+from typing import NamedTuple
 
-from cutter_assets.core.commands import command
+from cutter_assets.core.legal.anomalies import Anomalies, accept_numbering
+from cutter_assets.core.legal.grammar import BodyLine, CleanForm, Grammar, Heading, Tolerance
 from cutter_assets.core.legal.model import (
     TAIL_MARK,
     Extraction,
     ExtractWarning,
-    Unit,
+    PreparedText,
     body_with_tail,
 )
 from cutter_assets.core.legal.normalize import (
@@ -44,179 +43,11 @@ from cutter_assets.core.legal.normalize import (
     one_edit,
     shorten,
 )
-from cutter_assets.core.legal.vocab import (
-    ADDRESS_PREFIX,
-    LEVEL,
-    SECTION_TYPE_OF,
-    UNIT_KINDS,
-)
+from cutter_assets.core.legal.quotes import OPEN_QUOTES, Quotes, quoted_heading
+from cutter_assets.core.legal.quotes import has_quote_mark as has_quote_mark  # re-exported
+from cutter_assets.core.legal.units import check_cap, extraction_of
+from cutter_assets.core.legal.vocab import ADDRESS_PREFIX, LEVEL, SECTION_TYPE_OF
 from cutter_assets.core.stops import CutterStop, StopCode
-
-Tolerance = tuple[str, str]  # (warning kind, what was tolerated)
-# A clean heading form (``Grammar.clean_forms``): the kind, the match of its pattern
-# (group 1 the number, group 2 the title or text), and the ordinal and address number
-# of each letter for lettered kinds (None: decimal numbers).
-CleanForm = tuple[
-    str, Callable[[str], "re.Match[str] | None"], Mapping[str, tuple[int, str]] | None
-]
-
-
-@dataclass(slots=True)
-class Heading:
-    """A line that looks like the heading (or marker) of a unit.
-
-    ``ordinal`` is the unit's position in its sequence (1-based; for points the
-    letter's position in the alphabet used). ``title`` None means the line had
-    no inline title (it may follow on the next lines). ``text`` is body text
-    that starts on the marker line (clauses, points). ``refusal`` says why the
-    number could not be read; it stops the cut wherever the unit would belong.
-    ``alternative`` is another reading of a look-alike number (đ for d), tried
-    only when the first reading is not the next number.
-    ``form`` is the marker's convention when it is not the language's clean one
-    (``1)`` or ``a.`` in Vietnamese): taken only where due and confirmed by a
-    sibling written the same way. ``reread`` is another reading of the whole line
-    (``l.`` as the clause ``1.``), tried when this one is not due; ``confirm`` says
-    it stands only if the next sibling confirms it (a typo).
-    """
-
-    kind: str
-    ordinal: int
-    number: str
-    title: str | None = None
-    text: str = ""
-    tolerances: tuple[Tolerance, ...] = ()
-    refusal: str | None = None
-    alternative: tuple[int, str, Tolerance] | None = None
-    form: str | None = None
-    reread: Heading | None = None
-    confirm: bool = False
-
-
-@dataclass(slots=True)
-class BodyLine:
-    """A line that resembles a heading but is body text (a wrapped reference).
-
-    ``unit`` is the marker it would open if it were a unit whose capital was lost
-    (``4. ủy ban …``): the builder decides from the line before and the numbering.
-    """
-
-    tolerance: Tolerance
-    unit: Heading | None = None
-
-
-def reference_line(what: str) -> BodyLine:
-    """A line that looks like a heading but is read as body text, reported."""
-    return BodyLine(("reference_line", f"read as body text: {what}"))
-
-
-class Grammar(Protocol):
-    """What a language contributes: how its lines look (see ``vietnamese.py``).
-
-    Optional, read with ``getattr`` (a grammar without them gets none of it):
-    ``refers_to(kind, text)`` (how a paragraph names "this article/clause": 0 not,
-    1 in passing, 2 delegating its details; it may close that unit, see
-    ``_settle_tail``), ``annex_heading(s)`` (``PHỤ LỤC II``: an annex
-    after the signature), and the flags ``sentence_titles`` (the text on an
-    article's heading line may be its first sentence), ``confirmed_typos`` (a
-    wrong number both neighbours confirm is a typo), ``marker_chains`` (``b) …;
-    c) …`` on one line is two points) and ``table_rows`` (tab or ``|`` rows are
-    table text, never units).
-    """
-
-    language: str
-    title_kinds: frozenset[str]  # kinds whose title may sit on the following line(s)
-    multi_line_titles: bool
-    # Whether heading titles, and only they, are written in capitals: a line in
-    # capitals in a unit's text is then a lost heading's title (it stops).
-    capital_titles: bool
-    # Optional: the clean forms of the commonest headings by their first character.
-    # A line a form matches must be one ``classify`` reads as that kind and number
-    # with no tolerance, the title (articles; cleaned here) or text (clauses, points)
-    # in group 2. The builder takes it without a ``Heading`` when the number is due.
-    clean_forms: Mapping[str, CleanForm]
-
-    def classify(self, s: str) -> Heading | BodyLine | None:
-        """What a stripped, NFC line would open (None: plain text)."""
-        ...
-
-    def is_title_line(self, s: str) -> bool: ...
-
-    def is_closing(self, s: str) -> bool:
-        """Whether a plain line after the last article starts the closing block."""
-        ...
-
-    def is_signed_marker(self, s: str) -> bool:
-        """``(Đã ký)``: the closing starts at the signer's name just above."""
-        ...
-
-    def is_closing_paragraph(self, text: str) -> bool:
-        """Whether the paragraph just before the signature (its lines joined) is
-        the passing formula written loosely: wrapped, case or spacing changed."""
-        ...
-
-    def is_signer_name(self, s: str) -> bool: ...
-
-    def display(self, kind: str, ordinal: int) -> str:
-        """How the ``ordinal``-th number of ``kind`` is written (for messages)."""
-        ...
-
-    def number_of(self, kind: str, ordinal: int) -> str:
-        """The normalised number (address form) of the ``ordinal``-th unit."""
-        ...
-
-    def embedded_marker(self, kind: str, ordinal: int) -> RunIn | None:
-        """The marker run into a line after a sentence end: a literal every such
-        line holds (a fast test) and the pattern, group 1 the text before the
-        marker, group 2 the text after it (see ``_check_last``)."""
-        ...
-
-    def odd_marker(self, s: str) -> tuple[str, int] | None:
-        """The kind and ordinal of a clause or point marker written in a form
-        this language does not use (``3)`` for ``3.``), on a line ``classify``
-        reads as plain text (see ``read_odd_marker``)."""
-        ...
-
-
-# A marker at the start of a line: "(" or not, a number or a letter, its punctuation.
-_ODD_MARKER = re.compile(r"(\()?(?:(\d{1,3})|([a-zđA-ZĐ]))\s*([.):;,/\]}\-–—]*)\s*(\S)")
-MarkerForm = tuple[bool, bool, str]  # opening "(", a number (not a letter), punctuation
-RunIn = tuple[str, "re.Pattern[str]"]  # ``Grammar.embedded_marker``: a literal, the pattern
-
-
-def read_odd_marker(
-    s: str,
-    clean: frozenset[MarkerForm],
-    point_index: Mapping[str, int],
-    capitalised: bool,
-) -> tuple[str, int] | None:
-    """``Grammar.odd_marker`` for a grammar whose markers are ``clean``: a line
-    opening with a number or letter marker in any other form (``3)``, ``(3)``,
-    ``3:``, ``3-``, ``3/``, ``(3``, ``b.``, ``(b)``, ``b,``, ``B)``), then a
-    word (not in lower case when the language writes ``capitalised`` clauses
-    and points). A number or letter without any punctuation is not one."""
-    m = _ODD_MARKER.match(s)
-    if m is None:
-        return None
-    paren, digits, letter, punct, first = m.groups()
-    if (paren is None and not punct) or not first.isalpha() or (capitalised and first.islower()):
-        return None
-    if letter is not None and letter.isupper():
-        letter = letter.lower()  # "B)" for "b)": never a clean form
-    elif (paren is not None, digits is not None, punct) in clean:
-        return None
-    if digits is not None:
-        return "clause", int(digits)
-    ordinal = point_index.get(letter)
-    return None if ordinal is None else ("point", ordinal)
-
-
-_OPEN_QUOTES = "“\"‘'«"
-_QUOTE_MARKS = ("“", "”", '"')  # the marks whose balance is tracked (``_track_quotes``)
-
-
-def has_quote_mark(text: str) -> bool:
-    """Whether any line of ``text`` could open or close a quotation."""
-    return any(mark in text for mark in _QUOTE_MARKS)
 
 
 def is_table_row(s: str) -> bool:
@@ -240,7 +71,6 @@ _RUN_IN_KINDS = frozenset({"article", "clause", "point"})  # checked by ``_check
 _TAIL_KINDS = frozenset({"article", "clause"})  # units whose text may follow their sub-units
 _LIST_ITEM = ("-", "+", "*", "•", "–", "—")  # a paragraph opening a list item under a unit
 _SENTENCE_END = (";", ".", ":")
-_hexdigest = type(hashlib.sha256()).hexdigest  # sha256(...).hexdigest(), mapped without a call
 
 
 class _Node:
@@ -256,6 +86,9 @@ class _Node:
     # kind -> the sub-unit of that kind numbered here that awaits confirmation
     pending: dict[str, _Pending] | None = None
     form: str | None = None  # the marker's convention when not the clean one
+    # kind -> (the position, the number due) after an anomaly in that sequence here
+    # (read by ``_resynced``)
+    resync: dict[str, tuple[int, int]] | None = None
     loose_title: bool = False  # heading text ending in "." (``_heading_text``)
 
     def __init__(
@@ -293,18 +126,39 @@ class _Node:
         return self.pending.get(kind) if self.pending else None
 
 
+class _Problem(NamedTuple):
+    """An anomaly before it is placed on a line (``Anomalies.add``'s arguments but
+    the line): a numbering problem, or what a reading taken on trust becomes."""
+
+    kind: str
+    what: str
+    expected: str
+    found: str
+    accept: str
+
+
 @dataclass(slots=True)
 class _Pending:
     """A unit taken on trust: its number is a typo, or its marker opens a list in
     another convention. The next sibling must confirm it (follow its number, or be
-    written the same way); otherwise the cut stops at its line with ``problem``."""
+    written the same way); otherwise ``problem`` is an anomaly at its line, and its
+    number as written (``found``) the position of its sequence."""
 
     node: _Node
     line: int
     text: str  # the line, for the stop
     form: str | None  # the convention it opens; None: a typo of its number
-    problem: str
+    problem: _Problem
     warning: Tolerance  # reported once confirmed
+    found: int
+
+
+def _relation(found: int, expected: int) -> str:
+    """How a number found stands to the one due: a gap, a duplicate of the one
+    before, or out of order (``vocab.ANOMALY_KINDS``)."""
+    if found > expected:
+        return "gap"
+    return "duplicate" if found == expected - 1 else "out_of_order"
 
 
 def _last_text(body: list[str]) -> int:
@@ -345,15 +199,15 @@ def _first_paragraph(lines: list[str]) -> str:
     return " ".join(lines[:end])
 
 
-def _stop(what: str, line: int, text: str) -> CutterStop:
-    return CutterStop(StopCode.STOP_STRUCTURE, f'{what} at line {line}: "{shorten(text)}"')
-
-
 class _Builder:
-    def __init__(self, grammar: Grammar, doc_code: str, warnings: list[ExtractWarning]):
+    def __init__(
+        self, grammar: Grammar, doc_code: str, lines: list[str], warnings: list[ExtractWarning]
+    ):
         self.g = grammar
         self.doc_code = doc_code
+        self.lines = lines
         self.warnings = warnings
+        self.anomalies = Anomalies(lines)
         self.root = _Node("root", 0, "", "", 0, doc_code, None, [])
         self.stack: list[_Node] = []
         self.open: dict[str, _Node] = {}  # kind -> the open unit of that kind
@@ -364,17 +218,13 @@ class _Builder:
         self.awaiting: _Node | None = None  # a heading whose title may follow
         self.awaiting_next = 0  # the line a title continued from its heading line must be on
         self.seen_article = False
-        self.quote_depth = 0  # open curly quotes
-        self.straight_open = False  # an odd number of straight quotes so far
-        self.quoting = False  # either of the two
-        self.quote_line = 0
+        self.quotes = Quotes(self.anomalies)
         self.last_body: tuple[_Node, int] | None = None  # last body line and its node
         self.last_blank = 0  # the last blank line before the current one
         self.odd_space = True  # whether a line may hold whitespace other than spaces
         # The lines from the first with text on, stripped, one "" for blank lines between.
         self.region: list[str] = []
         self.region_start = 1
-        self.lines: list[str] = []
         # What the grammar offers beyond the required protocol (see ``Grammar``).
         self.refers_to: Callable[[str, str], int] | None = getattr(grammar, "refers_to", None)
         self.annex_heading = getattr(grammar, "annex_heading", None)
@@ -390,20 +240,23 @@ class _Builder:
         self.fresh_title: _Node | None = None
         self.table_at = 0  # the last table row read
         self.tailed: list[_Node] = []  # units given a tail, in the order given
+        self.lost_in: _Node | None = None  # the unit holding a reported lost heading's title
 
     # -- the pass -------------------------------------------------------------
-    def feed(self, lines: list[str], quotes: bool = True, odd_space: bool = True) -> None:
+    def feed(self, quotes: bool = True, odd_space: bool = True) -> None:
         """One pass over the lines with text; ``quotes`` False promises that none
         holds a quotation mark, ``odd_space`` False whitespace other than spaces.
         Blank lines are not visited: a body gets one "" where blank lines separate
-        two of its lines (``_body``), and so does the region."""
+        two of its lines (``_body``), and so does the region. Any anomaly stops
+        the cut at the end (``anomalies.py``)."""
         self.odd_space = odd_space
-        self.lines = lines
+        lines = self.lines
         classify = self.g.classify
         clean_forms = getattr(self.g, "clean_forms", None) or {}
         take_clean = self._clean_heading
         region = self.region
         tables = self.table_rows and _has_table_marks(lines, odd_space)
+        quoting = self.quotes
         last_text = 0  # the last line with text
         for lineno, s in enumerate(map(str.strip, lines), 1):
             if not s:
@@ -416,7 +269,7 @@ class _Builder:
                     self.region_start = lineno
             last_text = lineno
             region.append(s)
-            if self.quoting:
+            if quoting.open:
                 self._quoted(s, lineno)
             elif tables and is_table_row(s):
                 self._table_row(s, lineno)
@@ -431,8 +284,9 @@ class _Builder:
                     else:
                         self._other(found, s, lineno)
             if quotes and ("“" in s or "”" in s or '"' in s):
-                self._track_quotes(s, lineno)
+                quoting.track(s, lineno)  # no block quotations: only these lines count
         self._finish(lines)
+        self.anomalies.check()
 
     # -- body text --------------------------------------------------------------
     def _sink(self, lineno: int) -> _Node:
@@ -462,7 +316,7 @@ class _Builder:
 
     def _plain(self, s: str, lineno: int) -> None:
         """A line that is no heading: body text, maybe opening a quote, the closing or an annex."""
-        if s[0] in _OPEN_QUOTES:
+        if s[0] in OPEN_QUOTES:
             self._quote_opening(s, lineno)
         else:
             if self.seen_article and self.closing is None:
@@ -476,37 +330,47 @@ class _Builder:
                     self._open_annex(found, s, lineno)
                     return
             if self.stack:  # a unit's text (the closing has none open)
-                self._refuse_lost_heading(s, lineno)
+                self._lost_heading(s, lineno)
         self._body(s, lineno)
 
-    def _refuse_lost_heading(self, s: str, lineno: int) -> None:
-        """Text that can only be left by a heading that was not read: a marker of
-        the next clause or point in another form, or a heading's title in capitals
-        (unless a table follows it: a table's title)."""
-        self._refuse_odd_marker(s, lineno)
+    def _lost_heading(self, s: str, lineno: int) -> None:
+        """Text that can only be left by a heading that was not read, an anomaly
+        (kept as text): a marker of the next clause or point in another form, or a
+        heading's title in capitals (unless a table follows it: a table's title)."""
+        self._odd_marker(s, lineno)
         if self.g.capital_titles and is_upper_title(s) and len(s.split()) > 1:
             if self.table_rows and self._table_follows(lineno):
                 return
             node = self.stack[-1]
-            raise _stop(
+            if node is self.lost_in:
+                return  # the lost heading's title goes on, or its echo
+            self.lost_in = node
+            self.anomalies.add(
+                "lost_heading",
                 f"a line in capitals inside {node.kind} {node.number}: the title of "
                 "a heading that was lost or cannot be read?",
                 lineno,
                 s,
+                expected=f"text of {node.kind} {node.number}",
+                found="a title in capitals",
+                accept=f"keep the line as text of {node.address}",
             )
 
-    def _refuse_odd_marker(self, s: str, lineno: int) -> None:
+    def _odd_marker(self, s: str, lineno: int) -> None:
         """A marker of exactly the next clause or point, written in another form
         (``3)`` for ``3.``): as body text it would fold that unit into the one
-        before, silently when it is the last, so it stops."""
+        before, silently when it is the last. An anomaly; kept as text, and the
+        next sibling may follow it (``_resynced``)."""
         found = self.g.odd_marker(s)
         if found is None:
             return
         kind, ordinal = found
         scope = self._scope(kind)
-        if scope is not None and ordinal == scope.next_ordinal(kind):
-            number = self.g.number_of(kind, ordinal)
-            raise _stop(f"{kind} {number} marker in a form that cannot be read", lineno, s)
+        if scope is None or ordinal != scope.next_ordinal(kind):
+            return
+        number = self.g.number_of(kind, ordinal)
+        self.anomalies.odd_marker(kind, number, lineno, s, self.stack[-1].address)
+        self._resync(scope, kind, ordinal - 1, ordinal)
 
     def _other(self, found: BodyLine | None, s: str, lineno: int) -> None:
         """A title line of the awaiting heading, or body text after it."""
@@ -551,9 +415,10 @@ class _Builder:
     def _lower_case_marker(self, found: BodyLine, s: str, lineno: int) -> None:
         """``4. ủy ban …``: a unit whose capital was lost on an accented initial, or a
         sentence wrapped at a number. At the start of a paragraph (after a sentence
-        end or a heading) it is the unit where it is the next one and stops where it
-        is not; after an unfinished sentence it is the wrapped text unless it is the
-        next one, which cannot be told apart: it stops."""
+        end or a heading) it is the unit where it is the next one and an anomaly (kept
+        as text) where it is not; after an unfinished sentence it is the wrapped text
+        unless it is the next one, which cannot be told apart: an anomaly, read as
+        the unit."""
         h = found.unit
         kind = h.kind
         scope = self._scope(kind) if self.closing is None else None
@@ -567,19 +432,29 @@ class _Builder:
             if due:
                 self._heading(h, s, lineno)
                 return
-            raise _stop(
+            self.anomalies.add(
+                "lowercase_marker",
                 f"{kind} marker '{number}' in lower case at the start of a paragraph "
                 f"where {kind} {shown} is due",
                 lineno,
                 s,
+                expected=f"{kind} {shown}",
+                found=number,
+                accept=f"keep the line as text of {self._sink(lineno).address}",
             )
-        if due:
-            raise _stop(
+        elif due:
+            self.anomalies.add(
+                "lowercase_marker",
                 f"{kind} {shown} in lower case after an unfinished sentence: a wrapped "
                 f"line, or {kind} {shown} with its capital lost?",
                 lineno,
                 s,
+                expected=f"{kind} {shown} or the sentence going on",
+                found=number,
+                accept=f"cut {kind} {shown} at this line",
             )
+            self._heading(h, s, lineno)
+            return
         self._other(BodyLine(found.tolerance), s, lineno)
 
     def _after_sentence_end(self, lineno: int) -> bool:
@@ -626,38 +501,14 @@ class _Builder:
     # -- quotations (amending provisions quote whole articles) ----------------------
     def _quoted(self, s: str, lineno: int) -> None:
         if type(self.g.classify(s)) is Heading:
-            self._warn(
-                lineno,
-                "quoted_provision",
-                f'"{shorten(s)}" is inside the quotation opened at line {self.quote_line}; '
-                f"kept as body text of {self._sink(lineno).address}",
-            )
+            address = self._sink(lineno).address
+            self.warnings.append(quoted_heading(s, lineno, address, self.quotes.line))
         self._body(s, lineno)
 
     def _quote_opening(self, s: str, lineno: int) -> None:
-        inner = s.lstrip(_OPEN_QUOTES + " ")
+        inner = s.lstrip(OPEN_QUOTES + " ")
         if inner and type(self.g.classify(inner)) is Heading:
-            self._warn(
-                lineno,
-                "quoted_provision",
-                f'"{shorten(s)}" is quoted text; kept as body text of {self._sink(lineno).address}',
-            )
-
-    def _track_quotes(self, s: str, lineno: int) -> None:
-        was_open = self.quote_depth or self.straight_open
-        if "“" in s or "”" in s:
-            depth = self.quote_depth + s.count("“") - s.count("”")
-            if depth < 0:
-                # A closing mark that closes nothing: the quotation it was meant for
-                # was closed earlier, by a nested quote that lost its opening mark,
-                # and the quoted lines since were read as units.
-                raise _stop("closing quotation mark with no quotation open", lineno, s)
-            self.quote_depth = depth
-        if s.count('"') % 2:
-            self.straight_open = not self.straight_open
-        self.quoting = bool(self.quote_depth or self.straight_open)
-        if not was_open and self.quoting:
-            self.quote_line = lineno
+            self.warnings.append(quoted_heading(s, lineno, self._sink(lineno).address))
 
     # -- the closing block and the annexes after it ---------------------------------
     def _open_closing(self, lineno: int, take_signer: bool = False) -> None:
@@ -697,7 +548,17 @@ class _Builder:
         value, title = found
         expected = 1 if self.annex is None else int(self.annex.number) + 1
         if value is not None and value != expected:
-            raise _stop(f"annex numbering (expected {expected}, found {value})", lineno, s)
+            relation = _relation(value, expected)
+            self.anomalies.add(
+                relation,
+                f"annex numbering (expected {expected}, found {value})",
+                lineno,
+                s,
+                expected=str(expected),
+                found=str(value),
+                accept=accept_numbering(relation, "annex", str(value), str(expected)),
+            )
+            expected = value  # the number found is the sequence's position
         self._close_annex()
         number = str(expected)
         address = f"{self.doc_code}/{_SEGMENT['annex']}{number}"
@@ -711,7 +572,7 @@ class _Builder:
     def _close_annex(self) -> None:
         annex = self.annex
         if annex is not None and not annex.body:
-            raise _stop("empty annex (no text)", annex.line, annex.raw_heading)
+            self._empty(annex, "empty annex (no text)")
 
     # -- headings -------------------------------------------------------------------
     def _scope(self, kind: str) -> _Node | None:
@@ -730,8 +591,8 @@ class _Builder:
         return self.root if kind == "section" else None
 
     def _pop_to(self, level: int, incoming: str | None = None) -> None:
-        """Close the open units at ``level`` and below; an empty one stops the cut,
-        and so does a sub-unit of it still awaiting confirmation (``_Pending``).
+        """Close the open units at ``level`` and below; an empty one is an anomaly,
+        and so is a sub-unit of it still awaiting confirmation (``_Pending``).
 
         ``incoming`` is the kind of the unit about to open: a closed unit of
         another kind is the last of its sequence, and is checked for the next
@@ -741,11 +602,9 @@ class _Builder:
         while stack and stack[-1].level >= level:
             node = stack[-1]
             if node.pending:
-                raise self._unconfirmed(next(iter(node.pending.values())))
+                self._unconfirmed_all(node)
             if not node.n_children and not node.body and not node.loose_title:
-                raise _stop(
-                    f"empty {node.kind} (no text and no sub-units)", node.line, node.raw_heading
-                )
+                self._empty(node, f"empty {node.kind} (no text and no sub-units)")
             if node.kind != incoming and node.kind in _RUN_IN_KINDS and self._check_last(node):
                 continue  # the sibling split out of it took its place: checked in turn
             if node.n_children and self.refers_to is not None and _closes_with_text(node):
@@ -759,7 +618,7 @@ class _Builder:
         a sentence end (``...quy định;3. Text``), in its own text or in its last
         sub-unit's: left alone, the next unit would be folded into it. Split where
         nothing but a lost line break explains it (True: the split sibling is on
-        the stack); otherwise no later sibling confirms it: stop."""
+        the stack); otherwise no later sibling confirms it: an anomaly."""
         kind = node.kind
         scope = self._scope(kind)
         if scope is None:
@@ -794,12 +653,17 @@ class _Builder:
                     self._split(holder, index, last_body[1], m, kind, expected, scope, note)
                     return True
                 number = self.g.number_of(kind, expected)
-                raise _stop(
+                self.anomalies.add(
+                    "run_in_marker",
                     f"{kind} {number} run into the text before it (a missing line break?) "
                     f"with no later {kind} to confirm it",
                     self._line_of(holder, index),
                     text,
+                    expected=f"{kind} {number} on a line of its own",
+                    found=f"{kind} {number} inside {holder.address}",
+                    accept=f"keep it in {holder.address}: {kind} {number} is not cut",
                 )
+                return False
         return False
 
     def _line_of(self, node: _Node, index: int, lines: list[str] | None = None) -> int:
@@ -859,17 +723,29 @@ class _Builder:
                 return
             # Even a "2." there may be the rest of the last article, cut off by a
             # closing formula quoted mid-article: never fold it into the closing.
-            raise _stop(f"{kind} heading after the closing block", lineno, s)
+            # Nothing after it can be placed: reading stops here.
+            self.anomalies.after_closing(kind, lineno, s)
+            if self.root.pending:  # a reading taken on trust that nothing confirmed
+                self._unconfirmed_all(self.root)
+            raise self.anomalies.stop()
         scope = self._scope(kind)
         if scope is None:
             if kind == "subsection":
-                raise _stop("subsection heading outside any section", lineno, s)
+                self.anomalies.add(
+                    "misplaced",
+                    "subsection heading outside any section",
+                    lineno,
+                    s,
+                    expected="a section around it",
+                    found="a subsection heading",
+                    accept=f"keep the line as text of {self._sink(lineno).address}",
+                )
             self.awaiting = None
             self._body(s, lineno)  # a "1." or "a)" line outside any article
             return
         if h.refusal:
             self._pop_to(LEVEL[kind], kind)
-            raise _stop(h.refusal, lineno, s)
+            h = self._unreadable(h, s, lineno, scope)
         if h.form is not None:
             self._convention_marker(h, s, lineno, scope)
             return
@@ -877,6 +753,10 @@ class _Builder:
         ordinal, number, tolerances = h.ordinal, h.number, h.tolerances
         if ordinal != expected:
             if h.alternative is not None and h.alternative[0] == expected:
+                pending = scope.pending_of(kind)
+                if pending is not None and pending.form is None:
+                    self._read_again(h, s, lineno, scope, pending)  # a look-alike confirms no typo
+                    return
                 self._check_look_alike(kind, expected, scope, s, lineno)
                 ordinal, number, alt_tolerance = h.alternative
                 tolerances = (*tolerances, alt_tolerance)
@@ -888,13 +768,51 @@ class _Builder:
                 return
         elif h.confirm:
             follower = self.g.display(kind, expected + 1)
-            problem = f"{kind} {h.number} read from a look-alike with no {kind} {follower} after it"
+            problem = _Problem(
+                "odd_marker",
+                f"{kind} {h.number} read from a look-alike with no {kind} {follower} after it",
+                f"{kind} {follower} after it",
+                "none",
+                f"cut {kind} {h.number} at this line, read from the look-alike",
+            )
             self._take_on_trust(h, s, lineno, scope, problem, None)
             return
+        self._open_heading(h, s, lineno, scope, ordinal, number, tolerances)
+
+    def _open_heading(
+        self,
+        h: Heading,
+        s: str,
+        lineno: int,
+        scope: _Node,
+        ordinal: int,
+        number: str,
+        tolerances: tuple[Tolerance, ...],
+    ) -> None:
+        """Open the unit of a heading read as ``ordinal`` (``number``), due, with the
+        tolerances that reading took."""
+        kind = h.kind
         for tol_kind, what in tolerances:
             self._warn(lineno, tol_kind, f'"{shorten(s)}" read as {kind} {number} ({what})')
         node = self._push(kind, ordinal, number, s, lineno, h.text, scope)
         self._opened(node, h, s, lineno, scope)
+
+    def _unreadable(self, h: Heading, s: str, lineno: int, scope: _Node) -> Heading:
+        """A heading whose number cannot be read: an anomaly, read as the number due
+        (its kind says which sequence it belongs to)."""
+        kind = h.kind
+        due = scope.next_ordinal(kind)
+        number = self.g.number_of(kind, due)
+        self.anomalies.add(
+            "unreadable_number",
+            h.refusal,
+            lineno,
+            s,
+            expected=f"{kind} {self.g.display(kind, due)}",
+            found=h.number,
+            accept=f"cut {kind} {number} at this line, its number read as the one due",
+        )
+        return Heading(kind, due, number, h.title, h.text)
 
     def _opened(
         self, node: _Node, h: Heading, s: str, lineno: int, scope: _Node, chains: bool = True
@@ -976,17 +894,23 @@ class _Builder:
         expected = scope.next_ordinal(kind)
         previous = self.open.get(kind)  # the sibling before, in this scope
         same = previous is not None and previous.form == form
+        position = None  # where the sequence stands after it, when not at its number
         if h.ordinal != expected:
-            if same:
-                self._pop_to(LEVEL[kind], kind)
-                raise _stop(self._numbering_problem(kind, expected, h), lineno, s)
-            reread = h.reread
-            other = self._scope(reread.kind) if reread is not None else None
-            if other is not None and reread.ordinal == other.next_ordinal(reread.kind):
-                self._heading(reread, s, lineno)
-            else:
-                self._plain(s, lineno)
-            return
+            if not same:
+                reread = h.reread
+                other = self._scope(reread.kind) if reread is not None else None
+                if other is not None and reread.ordinal == other.next_ordinal(reread.kind):
+                    self._heading(reread, s, lineno)
+                else:
+                    self._plain(s, lineno)
+                return
+            self._pop_to(LEVEL[kind], kind)
+            position = self._resynced(h, scope)
+            if position is None:
+                problem = self._numbering_problem(kind, expected, h)
+                self._as_found(h, s, lineno, scope, expected, problem)
+                return
+            expected = h.ordinal
         number = h.number
         warning = (
             "marker_convention",
@@ -994,33 +918,91 @@ class _Builder:
         )
         node = self._push(kind, expected, number, s, lineno, h.text, scope, form)
         self.awaiting = None
+        if position is not None:
+            scope.counters[kind] = position
         if same:
             self._warn(lineno, *warning)
         else:
-            problem = (
+            problem = _Problem(
+                "odd_marker",
                 f"{kind} {number} marker in a form that cannot be read (no {kind} "
-                "next to it is written the same way)"
+                "next to it is written the same way)",
+                f"{kind} {number} written like its siblings",
+                shorten(s, 20),
+                f"cut {kind} {number} at this line, its marker as written",
             )
-            scope.hold(_Pending(node, lineno, s, form, problem, warning))
+            scope.hold(_Pending(node, lineno, s, form, problem, warning, expected))
 
     def _wrong_number(self, h: Heading, s: str, lineno: int, scope: _Node, expected: int) -> None:
         """A heading whose number is not the next one (the units before it are
         closed): a typo when the sibling before it is there and the sibling after it
-        confirms it, read as the next one until then; otherwise it stops."""
+        confirms it, read as the next one until then; otherwise an anomaly, taken
+        as found (``_as_found``)."""
         kind = h.kind
-        problem = self._numbering_problem(kind, expected, h)
         pending = scope.pending_of(kind)
-        if pending is not None:
-            raise self._unconfirmed(pending)  # the one before was the wrong one
+        if pending is not None:  # the one before was the wrong one
+            self._read_again(h, s, lineno, scope, pending)
+            return
+        position = self._resynced(h, scope)
+        if position is not None:
+            self._open_heading(h, s, lineno, scope, h.ordinal, h.number, h.tolerances)
+            scope.counters[kind] = position
+            return
+        problem = self._numbering_problem(kind, expected, h)
         if not (self.confirmed_typos and self._typo(h, expected)):
-            raise _stop(problem, lineno, s)
+            self._as_found(h, s, lineno, scope, expected, problem)
+            return
         shown, before = self.g.display(kind, expected), self.g.display(kind, expected - 1)
         reading = Heading(kind, expected, self.g.number_of(kind, expected), h.title, h.text)
         what = (
             f"'{h.number}' after {before} where {shown} is due, and the {kind} after it "
             f"confirms {shown}: a typo"
         )
-        self._take_on_trust(reading, s, lineno, scope, problem, what)
+        self._take_on_trust(reading, s, lineno, scope, problem, what, h.ordinal)
+
+    def _read_again(self, h: Heading, s: str, lineno: int, scope: _Node, pending: _Pending) -> None:
+        """``h`` does not confirm the sibling before it, taken on trust: that one is
+        an anomaly, taken as found (its number as written the position of the
+        sequence, see ``_resynced``), and ``h`` is read again after it."""
+        kind = h.kind
+        due = scope.counters[kind]  # what the sibling was read as: the number due then
+        self._unconfirmed(scope, pending)
+        self._resync(scope, kind, pending.found, due)
+        scope.counters[kind] = pending.found
+        self._heading(h, s, lineno)
+
+    def _as_found(
+        self, h: Heading, s: str, lineno: int, scope: _Node, expected: int, problem: _Problem
+    ) -> None:
+        """A number that is not the one due: an anomaly. The heading is taken as
+        found, its number the new position of the sequence (see ``_resynced`` for
+        the sibling after it)."""
+        self._report(problem, lineno, s)
+        node = self._push(h.kind, h.ordinal, h.number, s, lineno, h.text, scope, h.form)
+        self._resync(scope, h.kind, h.ordinal, expected)
+        self._opened(node, h, s, lineno, scope)
+
+    def _resync(self, scope: _Node, kind: str, position: int, due: int) -> None:
+        """After an anomaly the sequence of ``kind`` in ``scope`` stands at
+        ``position`` where ``due`` was due (``_resynced`` reads it)."""
+        if scope.resync is None:
+            scope.resync = {}
+        scope.resync[kind] = (position, due)
+
+    def _resynced(self, h: Heading, scope: _Node) -> int | None:
+        """The sibling right after an anomaly in its sequence (a number taken as
+        found, a marker kept as text) may be the number that was due there (come
+        late, or swapped with the found one: the position is the higher of the two)
+        or the one after it (the found number was mistyped, the marker was the
+        unit's: the position moves on to it); neither is a new anomaly. The
+        position the sequence takes, or None."""
+        resync = scope.resync.get(h.kind) if scope.resync else None
+        if resync is None or scope.next_ordinal(h.kind) - 1 != resync[0]:
+            return None
+        position, due = resync
+        if h.ordinal == due:
+            return max(position, due)
+        return h.ordinal if h.ordinal == due + 1 else None
 
     def _typo(self, h: Heading, expected: int) -> bool:
         """Whether a wrong number may be a typo: nothing else is odd about the line, a
@@ -1031,15 +1013,24 @@ class _Builder:
         return one_edit(display(h.kind, h.ordinal), display(h.kind, expected))
 
     def _take_on_trust(
-        self, h: Heading, s: str, lineno: int, scope: _Node, problem: str, what: str | None
+        self,
+        h: Heading,
+        s: str,
+        lineno: int,
+        scope: _Node,
+        problem: _Problem,
+        what: str | None,
+        found: int | None = None,
     ) -> None:
-        """Open ``h`` (due) until its next sibling confirms it (``_confirm``)."""
+        """Open ``h`` (due) until its next sibling confirms it (``_confirm``);
+        ``found`` is the number as written (None: ``h``'s)."""
         kind = h.kind
         if what is None:  # a reading of the grammar's (``Heading.confirm``)
             what = ", ".join(t[1] for t in h.tolerances)
         node = self._push(kind, h.ordinal, h.number, s, lineno, h.text, scope)
         warning = ("number_typo", f'"{shorten(s)}" read as {kind} {h.number} ({what})')
-        scope.hold(_Pending(node, lineno, s, None, problem, warning))
+        written = h.ordinal if found is None else found
+        scope.hold(_Pending(node, lineno, s, None, problem, warning, written))
         self._opened(node, h, s, lineno, scope, chains=False)
 
     def _confirm(self, kind: str, form: str | None, scope: _Node) -> None:
@@ -1050,36 +1041,53 @@ class _Builder:
         if pending is None:
             return
         if pending.form is not None and form != pending.form:
-            raise self._unconfirmed(pending)
+            self._report(pending.problem, pending.line, pending.text)
+            return
         self._warn(pending.line, *pending.warning)
 
-    def _unconfirmed(self, pending: _Pending) -> CutterStop:
-        return _stop(pending.problem, pending.line, pending.text)
+    def _unconfirmed(self, scope: _Node, pending: _Pending) -> None:
+        """A reading taken on trust that no sibling confirmed: an anomaly; the unit
+        stays as read."""
+        del scope.pending[pending.node.kind]
+        self._report(pending.problem, pending.line, pending.text)
+
+    def _unconfirmed_all(self, scope: _Node) -> None:
+        for pending in list(scope.pending.values()):
+            self._unconfirmed(scope, pending)
+
+    def _report(self, problem: _Problem, line: int, text: str) -> None:
+        kind, what, expected, found, accept = problem
+        self.anomalies.add(kind, what, line, text, expected=expected, found=found, accept=accept)
+
+    def _empty(self, node: _Node, what: str) -> None:
+        self.anomalies.empty_unit(what, node.kind, node.number, node.line, node.raw_heading)
 
     def _check_look_alike(
         self, kind: str, expected: int, scope: _Node, s: str, lineno: int
     ) -> None:
-        """``đ)`` read as ``d)`` (a look-alike) confirms no typo before it, and is
-        wrong when the sibling before holds a line starting with ``d)``: that line
-        was the due unit, folded into it."""
-        pending = scope.pending_of(kind)
-        if pending is not None and pending.form is None:
-            raise self._unconfirmed(pending)
+        """``đ)`` read as ``d)`` (a look-alike) is wrong when the sibling before
+        holds a line starting with ``d)``: that line was the due unit, folded into
+        it (an anomaly)."""
         previous = self.open.get(kind)
         if previous is None:
             return
-        due = re.escape(self.g.display(kind, expected))
-        marker = re.compile(rf"\(?{due}\s?[).]")
+        shown = self.g.display(kind, expected)
+        marker = re.compile(rf"\(?{re.escape(shown)}\s?[).]")
         for index, text in enumerate(previous.body):
             if index and marker.match(text):
-                raise _stop(
-                    f"{kind} {self.g.display(kind, expected)} is due and this marker could "
+                at = self._line_of(previous, index)
+                self.anomalies.add(
+                    "folded_unit",
+                    f"{kind} {shown} is due and this marker could "
                     f"be read as it, but {kind} {previous.number} holds a line starting with "
-                    f"its marker (line {self._line_of(previous, index)}): a {kind} folded "
-                    "into the one before?",
+                    f"its marker (line {at}): a {kind} folded into the one before?",
                     lineno,
                     s,
+                    expected=f"{kind} {shown} at line {at}",
+                    found=f"{kind} {shown} read from a look-alike here",
+                    accept=f"cut {kind} {shown} at this line",
                 )
+                return
 
     # -- markers run into a line ------------------------------------------------------
     def _split_chain(self, node: _Node, kind: str, ordinal: int, scope: _Node, at: int) -> None:
@@ -1139,20 +1147,24 @@ class _Builder:
         )
         self._push(kind, expected, number, line_text, at, m.group(2), scope)
 
-    def _numbering_problem(self, kind: str, expected: int, h: Heading) -> str:
+    def _numbering_problem(self, kind: str, expected: int, h: Heading) -> _Problem:
         shown = self.g.display(kind, expected)
         found = h.number
+        relation = _relation(h.ordinal, expected)
         if h.tolerances:
-            what = ", ".join(t[1] for t in h.tolerances)
-            return (
-                f"{kind} heading with {what} is not the next {kind} "
+            tolerated = ", ".join(t[1] for t in h.tolerances)
+            what = (
+                f"{kind} heading with {tolerated} is not the next {kind} "
                 f"(expected {shown}, found {found}); not tolerated"
             )
-        if h.ordinal > expected:
-            return f"{kind} numbering gap (expected {shown}, found {found})"
-        if h.ordinal == expected - 1:
-            return f"duplicate {kind} {found} (expected {shown})"
-        return f"{kind} out of order (expected {shown}, found {found})"
+        elif relation == "gap":
+            what = f"{kind} numbering gap (expected {shown}, found {found})"
+        elif relation == "duplicate":
+            what = f"duplicate {kind} {found} (expected {shown})"
+        else:
+            what = f"{kind} out of order (expected {shown}, found {found})"
+        accept = accept_numbering(relation, kind, found, shown)
+        return _Problem(relation, what, shown, found, accept)
 
     # -- the text on an article's heading line ------------------------------------------
     def _heading_text(self, node: _Node, s: str, lineno: int) -> None:
@@ -1216,9 +1228,8 @@ class _Builder:
         for node in self.loose_titles:
             if self.titled:
                 if not node.body and not node.n_children:
-                    raise _stop(
-                        "empty article (no text and no sub-units)", node.line, node.raw_heading
-                    )
+                    self._empty(node, "empty article (no text and no sub-units)")
+                    continue
                 self._warn(
                     node.line,
                     "title_or_sentence",
@@ -1338,18 +1349,22 @@ class _Builder:
         )
 
     # -- the end -----------------------------------------------------------------------
+    def refuse_tail_marks(self) -> None:
+        """Lines holding only ``TAIL_MARK`` (looked for after the pass, only where the
+        region holds the mark): anomalies."""
+        for lineno, line in enumerate(self.lines, 1):
+            if line.strip() == TAIL_MARK:
+                self.anomalies.tail_mark(lineno, line)
+        self.anomalies.check()
+
     def _finish(self, lines: list[str]) -> None:
-        if self.quoting:
-            raise _stop(
-                "quotation is never closed (everything after it would be body text)",
-                self.quote_line,
-                lines[self.quote_line - 1],
-            )
+        self.quotes.check_closed()
         self._pop_to(1)
         if self.root.pending:
-            raise self._unconfirmed(next(iter(self.root.pending.values())))
+            self._unconfirmed_all(self.root)
         self._close_annex()
         if not self.seen_article:
+            self.anomalies.check()  # a line at fault says more than no article
             raise CutterStop(
                 StopCode.STOP_STRUCTURE,
                 f"no article heading found in lines 1-{len(lines)} (language {self.g.language})",
@@ -1371,6 +1386,19 @@ def _node_body(lines: list[str], odd_space: bool) -> str:
     return join_body(lines, odd_space)
 
 
+def read_with_grammar(grammar: Grammar, prepared: PreparedText) -> Extraction:
+    """``build_extraction`` over a prepared text: how a grammar reads a document."""
+    return build_extraction(
+        grammar,
+        doc_code=prepared.doc_code,
+        lines=prepared.text.split("\n"),
+        warnings=prepared.warnings,
+        max_units=prepared.max_units,
+        odd_space=prepared.odd_space,
+        quotes=prepared.quotes,
+    )
+
+
 def build_extraction(
     grammar: Grammar,
     *,
@@ -1387,18 +1415,10 @@ def build_extraction(
     ``quotes`` False that they hold no quotation mark (faster paths to the same
     result).
     """
-    builder = _Builder(grammar, doc_code, warnings)
-    builder.feed(lines, quotes, odd_space)
+    builder = _Builder(grammar, doc_code, lines, warnings)
+    builder.feed(quotes, odd_space)
     nodes = builder.nodes
-    if len(nodes) > max_units:
-        over = nodes[max_units]
-        raise _stop(
-            f"the document has {len(nodes)} units, more than the cap of {max_units}; "
-            f"raise max_units ({command('extract --max-units N')}) if this size is expected. "
-            f"Unit {max_units + 1} starts",
-            over.line,
-            over.raw_heading or lines[over.line - 1],
-        )
+    check_cap(nodes, max_units, lines)
     if odd_space:
         bodies = [_node_body(node.body, odd_space) for node in nodes]
     else:  # _node_body, inlined for the commonest unit: one line of text, already stripped
@@ -1411,26 +1431,6 @@ def build_extraction(
             continue
         index = nodes.index(node)
         bodies[index] = body_with_tail(bodies[index], _node_body(node.tail, odd_space))
-    hashes = map(_hexdigest, map(hashlib.sha256, map(str.encode, bodies)))
-    make = Unit.from_values
-    section_type_of = SECTION_TYPE_OF
-    units = [
-        make(
-            node.address,
-            node.kind,
-            section_type_of[node.kind],
-            node.number,
-            node.raw_heading,
-            node.title,
-            body,
-            node.parent_address,
-            order,
-            content_hash,
-        )
-        for order, node, body, content_hash in zip(count(1), nodes, bodies, hashes)
-    ]
-    by_kind = Counter(node.kind for node in nodes)
-    counts = {kind: by_kind[kind] for kind in UNIT_KINDS}
     # Every line from the first unit on belongs to some unit, and join_body
     # drops trailing blank lines: the region runs from there to the end. The
     # builder kept those lines already stripped (the first unit starts at the
@@ -1441,25 +1441,14 @@ def build_extraction(
     else:
         region_text = collapse_spaces("\n".join(builder.region))
     if TAIL_MARK in region_text:
-        _refuse_tail_mark(lines)
-    return Extraction(
+        builder.refuse_tail_marks()
+    return extraction_of(
+        nodes,
+        bodies=bodies,
+        numbers=[node.number for node in nodes],
+        section_types=[SECTION_TYPE_OF[node.kind] for node in nodes],
         doc_code=doc_code,
         language=grammar.language,
-        units=units,
         warnings=warnings,
-        counts=counts,
-        unit_lines=[node.line for node in nodes],
         region_text=region_text,
     )
-
-
-def _refuse_tail_mark(lines: list[str]) -> None:
-    """A line holding only ``TAIL_MARK`` would make a body's tail ambiguous."""
-    for lineno, line in enumerate(lines, 1):
-        if line.strip() == TAIL_MARK:
-            raise _stop(
-                f"a line holding only {TAIL_MARK!r}, the mark that separates a unit's text "
-                "from its text after its sub-units",
-                lineno,
-                line,
-            )

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from cutter_assets.core.legal import grammar
 from cutter_assets.core.legal.normalize import (
     clean_inline,
     is_upper_title,
@@ -21,21 +22,17 @@ from cutter_assets.core.legal.normalize import (
     roman_to_int,
     vi_number_words,
 )
-from cutter_assets.core.legal.tree import (
-    BodyLine,
-    CleanForm,
-    Heading,
-    MarkerForm,
-    RunIn,
-    Tolerance,
-    read_odd_marker,
-    reference_line,
-)
 from cutter_assets.core.legal.vocab import VI_POINT_LETTERS
 
-_POINT_INDEX = {letter: i for i, letter in enumerate(VI_POINT_LETTERS, 1)}
 _POINT_SLUG = {"đ": "dd"}
-_CLEAN_MARKERS: frozenset[MarkerForm] = frozenset({(False, True, "."), (False, False, ")")})
+# Clauses "1." and points "a)", their text in capitals (``odd_marker``).
+_POINTS = grammar.Points(
+    VI_POINT_LETTERS,
+    clean=frozenset({(False, True, "."), (False, False, ")")}),
+    capitalised=True,
+    slugs=_POINT_SLUG,
+)
+_POINT_INDEX = _POINTS.index
 
 # The clean forms, matched first (most lines): "Điều 5. Title", "1. Text", "a) Text".
 _ARTICLE_CLEAN = re.compile(r"Điều (\d+)\.(?: +(\S.*))?$")
@@ -88,14 +85,13 @@ _WRAPPED = "a sentence wrapped at a number or letter (the text after it starts i
 _LOWER = ("marker_lower_case", "its text starts in lower case: a capital lost")
 # "l." where the clause 1. is due: a look-alike the next clause must confirm.
 _DIGIT_LOOKALIKE = ("number_typo", "'l.' read as '1.'")
-_PUNCT_TITLE = re.compile(r"([.:\-–—](?:\s*[.:\-–—])*)(\s*)(.*)$")
 _DASHES = "-–—"
 
 
 def _dash_title(tail: str) -> bool:
     """``- Title`` after an article number: a title in capitals follows the dash
     (``Điều 5 - 7 của Luật này`` is a range in a wrapped reference)."""
-    return _PUNCT_TITLE.match(tail).group(3)[:1].isupper()
+    return grammar.TITLE_MARKS.match(tail).group(3)[:1].isupper()
 
 
 # The passing formula: passed by the National Assembly or its Standing Committee
@@ -167,7 +163,7 @@ _DAMAGED_KEYWORDS = {
 }
 
 
-def _damaged(s: str) -> Heading | None:
+def _damaged(s: str) -> grammar.Heading | None:
     m = _DAMAGED.match(s)
     if m is None:
         return None
@@ -179,7 +175,7 @@ def _damaged(s: str) -> Heading | None:
     if known is None or not marks <= known[1]:
         return None
     kind = known[0]
-    return Heading(
+    return grammar.Heading(
         kind,
         0,
         token or "",
@@ -187,19 +183,22 @@ def _damaged(s: str) -> Heading | None:
     )
 
 
-class VietnameseGrammar:
+class VietnameseGrammar(grammar.LetteredGrammar):
+    """Vietnamese laws: headings and titles in capitals, titles that may take
+    several lines, and every optional reading of ``grammar.Grammar``."""
+
     language = "vi"
     title_kinds = frozenset({"part", "chapter", "section", "subsection"})
     multi_line_titles = True
     capital_titles = True
-    # The optional readings of ``tree.Grammar``: all of them hold for Vietnamese laws.
     sentence_titles = True
     confirmed_typos = True
     marker_chains = True
     table_rows = True
+    points = _POINTS
     # "Điều 5. Title", "1. Text", "a) Text": the clean forms ``classify`` tries first,
     # read the same way by the builder without building a Heading (most lines).
-    clean_forms: dict[str, CleanForm] = {
+    clean_forms = {
         "Đ": ("article", _ARTICLE_CLEAN.match, None),
         **dict.fromkeys("0123456789", ("clause", _clause_clean, None)),
         **dict.fromkeys(
@@ -212,13 +211,13 @@ class VietnameseGrammar:
         ),
     }
 
-    def classify(self, s: str) -> Heading | BodyLine | None:
+    def classify(self, s: str) -> grammar.Classified:
         found = self._read(s)
         if found is None and s[0] in _DAMAGED_FIRST:
             return _damaged(s)
         return found
 
-    def _read(self, s: str) -> Heading | BodyLine | None:
+    def _read(self, s: str) -> grammar.Classified:
         c = s[0]
         if "0" <= c <= "9":
             return self._clause(s)
@@ -244,16 +243,18 @@ class VietnameseGrammar:
         return None
 
     # -- Điều -----------------------------------------------------------------
-    def _article(self, s: str) -> Heading | BodyLine | None:
+    def _article(self, s: str) -> grammar.Classified:
         m = _ARTICLE_CLEAN.match(s)
         if m is not None:
             digits, title = m.groups()
-            return Heading("article", int(digits), str(int(digits)), clean_inline(title or ""))
+            return grammar.Heading(
+                "article", int(digits), str(int(digits)), clean_inline(title or "")
+            )
         m = _ARTICLE.match(s)
         if m is None:
             return None
         word, space, digits, suffix, tail = m.groups()
-        tolerances: list[Tolerance] = []
+        tolerances: list[grammar.Tolerance] = []
         if word not in _KEYWORDS:
             if not (one_edit(word, "Điều") or one_edit(word, "ĐIỀU")):
                 return None
@@ -262,7 +263,7 @@ class VietnameseGrammar:
                 return None  # "Điền 3 bản": a word, not a heading
             tolerances.append(("heading_typo", f"'{word}' for 'Điều'"))
         elif suffix:
-            return Heading(
+            return grammar.Heading(
                 "article", 0, digits, refusal=f"article number '{digits}{suffix}' is not supported"
             )
         if not space:
@@ -270,10 +271,10 @@ class VietnameseGrammar:
         number = int(digits)
         if not tail:
             tolerances.append(("heading_missing_dot", "no dot after the number"))
-            return Heading("article", number, str(number), "", tolerances=tuple(tolerances))
+            return grammar.Heading("article", number, str(number), "", tolerances=tuple(tolerances))
         first = tail[0]
         if first in ".:" or (first in _DASHES and _dash_title(tail)):
-            punct, gap, rest = _PUNCT_TITLE.match(tail).groups()
+            punct, gap, rest = grammar.TITLE_MARKS.match(tail).groups()
             if punct != ".":
                 tolerances.append(("heading_punctuation", f"'{punct}' after the number"))
             elif rest and not gap:
@@ -282,30 +283,32 @@ class VietnameseGrammar:
         elif first.isspace():
             rest = tail.lstrip()
             if rest[0] in ".:" or (rest[0] in _DASHES and _dash_title(rest)):
-                punct, _, title = _PUNCT_TITLE.match(rest).groups()
+                punct, _, title = grammar.TITLE_MARKS.match(rest).groups()
                 tolerances.append(("heading_punctuation", f"space before '{punct}'"))
             elif rest[0].isupper():
                 tolerances.append(("heading_missing_dot", "no dot after the number"))
                 title = rest
             else:
-                return reference_line("a cross-reference, not an article heading")
+                return grammar.reference_line("a cross-reference, not an article heading")
         else:
-            return reference_line("a cross-reference, not an article heading")
-        return Heading(
+            return grammar.reference_line("a cross-reference, not an article heading")
+        return grammar.Heading(
             "article", number, str(number), clean_inline(title), tolerances=tuple(tolerances)
         )
 
     # -- khoản, điểm -------------------------------------------------------
-    def _clause(self, s: str) -> Heading | BodyLine | None:
+    def _clause(self, s: str) -> grammar.Classified:
         m = _clause_clean(s)
         if m is not None and not m.group(2)[0].isdigit():
             number = int(m.group(1))
-            return Heading("clause", number, str(number), None, m.group(2))
+            return grammar.Heading("clause", number, str(number), None, m.group(2))
         m = _CLAUSE_FORM.match(s)
         if m is not None and m.group(3)[0].isupper():
             digits, punct, rest = m.groups()
             number = int(digits)
-            return Heading("clause", number, str(number), text=rest, form=f"N{_FORM_PUNCT[punct]}")
+            return grammar.Heading(
+                "clause", number, str(number), text=rest, form=f"N{_FORM_PUNCT[punct]}"
+            )
         m = _CLAUSE.match(s)
         if m is None:
             return None
@@ -331,36 +334,38 @@ class VietnameseGrammar:
         number = int(digits)
         tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
         if rest[:1].islower():
-            unit = Heading(
+            unit = grammar.Heading(
                 "clause", number, str(number), text=rest, tolerances=(*tolerances, _LOWER)
             )
-            return BodyLine(reference_line(_WRAPPED).tolerance, unit)
-        return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
+            return grammar.BodyLine(grammar.reference_line(_WRAPPED).tolerance, unit)
+        return grammar.Heading("clause", number, str(number), text=rest, tolerances=tolerances)
 
-    def _point(self, s: str) -> Heading | BodyLine | None:
+    def _point(self, s: str) -> grammar.Classified:
         m = _point_clean(s)
         if m is not None:
             letter, rest = m.groups()
             index = _POINT_INDEX.get(letter)
             if index is not None:
                 number = _POINT_SLUG.get(letter, letter)
-                return Heading("point", index, number, None, rest, (), None, _LOOKALIKE.get(letter))
+                return grammar.Heading(
+                    "point", index, number, None, rest, (), None, _LOOKALIKE.get(letter)
+                )
         m = _POINT.match(s)
         if m is None:
             return None
         letter, space1, space2, rest = m.groups()
         index = _POINT_INDEX.get(letter)
         if rest[:1].islower():
-            wrapped = reference_line(_WRAPPED)
+            wrapped = grammar.reference_line(_WRAPPED)
             if index is None:
                 return wrapped
             number = _POINT_SLUG.get(letter, letter)
-            unit = Heading(
+            unit = grammar.Heading(
                 "point", index, number, None, rest, (_LOWER,), None, _LOOKALIKE.get(letter)
             )
-            return BodyLine(wrapped.tolerance, unit)
+            return grammar.BodyLine(wrapped.tolerance, unit)
         if index is None:
-            return Heading(
+            return grammar.Heading(
                 "point",
                 0,
                 letter,
@@ -373,7 +378,7 @@ class VietnameseGrammar:
             odd.append("no space after ')'")
         tolerances = (("marker_punctuation", ", ".join(odd)),) if odd else ()
         number = _POINT_SLUG.get(letter, letter)
-        return Heading(
+        return grammar.Heading(
             "point",
             index,
             number,
@@ -382,7 +387,7 @@ class VietnameseGrammar:
             alternative=_LOOKALIKE.get(letter),
         )
 
-    def _point_form(self, s: str) -> Heading | None:
+    def _point_form(self, s: str) -> grammar.Heading | None:
         """``a. Text``, ``a- Text``: a point marker in another convention (``l.``
         may also be the clause ``1.`` typed with a letter)."""
         m = _POINT_FORM.match(s)
@@ -394,30 +399,30 @@ class VietnameseGrammar:
             return None
         reread = None
         if letter == "l" and punct == ".":
-            reread = Heading(
+            reread = grammar.Heading(
                 "clause", 1, "1", text=rest, tolerances=(_DIGIT_LOOKALIKE,), confirm=True
             )
         number = _POINT_SLUG.get(letter, letter)
         form = f"a{_FORM_PUNCT[punct]}"
-        return Heading("point", index, number, text=rest, form=form, reread=reread)
+        return grammar.Heading("point", index, number, text=rest, form=form, reread=reread)
 
     # -- Phần, Chương, Mục, Tiểu mục ---------------------------------------------
-    def _numbered(self, s: str, kind: str) -> Heading | BodyLine | None:
+    def _numbered(self, s: str, kind: str) -> grammar.Classified:
         m = _NUMBERED[kind].match(s)
         if m is None:
             return self._glued_title(s, kind)
         punct, space, token, tail = m.groups()
         value = int(token) if token.isdigit() else roman_to_int(token)
         if value is None or value == 0:
-            return Heading(kind, 0, token, refusal=f"unreadable {kind} number '{token}'")
+            return grammar.Heading(kind, 0, token, refusal=f"unreadable {kind} number '{token}'")
         # "Mục.2": the dot stands where the space would (one tolerance, not two)
         found = self._titled(kind, value, space or punct, tail)
-        if punct and type(found) is Heading:
+        if punct and type(found) is grammar.Heading:
             what = f"'{punct}' between the word and the number"
             found.tolerances = (*found.tolerances, ("heading_punctuation", what))
         return found
 
-    def _part(self, s: str) -> Heading | BodyLine | None:
+    def _part(self, s: str) -> grammar.Classified:
         m = _PART.match(s)
         if m is None:
             return None
@@ -425,7 +430,9 @@ class VietnameseGrammar:
         if token is not None:
             value = int(token) if token.isdigit() else roman_to_int(token)
             if not value:
-                return Heading("part", 0, token, refusal=f"unreadable part number '{token}'")
+                return grammar.Heading(
+                    "part", 0, token, refusal=f"unreadable part number '{token}'"
+                )
             return self._titled("part", value, space, tail)
         # PHẦN THỨ <ordinal words> [title]: the longest prefix of words that reads.
         words = tail.split()
@@ -437,44 +444,43 @@ class VietnameseGrammar:
                 rest = tail.split(None, n)[n] if len(words) > n else ""
                 return self._titled("part", value, " ", rest and " " + rest)
         shown = " ".join(words[:3])
-        return Heading("part", 0, shown, refusal=f"unreadable part number 'THỨ {shown}'")
+        return grammar.Heading("part", 0, shown, refusal=f"unreadable part number 'THỨ {shown}'")
 
-    def _glued_title(self, s: str, kind: str) -> Heading | None:
+    def _glued_title(self, s: str, kind: str) -> grammar.Heading | None:
         """``Mục 2ĐIỀU KIỆN ...``: read where the number is due, as with any
         tolerance; otherwise (or in lower case) the line is left alone."""
         m = _GLUED_TITLE[kind].match(s)
         if m is None or not is_upper_title(m.group(3)):
             return None
         space, digits, title = m.groups()
-        tolerances: tuple[Tolerance, ...] = (
+        tolerances: tuple[grammar.Tolerance, ...] = (
             ("heading_punctuation", "no space between the number and the title"),
         )
         if not space:
             tolerances = (("heading_missing_space", "no space before the number"), *tolerances)
         value = int(digits)
-        return Heading(kind, value, str(value), clean_inline(title), tolerances=tolerances)
+        return grammar.Heading(kind, value, str(value), clean_inline(title), tolerances=tolerances)
 
-    def _titled(self, kind: str, value: int, space: str, tail: str) -> Heading | BodyLine:
-        tolerances: tuple[Tolerance, ...] = ()
-        if not space:
-            tolerances = (("heading_missing_space", "no space before the number"),)
-        rest = tail.strip()
-        if rest and rest[0] in ".:-–—":
-            rest = _PUNCT_TITLE.match(rest).group(3)
-        elif rest and not tail[0].isspace():
-            if is_upper_title(rest.lstrip(",;)/ ")):  # "Mục 3; CHẾ ĐỘ ...": a damaged heading
-                return Heading(kind, 0, str(value), refusal=f"{kind} heading with '{rest[0]}'")
-            return reference_line(f"not a {kind} heading")
-        elif rest and not (rest[0].isupper() or rest[0].isdigit()):
-            return reference_line(f"a cross-reference, not a {kind} heading")
-        elif rest and not is_upper_title(rest):
-            # A title on the heading's own line after a space only is written in
-            # capitals; "Mục 1 Chương này và Điều 75 ..." is a wrapped reference.
-            return reference_line(
-                f"a cross-reference, not a {kind} heading (title not in capitals)"
-            )
+    def _titled(
+        self, kind: str, value: int, space: str, tail: str
+    ) -> grammar.Heading | grammar.BodyLine:
+        tolerances, rest, marked = grammar.heading_tail(space, tail)
+        if rest and not marked:
+            if not tail[0].isspace():
+                if is_upper_title(rest.lstrip(",;)/ ")):  # "Mục 3; CHẾ ĐỘ ...": damaged
+                    refusal = f"{kind} heading with '{rest[0]}'"
+                    return grammar.Heading(kind, 0, str(value), refusal=refusal)
+                return grammar.reference_line(f"not a {kind} heading")
+            if not (rest[0].isupper() or rest[0].isdigit()):
+                return grammar.reference_line(f"a cross-reference, not a {kind} heading")
+            if not is_upper_title(rest):
+                # A title on the heading's own line after a space only is written in
+                # capitals; "Mục 1 Chương này và Điều 75 ..." is a wrapped reference.
+                return grammar.reference_line(
+                    f"a cross-reference, not a {kind} heading (title not in capitals)"
+                )
         title = clean_inline(rest) or None
-        return Heading(kind, value, str(value), title, tolerances=tolerances)
+        return grammar.Heading(kind, value, str(value), title, tolerances=tolerances)
 
     # -- titles, closing ---------------------------------------------------------
     def is_title_line(self, s: str) -> bool:
@@ -517,19 +523,8 @@ class VietnameseGrammar:
         words = s.split()
         return 2 <= len(words) <= 6 and all(w[0].isupper() and w.isalpha() for w in words)
 
-    def display(self, kind: str, ordinal: int) -> str:
-        if kind == "point":
-            return VI_POINT_LETTERS[ordinal - 1] if 0 < ordinal <= len(VI_POINT_LETTERS) else "?"
-        return str(ordinal)
-
-    def number_of(self, kind: str, ordinal: int) -> str:
-        if kind == "point":
-            letter = VI_POINT_LETTERS[ordinal - 1]
-            return _POINT_SLUG.get(letter, letter)
-        return str(ordinal)
-
     @functools.lru_cache(maxsize=256)  # noqa: B019 - grammars are module-level singletons
-    def embedded_marker(self, kind: str, ordinal: int) -> RunIn | None:
+    def embedded_marker(self, kind: str, ordinal: int) -> grammar.RunIn | None:
         """``<text>[;.:]<marker> <text>``: a marker run into the previous line."""
         if kind == "point" and 0 < ordinal <= len(VI_POINT_LETTERS):
             marker, text = f"{VI_POINT_LETTERS[ordinal - 1]})", r"\S.*"
@@ -540,6 +535,3 @@ class VietnameseGrammar:
         else:
             return None
         return marker, re.compile(rf"(.*?[;.:])\s*{re.escape(marker)}\s*({text})$")
-
-    def odd_marker(self, s: str) -> tuple[str, int] | None:
-        return read_odd_marker(s, _CLEAN_MARKERS, _POINT_INDEX, capitalised=True)

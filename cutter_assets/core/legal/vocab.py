@@ -1,5 +1,6 @@
 """The unit vocabulary the database seeds, and the fixed facts every extractor
-shares: hierarchy levels, address segments, numbering scopes, warning kinds.
+shares: hierarchy levels, address segments, numbering scopes, warning and
+anomaly kinds.
 
 Change a kind here and the database seeds must change with it (the cutplan
 check refuses any unit_kind/section_type outside these tuples).
@@ -124,4 +125,24 @@ WARNING_KINDS: tuple[str, ...] = (
     "editorial_note",  # a page's footnotes ("1. Subs. by Act ...") kept as body text
     "numbering_jump",  # a container starts at the number its analysis or own number gives
     "ambiguous_marker",  # (i) after (h): the next letter, or Roman one below it
+)
+
+# Every structural anomaly the extractors find (``model.Anomaly``; any one stops
+# the cut with STOP_STRUCTURE) is of one of these kinds.
+ANOMALY_KINDS: tuple[str, ...] = (
+    "gap",  # a number skips ahead of the one due (Điều 7 after Điều 5)
+    "duplicate",  # a number repeats the one before it
+    "out_of_order",  # a number falls behind the one due
+    "numbering_style",  # a container numbered in another way than the one before (NINE after VIII)
+    "unreadable_number",  # a heading or marker whose number cannot be read ("Điều l33.")
+    "odd_marker",  # the due marker in a form the text does not use ("3)" among "1." "2.")
+    "lowercase_marker",  # "4. ủy ban": a marker in lower case, not told from a wrapped line
+    "run_in_marker",  # the next unit's marker run into the text before it, nothing confirming it
+    "folded_unit",  # the due unit's marker found inside the unit before it
+    "lost_heading",  # what only a lost heading leaves: a title line, a list with no heading
+    "empty_unit",  # a unit with no text and no sub-units
+    "misplaced",  # a heading where no unit of its kind can stand (after the closing block)
+    "analysis",  # the provisions differ from the document's own analysis of them
+    "quotation",  # a quotation mark that closes nothing, or a quotation never closed
+    "tail_mark",  # a line holding only the mark that separates a unit's text from its tail
 )

@@ -350,7 +350,8 @@ def test_the_command_line_cuts_each_file(name: str) -> None:
 def test_the_command_line_stops_a_defective_text(tmp_path: Path) -> None:
     text = en_text("us-publ-115-7-inspire-women-act.txt")
     path = tmp_path / "inspire.txt"
-    path.write_text(text.replace("SEC. 3. SUPPORTING", "SEC. 4. SUPPORTING"), encoding="utf-8")
+    damaged = text.replace("SEC. 3. SUPPORTING", "SEC. 4. SUPPORTING")
+    path.write_text(damaged, encoding="utf-8")
     result = subprocess.run(
         [_cutter(), "extract", str(path), "--format", "jsonl"],
         capture_output=True,
@@ -359,8 +360,13 @@ def test_the_command_line_stops_a_defective_text(tmp_path: Path) -> None:
     )
     assert result.returncode == StopCode.STOP_STRUCTURE.exit_code
     assert result.stdout == ""
-    (line,) = result.stderr.splitlines()
+    # One line for its one anomaly, then the stop.
+    anomaly, line = result.stderr.splitlines()
     assert "STOP_STRUCTURE" in line and "section numbering gap (expected 3, found 4)" in line
+    lines = damaged.split("\n")
+    at = next(i for i, s in enumerate(lines, 1) if s.startswith("SEC. 4. SUPPORTING"))
+    sha = hashlib.sha256(lines[at - 1].encode("utf-8")).hexdigest()
+    assert anomaly == f"anomaly: line {at}: gap: expected 3, found 4 (sha256 {sha[:12]})"
 
 
 def test_a_law_with_more_units_than_the_cap_stops_naming_the_first_over_it() -> None:

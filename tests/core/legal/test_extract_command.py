@@ -31,6 +31,17 @@ def _one_stop_line(result, code: StopCode) -> None:
     assert isinstance(result.exception, SystemExit)
 
 
+def _anomalies_then_stop(result) -> list[str]:
+    """A structure stop: one line per anomaly on stderr, then the STOP line; the
+    anomaly lines."""
+    assert result.exit_code == StopCode.STOP_STRUCTURE.exit_code, (result.stdout, result.stderr)
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    *anomalies, stop = result.stderr.splitlines()
+    assert stop.startswith("STOP_STRUCTURE: ") and anomalies, result.stderr
+    assert all(line.startswith("anomaly: line ") for line in anomalies), result.stderr
+    return anomalies
+
+
 def test_table_for_the_constitution(runner) -> None:
     result = runner.invoke(extract, [str(corpus_path("hien-phap.txt")), "--doc-code", "VN-HP-2013"])
     assert result.exit_code == 0, result.stderr
@@ -82,7 +93,10 @@ def test_structure_stop(runner, tmp_path: Path) -> None:
     path = tmp_path / "gap.txt"
     path.write_text("LUẬT\n\nĐiều 1. A\n\nNội dung.\n\nĐiều 3. C\n\nNội dung.\n", encoding="utf-8")
     result = runner.invoke(extract, [str(path)])
-    _one_stop_line(result, StopCode.STOP_STRUCTURE)
+    sha = hashlib.sha256("Điều 3. C".encode()).hexdigest()
+    assert _anomalies_then_stop(result) == [
+        f"anomaly: line 7: gap: expected 2, found 3 (sha256 {sha[:12]})"
+    ]
     assert "article numbering gap (expected 2, found 3) at line 7" in result.stderr
 
 
@@ -138,7 +152,8 @@ def test_akn_is_a_valid_act_of_the_file(runner) -> None:
 def test_akn_refusals_are_one_line(runner, tmp_path: Path) -> None:
     path = tmp_path / "gap.txt"
     path.write_text("LUẬT\n\nĐiều 1. A\n\nNội dung.\n\nĐiều 3. C\n\nNội dung.\n", encoding="utf-8")
-    _one_stop_line(runner.invoke(extract, [str(path), "--format", "akn"]), StopCode.STOP_STRUCTURE)
+    anomalies = _anomalies_then_stop(runner.invoke(extract, [str(path), "--format", "akn"]))
+    assert len(anomalies) == 1 and anomalies[0].startswith("anomaly: line 7: gap: ")
     # a control character XML cannot carry is refused, never dropped
     bad = tmp_path / "bad.txt"
     bad.write_text("Điều 1. A\n\nNội dung \x01 lạ.\n", encoding="utf-8")

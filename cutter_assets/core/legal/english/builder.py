@@ -8,22 +8,21 @@ convention's ladder of markers, whose form and style fix a marker's level
 the letter after ``(h)``). A unit is accepted only when its number is exactly
 the next one in its sequence (``4A`` after 4, ``(1A)`` after (1)), and a
 provision may jump to another number only at the start of a container whose
-own analysis or number says so. Everything else stops with STOP_STRUCTURE and
-the line: a gap, a duplicate, an out-of-order or unreadable number, an empty
-unit, a marker outside any provision, a first item after text that ends a
-sentence, a title line with no heading above it, a provision missing from the
-document's own analysis. Editorial matter (the Code's source credits and
+own analysis or number says so. Everything else is an anomaly at its line
+(``anomalies.py``; any one stops the cut with STOP_STRUCTURE once the text is
+read): a gap, a duplicate, an out-of-order or unreadable number, an empty unit,
+a marker outside any provision, a first item after text that ends a sentence, a
+title line with no heading above it, a provision missing from the document's
+own analysis. Editorial matter (the Code's source credits and
 notes, India Code's page footnotes, quoted amending text, tables) is kept as
 body text and never cut; every tolerance is reported as a warning.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
 
-from cutter_assets.core.commands import command
+from cutter_assets.core.legal.anomalies import Anomalies, accept_numbering
 from cutter_assets.core.legal.english.conventions import Convention, Ladder
 from cutter_assets.core.legal.english.lines import (
     CONTAINER,
@@ -43,26 +42,12 @@ from cutter_assets.core.legal.english.numbers import (
     next_text,
     show,
 )
-from cutter_assets.core.legal.model import (
-    TAIL_MARK,
-    Extraction,
-    ExtractWarning,
-    Unit,
-    body_with_tail,
-)
-from cutter_assets.core.legal.normalize import (
-    clean_inline,
-    is_upper_title,
-    join_body,
-    shorten,
-)
-from cutter_assets.core.legal.tree import BodyLine, MarkerForm, read_odd_marker
-from cutter_assets.core.legal.vocab import (
-    EN_ADDRESS_PREFIX,
-    EN_POINT_LETTERS,
-    SECTION_TYPE_OF,
-    UNIT_KINDS,
-)
+from cutter_assets.core.legal.grammar import BodyLine, MarkerForm, letter_index, read_odd_marker
+from cutter_assets.core.legal.model import TAIL_MARK, Extraction, ExtractWarning, body_with_tail
+from cutter_assets.core.legal.normalize import clean_inline, is_upper_title, join_body, shorten
+from cutter_assets.core.legal.quotes import OPEN_QUOTES, Quotes, quoted_heading
+from cutter_assets.core.legal.units import check_cap, extraction_of
+from cutter_assets.core.legal.vocab import EN_ADDRESS_PREFIX, EN_POINT_LETTERS, SECTION_TYPE_OF
 from cutter_assets.core.stops import CutterStop, StopCode
 
 PREAMBLE, BODY, CLOSING = "preamble", "body", "closing"
@@ -70,10 +55,9 @@ _INTRODUCING = "—–:-,"  # how a line that introduces a list of items ends
 _GOES_ON = (",", ";", ", or", ", and", "; or", "; and")  # an item whose sentence goes on
 _GOES_ON_WRAPPED = (";", "; or", "; and")  # the same where a line may end anywhere
 _ENDS = (".", ".]", ".)", ".”", ".’")  # an item whose sentence has ended
-_OPEN_QUOTES = "“\"‘'«"
 _RECITALS = re.compile(r"(?:WHEREAS|Whereas)\W*$")
 _FOOTNOTE = re.compile(r"(\d{1,2})\. \S")
-_POINT_INDEX = {letter: i for i, letter in enumerate(EN_POINT_LETTERS, 1)}
+_POINT_INDEX = letter_index(EN_POINT_LETTERS)
 _RECITAL_RANK = 0  # recitals and schedules stand at the top, like the preamble
 # An English unit's section type follows its role: an English section is a
 # provision where a Vietnamese one (Mục) is a heading. Preamble and closing by kind.
@@ -97,7 +81,7 @@ class Node:
         "number",
         "address",
         "parent_address",
-        "raw",
+        "raw_heading",
         "line",
         "body",
         "tail",
@@ -108,6 +92,7 @@ class Node:
         "repealed",
         "first_provision",
         "analysis",
+        "resync",
     )
 
     def __init__(self, kind: str, rank: int, role: str, number: Number | None, address: str):
@@ -117,7 +102,7 @@ class Node:
         self.number = number
         self.address = address
         self.parent_address: str | None = None
-        self.raw = ""
+        self.raw_heading = ""
         self.line = 0
         self.body: list[str] = []  # its text before its sub-units
         self.tail: list[str] = []  # its text after them (AKN's wrapUp)
@@ -129,10 +114,9 @@ class Node:
         self.first_provision = 0  # provisions[first_provision:] opened while it was open
         # The provision numbers its analysis lists, with their lines (None: no analysis).
         self.analysis: list[tuple[str, int]] | None = None
-
-
-def stop(what: str, line: int, text: str) -> CutterStop:
-    return CutterStop(StopCode.STOP_STRUCTURE, f'{what} at line {line}: "{shorten(text)}"')
+        # rank -> (the position, the number due) after an anomaly in that sequence
+        # here (read by ``_resynced``).
+        self.resync: dict[int, tuple[Number | None, Number]] | None = None
 
 
 class EnglishReader:
@@ -176,10 +160,13 @@ class EnglishReader:
         self.footnote_next = 0  # the number the next footnote of a page's block has (0: none)
         self.footnotes_from = 0
         self.collecting: Node | None = None  # the unit whose analysis is being read
-        self.quote_depth = 0  # open curly double quotes
-        self.straight_open = False  # an odd number of straight quotes so far
-        self.block_open = False  # a quotation between single quotes (EU amending text)
-        self.quote_line = 0
+        self.anomalies = Anomalies(lines)
+        self.quotes = Quotes(self.anomalies, c.block_quotes)
+        # A sequence whose position stays at a number taken as found when the next
+        # unit opens (``_resynced``): (scope, rank, that number).
+        self.keep: tuple[Node, int, Number] | None = None
+        self.orphaned = False  # an item outside any provision was reported, no heading since
+        self.lost_in: Node | None = None  # the unit holding a reported lost heading's title
         self.heading_line = 0  # the input line of the last heading or title
         # Plain lines after a list item, held until the list goes on (they are the
         # item's) or ends (they may be its parent's text after the list: its tail).
@@ -198,6 +185,7 @@ class EnglishReader:
                 (i for i, line in enumerate(lines) if formula.match(line.strip())), -1
             )
         skip = 0
+        quotes = self.quotes
         for index, line in enumerate(lines):
             s = line.strip()
             if not s:
@@ -208,13 +196,8 @@ class EnglishReader:
                 continue
             lineno = index + 1
             if s == TAIL_MARK:
-                raise stop(
-                    f"a line holding only {TAIL_MARK!r}, the mark that separates a unit's text "
-                    "before its sub-units from its text after them",
-                    lineno,
-                    s,
-                )
-            if self.quote_depth or self.straight_open or self.block_open:
+                self.anomalies.tail_mark(lineno, s)
+            if quotes.open:
                 self._quoted(s, lineno)
             elif index <= end_of_preamble:
                 self._preamble_line(s, lineno, index == end_of_preamble)
@@ -222,9 +205,10 @@ class EnglishReader:
                 if self.phase == PREAMBLE and end_of_preamble >= 0:
                     self.phase = BODY
                 skip = self._line(s, index)
-            self._track_quotes(s, lineno)
+            quotes.track(s, lineno)
             self._note_line(s, lineno)
         self._finish()
+        self.anomalies.check()
         return self.nodes
 
     def _note_line(self, s: str, lineno: int) -> None:
@@ -258,8 +242,13 @@ class EnglishReader:
                 if found.role == MARKER:
                     self._body(s, lineno)  # the closing's footnotes: "(1) OJ C 286 ..."
                     return 0
-                raise stop(f"{found.kind} heading after the closing block", lineno, s)
+                # Nothing after it can be placed: reading stops here.
+                self.anomalies.after_closing(found.kind, lineno, s)
+                raise self.anomalies.stop()
             if self.phase == PREAMBLE and found.role == MARKER:
+                self._body(s, lineno)
+                return 0
+            if self._cannot_open(found, s, lineno):
                 self._body(s, lineno)
                 return 0
             self._open(found, s, lineno)
@@ -299,19 +288,41 @@ class EnglishReader:
     def _recital(self, found: Opening, s: str, lineno: int) -> None:
         number = found.readings[0]
         scope = self._preamble(lineno)
-        self._check_number("recital", number, scope.last.get(_RECITAL_RANK), lineno, s)
+        self._check_number("recital", number, scope, _RECITAL_RANK, lineno, s)
         node = self._push("recital", _RECITAL_RANK, "recital", number, s, lineno, scope)
         self._text(node, found.text, lineno)
 
     # -- headings ------------------------------------------------------------------
-    def _open(self, found: Opening, s: str, lineno: int) -> None:
+    def _cannot_open(self, found: Opening, s: str, lineno: int) -> bool:
+        """A heading that cannot open its unit: its number cannot be read, or this
+        convention has no such container. An anomaly; the line is read as text."""
         if found.refusal:
-            raise stop(found.refusal, lineno, s)
+            what, kind = found.refusal, "unreadable_number"
+        elif found.role == CONTAINER and found.kind not in self.container_rank:
+            what = f"a {found.kind} heading, which this {self.c.name} text cannot hold"
+            kind = "misplaced"
+        elif not found.readings and found.role in (CONTAINER, SCHEDULE):
+            what, kind = f"{found.kind} number cannot be read", "unreadable_number"
+        else:
+            return False
+        self.anomalies.add(
+            kind,
+            what,
+            lineno,
+            s,
+            expected=f"{found.kind} heading this text can number",
+            found=shorten(s, 30),
+            accept=f"keep the line as text of {self._sink(lineno).address}",
+        )
+        return True
+
+    def _open(self, found: Opening, s: str, lineno: int) -> None:
         role = found.role
         if role == MARKER:
             self._marker(found, s, lineno)
             return
         self.phase = BODY
+        self.orphaned = False
         if role == SCHEDULE:
             node = self._schedule(found, s, lineno)
         elif role == CONTAINER:
@@ -343,7 +354,7 @@ class EnglishReader:
     def _schedule(self, found: Opening, s: str, lineno: int) -> Node:
         """A schedule or annex: a new block at the top, after the body (EU annexes
         after the signatures); its text is cut only where the convention says how."""
-        number = self._choose(found.kind, found.readings, self.root.last.get(0), lineno, s)
+        number = self._choose(found.kind, found.readings, self.root, 0, lineno, s)
         self._pop_to(0)
         if self.closing is not None:
             self.phase = BODY
@@ -352,14 +363,10 @@ class EnglishReader:
         return node
 
     def _container(self, found: Opening, s: str, lineno: int) -> Node:
-        rank = self.container_rank.get(found.kind)
-        if rank is None:
-            raise stop(
-                f"a {found.kind} heading, which this {self.c.name} text cannot hold", lineno, s
-            )
+        rank = self.container_rank[found.kind]
         self._pop_to(rank)
         scope = self.stack[-1] if self.stack else self.root
-        number = self._choose(found.kind, found.readings, scope.last.get(rank), lineno, s)
+        number = self._choose(found.kind, found.readings, scope, rank, lineno, s)
         node = self._push(found.kind, rank, CONTAINER, number, s, lineno, scope)
         node.first_provision = len(self.provisions)
         return node
@@ -374,7 +381,7 @@ class EnglishReader:
         last = scope.last.get(rank)
         if not follows(number, last):
             if not self._jump(number, last, lineno, s):
-                self._check_number(found.kind, number, last, lineno, s)
+                self._check_number(found.kind, number, scope, rank, lineno, s)
         node = self._push(found.kind, rank, PROVISION, number, s, lineno, scope)
         self.provisions.append(node)
         return node
@@ -421,16 +428,27 @@ class EnglishReader:
             if found.form == DOT:
                 self._plain(s, lineno - 1)  # "1." where the convention has no such level
                 return
-            raise stop(f"a marker with no level in a {self.c.name} text", lineno, s)
+            self._text_instead(
+                "misplaced", f"a marker with no level in a {self.c.name} text", s, lineno
+            )
+            return
         if not any(parent is not None for *_, parent in candidates):
-            raise stop("a numbered item outside any provision (a lost heading?)", lineno, s)
+            if self.orphaned:  # the items after the first, until a heading, are its echo
+                self._body(s, lineno)
+                return
+            self.orphaned = True
+            what = "a numbered item outside any provision (a lost heading?)"
+            self._text_instead("lost_heading", what, s, lineno)
+            return
         fitting = [c for c in candidates if c[3] is not None and follows(c[0], c[3].last.get(c[2]))]
         if not fitting:
-            number, kind, rank, parent = next(c for c in candidates if c[3] is not None)
-            self._check_number(kind, number, parent.last.get(rank), lineno, s)
-        chosen = fitting[0]
-        if len(fitting) > 1:
+            chosen = next(c for c in candidates if c[3] is not None)
+            number, kind, rank, parent = chosen
+            self._check_number(kind, number, parent, rank, lineno, s)
+        elif len(fitting) > 1:
             chosen = self._resolve(fitting, s, lineno)
+        else:
+            chosen = fitting[0]
         number, kind, rank, parent = chosen
         if self.pending:
             item = self.stack[-1]
@@ -443,6 +461,19 @@ class EnglishReader:
         self._pop_to(rank)
         node = self._push(kind, rank, MARKER, number, s, lineno, parent)
         self._text(node, found.text, lineno)
+
+    def _text_instead(self, kind: str, what: str, s: str, lineno: int) -> None:
+        """A marker that can open no unit here: an anomaly; the line is read as text."""
+        self.anomalies.add(
+            kind,
+            what,
+            lineno,
+            s,
+            expected="a provision above it",
+            found=shorten(s, 20),
+            accept=f"keep the line as text of {self._sink(lineno).address}",
+        )
+        self._body(s, lineno)
 
     def _resolve(self, fitting: list, s: str, lineno: int) -> tuple:
         """``(i)`` after ``(h)``: the next letter, unless the line above
@@ -464,18 +495,22 @@ class EnglishReader:
         """The first item of a list stands right below its parent's heading, or
         after a line that introduces it (``... as follows:``, ``... of—``). After
         text that ends a sentence it can only be the item of a heading lost
-        above it: the cut would hang it on the wrong provision."""
+        above it: the cut would hang it on the wrong provision (an anomaly)."""
         if not parent.body:
             return
         last = _last_line(parent.body)
         if _introduces(last) or last.endswith("]"):
             return
-        raise stop(
+        self.anomalies.add(
+            "lost_heading",
             f"{kind} {number.text} opens a list after text that ends a sentence "
             f"({parent.kind} {parent.number.text if parent.number else ''} "
             f'ends "{shorten(last, 40)}"): a lost heading above it?',
             lineno,
             s,
+            expected="a heading above the list",
+            found=f"{kind} {number.text} after a sentence end",
+            accept=f"cut {kind} {number.text} as an item of {parent.address}",
         )
 
     def _ladder(self) -> Ladder:
@@ -490,42 +525,88 @@ class EnglishReader:
         return None
 
     def _choose(
-        self, kind: str, readings: tuple[Number, ...], last: Number | None, lineno: int, s: str
+        self, kind: str, readings: tuple[Number, ...], scope: Node, rank: int, lineno: int, s: str
     ) -> Number:
-        """The reading of a container's number that continues its sequence in
-        the sequence's own numbering (``I``: Roman one, or the letter after H);
-        ``CHAPTER NINE`` after ``CHAPTER VIII`` is another numbering: it stops."""
-        if not readings:
-            raise stop(f"{kind} number cannot be read", lineno, s)
+        """The reading of a container's number (there is one at least) that
+        continues its sequence in ``scope`` in the sequence's own numbering
+        (``I``: Roman one, or the letter after H); ``CHAPTER NINE`` after
+        ``CHAPTER VIII`` is another numbering: an anomaly, taken as found."""
+        last = scope.last.get(rank)
         same = [n for n in readings if last is None or n.style == last.style]
         for number in same:
             if follows(number, last):
                 return number
         if not same:
-            raise stop(
-                f"{kind} {readings[0].text} is numbered in another way than the {kind} "
+            number = readings[0]
+            self.anomalies.add(
+                "numbering_style",
+                f"{kind} {number.text} is numbered in another way than the {kind} "
                 f"before it ({last.text})",
                 lineno,
                 s,
+                expected=f"{kind} {next_text(last, last.style)}",
+                found=shorten(s, 30),
+                accept=f"cut {kind} {number.text} at this line, numbered as written",
             )
-        self._check_number(kind, same[0], last, lineno, s)
+            return number
+        self._check_number(kind, same[0], scope, rank, lineno, s)
         return same[0]
 
     def _check_number(
-        self, kind: str, number: Number, last: Number | None, lineno: int, s: str
+        self, kind: str, number: Number, scope: Node, rank: int, lineno: int, s: str
     ) -> None:
-        if follows(number, last):
+        """``number`` must follow the last of its sequence in ``scope``; otherwise
+        an anomaly, and the number is taken as found, the sequence's new position
+        (the caller opens it; see ``_resynced`` for the sibling after it)."""
+        last = scope.last.get(rank)
+        if follows(number, last) or self._resynced(number, scope, rank):
             return
         expected = next_text(last, number.style)
         if number.insert and last is not None:
             expected += f" or {inserted_text(last)}"
         if last is not None and number.value == last.value and number.insert <= last.insert:
-            what = f"duplicate {kind} {number.text} (expected {expected})"
+            relation, what = "duplicate", f"duplicate {kind} {number.text} (expected {expected})"
         elif last is None or (number.value, number.insert) > (last.value, last.insert):
+            relation = "gap"
             what = f"{kind} numbering gap (expected {expected}, found {number.text})"
         else:
+            relation = "out_of_order"
             what = f"{kind} out of order (expected {expected}, found {number.text})"
-        raise stop(what, lineno, s)
+        self.anomalies.add(
+            relation,
+            what,
+            lineno,
+            s,
+            expected=expected,
+            found=number.text,
+            accept=accept_numbering(relation, kind, number.text, expected),
+        )
+        self._resync(
+            scope, rank, number, Number(number.style, last.value + 1 if last else 1, 0, "")
+        )
+
+    def _resync(self, scope: Node, rank: int, position: Number | None, due: Number) -> None:
+        """After an anomaly the sequence of ``rank`` in ``scope`` stands at
+        ``position`` where ``due`` was due (``_resynced`` reads it)."""
+        if scope.resync is None:
+            scope.resync = {}
+        scope.resync[rank] = (position, due)
+
+    def _resynced(self, number: Number, scope: Node, rank: int) -> bool:
+        """The sibling right after an anomaly in its sequence (a number taken as
+        found, a marker kept as text) may be the number that was due there (come
+        late, or swapped with the found one: the position is the higher of the two,
+        ``keep``) or the one after it (the found number was mistyped, the marker was
+        the item's: the position moves on to it); neither is a new anomaly."""
+        resync = scope.resync.get(rank) if scope.resync else None
+        if resync is None or scope.last.get(rank) is not resync[0]:
+            return False
+        position, due = resync
+        if number.value == due.value and not number.insert:
+            if position is not None and position.value > due.value:
+                self.keep = (scope, rank, position)
+            return True
+        return follows(number, due)
 
     def _push(
         self, kind: str, rank: int, role: str, number: Number, raw: str, lineno: int, scope: Node
@@ -536,25 +617,33 @@ class EnglishReader:
         parent = stack[-1] if stack else None
         base = parent.address if parent is not None else self.doc_code
         node = Node(kind, rank, role, number, f"{base}/{EN_ADDRESS_PREFIX[kind]}_{number.text}")
-        node.raw, node.line = raw, lineno
+        node.raw_heading, node.line = raw, lineno
         if parent is not None:
             parent.children += 1
             node.parent_address = parent.address
         scope.last[rank] = number
+        if self.keep is not None:
+            kept_in, kept_rank, kept = self.keep
+            self.keep = None
+            if kept_in is scope and kept_rank == rank:
+                scope.last[rank] = kept
         stack.append(node)
         self.nodes.append(node)
         return node
 
     def _pop_to(self, rank: int) -> None:
-        """Close the open units of ``rank`` and below; an empty one stops the cut,
-        and a container whose analysis lists other provisions than it holds."""
+        """Close the open units of ``rank`` and below; an empty one is an anomaly,
+        and so is a container whose analysis lists other provisions than it holds."""
         stack = self.stack
         if self.pending and stack[-1].rank >= rank:
             self._settle(True)  # the held lines' item closes: its list has ended
         while stack and stack[-1].rank >= rank:
             node = stack.pop()
             if not node.children and not node.body and not node.repealed:
-                raise stop(f"empty {node.kind} (no text and no sub-units)", node.line, node.raw)
+                what = f"empty {node.kind} (no text and no sub-units)"
+                self.anomalies.empty_unit(
+                    what, node.kind, _number(node), node.line, node.raw_heading
+                )
             if node.analysis is not None:
                 self._check_analysis(node, self.provisions[node.first_provision :])
 
@@ -584,28 +673,51 @@ class EnglishReader:
             self.collecting = None
 
     def _check_analysis(self, owner: Node, provisions: list[Node]) -> None:
+        """The provisions must be the ones ``owner``'s analysis lists, in order: the
+        first that differs is an anomaly (those after it would all differ too)."""
         listed = owner.analysis or []
+        accept = "cut the provisions as the text numbers them"
         for at, (number, line) in enumerate(listed):
             if at >= len(provisions):
                 where = "the document" if owner is self.root else f"{owner.kind} {_number(owner)}"
-                raise stop(
+                self.anomalies.add(
+                    "analysis",
                     f"{self.c.provision} {number}, which the analysis lists, is not in the text "
                     f"of {where}",
                     line,
                     self.lines[line - 1],
+                    expected=f"{self.c.provision} {number}",
+                    found="none",
+                    accept=accept,
                 )
+                return
             found = provisions[at]
             if found.number.text != number:
-                raise stop(
+                if self.anomalies.at(found.line):
+                    return  # its number is reported already: the analysis says it again
+                self.anomalies.add(
+                    "analysis",
                     f"{found.kind} {found.number.text} is not the one the analysis lists "
                     f"there ({number}, line {line})",
                     found.line,
-                    found.raw,
+                    found.raw_heading,
+                    expected=f"{found.kind} {number}",
+                    found=found.number.text,
+                    accept=accept,
                 )
+                return
         if len(provisions) > len(listed):
             extra = provisions[len(listed)]
-            raise stop(
-                f"{extra.kind} {extra.number.text} is not in the analysis", extra.line, extra.raw
+            if self.anomalies.at(extra.line):
+                return
+            self.anomalies.add(
+                "analysis",
+                f"{extra.kind} {extra.number.text} is not in the analysis",
+                extra.line,
+                extra.raw_heading,
+                expected="no provision after the last the analysis lists",
+                found=extra.number.text,
+                accept=accept,
             )
 
     # -- body text -----------------------------------------------------------------
@@ -709,17 +821,23 @@ class EnglishReader:
                 self._body(s, lineno)
                 return
         if self.phase == BODY and self.stack and self._parsed():
-            if s[0] in _OPEN_QUOTES:
+            if s[0] in OPEN_QUOTES:
                 self._quote_opening(s, lineno)
             else:
-                self._check_odd_marker(s, lineno)
-                if self._title_alone(s) and not self._crossheading(s, index):
-                    node = self.stack[-1]
-                    raise stop(
+                self._odd_marker(s, lineno)
+                node = self.stack[-1]
+                lost = self._title_alone(s) and not self._crossheading(s, index)
+                if lost and node is not self.lost_in:  # its later title lines: its echo
+                    self.lost_in = node
+                    self.anomalies.add(
+                        "lost_heading",
                         f"a line shaped like a heading's title in the text of {node.kind} "
                         f"{node.number.text}: a heading that was lost or cannot be read?",
                         lineno,
                         s,
+                        expected=f"text of {node.kind} {node.number.text}",
+                        found="a title line",
+                        accept=f"keep the line as text of {node.address}",
                     )
                 if self._pends(s, lineno):
                     return
@@ -780,10 +898,11 @@ class EnglishReader:
         )
         self.footnote_next = 0
 
-    def _check_odd_marker(self, s: str, lineno: int) -> None:
+    def _odd_marker(self, s: str, lineno: int) -> None:
         """A marker of exactly the next item of an open list, written in a form
         this convention does not use (``b)`` for ``(b)``): as text it would fold
-        that item into the one before, silently when it is the last."""
+        that item into the one before, silently when it is the last. An anomaly;
+        kept as text, and the next item may follow it (``_resynced``)."""
         ladder = self._ladder()
         found = read_odd_marker(s, self.clean_forms[ladder], _POINT_INDEX, capitalised=False)
         if found is None:
@@ -797,9 +916,10 @@ class EnglishReader:
             parent = self._parent_for(rank)
             last = parent.last.get(rank) if parent is not None else None
             if parent is not None and ordinal == (last.value + 1 if last else 1):
-                raise stop(
-                    f"{kind} {show(style, ordinal)} marker in a form that cannot be read", lineno, s
-                )
+                shown = show(style, ordinal)
+                self.anomalies.odd_marker(kind, shown, lineno, s, self.stack[-1].address)
+                self._resync(parent, rank, last, Number(style, ordinal, 0, shown))
+                return
 
     def _before_provision(self, index: int) -> bool:
         """Whether the next line with text is a provision's heading."""
@@ -836,47 +956,19 @@ class EnglishReader:
     # -- quotations (amending provisions quote whole sections) ------------------------
     def _quoted(self, s: str, lineno: int) -> None:
         if isinstance(self.c.classify(s, self.lines, lineno - 1, False), Opening):
-            self._warn(
-                lineno,
-                "quoted_provision",
-                f'"{shorten(s)}" is inside the quotation opened at line {self.quote_line}; '
-                f"kept as body text of {self._sink(lineno).address}",
-            )
+            address = self._sink(lineno).address
+            self.warnings.append(quoted_heading(s, lineno, address, self.quotes.line))
         self._body(s, lineno)
 
     def _quote_opening(self, s: str, lineno: int) -> None:
         """A line opening with a quotation mark: quoted text, reported when it
         quotes a heading. Where amending text is quoted between single quotes
         (EU: ``‘Article 5`` ... ``’;``) the quotation runs until a line ends
-        with the closing one; the apostrophe is that same character, so only a
-        line's end closes it."""
-        block = self.c.block_quotes
-        if block is not None and s.startswith(block[0]) and not self._closes_block(s):
-            self.block_open, self.quote_line = True, lineno
-        inner = s.lstrip(_OPEN_QUOTES + " ")
+        with the closing one (``Quotes.start_block``)."""
+        self.quotes.start_block(s, lineno)
+        inner = s.lstrip(OPEN_QUOTES + " ")
         if inner and isinstance(self.c.classify(inner, self.lines, lineno - 1, False), Opening):
-            self._warn(
-                lineno,
-                "quoted_provision",
-                f'"{shorten(s)}" is quoted text; kept as body text of {self._sink(lineno).address}',
-            )
-
-    def _closes_block(self, s: str) -> bool:
-        return s.rstrip(";.,)").endswith(self.c.block_quotes[1])
-
-    def _track_quotes(self, s: str, lineno: int) -> None:
-        if self.block_open and lineno > self.quote_line and self._closes_block(s):
-            self.block_open = False
-        was_open = self.quote_depth or self.straight_open
-        if "“" in s or "”" in s:
-            depth = self.quote_depth + s.count("“") - s.count("”")
-            if depth < 0:
-                raise stop("closing quotation mark with no quotation open", lineno, s)
-            self.quote_depth = depth
-        if s.count('"') % 2:
-            self.straight_open = not self.straight_open
-        if not was_open and (self.quote_depth or self.straight_open):
-            self.quote_line = lineno
+            self.warnings.append(quoted_heading(s, lineno, self._sink(lineno).address))
 
     # -- the end ---------------------------------------------------------------------
     def _open_closing(self, s: str, lineno: int) -> None:
@@ -890,16 +982,12 @@ class EnglishReader:
         self._body(s, lineno)
 
     def _finish(self) -> None:
-        if self.quote_depth or self.straight_open or self.block_open:
-            raise stop(
-                "quotation is never closed (everything after it would be body text)",
-                self.quote_line,
-                self.lines[self.quote_line - 1],
-            )
+        self.quotes.check_closed()
         if self.footnote_next:
             self._end_footnotes()
         self._pop_to(-1)
         if not self.provisions:
+            self.anomalies.check()  # a line at fault says more than no provision
             raise CutterStop(
                 StopCode.STOP_STRUCTURE,
                 f"no {self.c.provision} heading found in lines 1-{len(self.lines)} "
@@ -937,46 +1025,25 @@ def _last_line(body: list[str]) -> str:
     return ""
 
 
-def extraction_of(reader: EnglishReader, nodes: list[Node], max_units: int) -> Extraction:
-    """The checked nodes as units: addresses, bodies normalised and hashed,
-    section types by role, counts, and the region the units cover."""
+def english_extraction(reader: EnglishReader, nodes: list[Node], max_units: int) -> Extraction:
+    """The checked nodes as units: bodies normalised, section types by role, and
+    the region the units cover."""
     lines = reader.lines
-    if len(nodes) > max_units:
-        over = nodes[max_units]
-        raise stop(
-            f"the document has {len(nodes)} units, more than the cap of {max_units}; "
-            f"raise max_units ({command('extract --max-units N')}) if this size is expected. "
-            f"Unit {max_units + 1} starts",
-            over.line,
-            over.raw or lines[over.line - 1],
-        )
-    units = []
-    for order, node in enumerate(nodes, start=1):
+    check_cap(nodes, max_units, lines)
+    bodies = []
+    for node in nodes:
         body = _joined(node.body)
-        if node.tail:
-            body = body_with_tail(body, _joined(node.tail))
-        units.append(
-            Unit.from_values(
-                node.address,
-                node.kind,
-                _SECTION_TYPE.get(node.role) or SECTION_TYPE_OF[node.kind],
-                node.number.text if node.number is not None else "",
-                node.raw,
-                node.title,
-                body,
-                node.parent_address,
-                order,
-                hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            )
-        )
-    by_kind = Counter(node.kind for node in nodes)
-    return Extraction(
+        bodies.append(body_with_tail(body, _joined(node.tail)) if node.tail else body)
+    return extraction_of(
+        nodes,
+        bodies=bodies,
+        numbers=[_number(node) for node in nodes],
+        section_types=[
+            _SECTION_TYPE.get(node.role) or SECTION_TYPE_OF[node.kind] for node in nodes
+        ],
         doc_code=reader.doc_code,
         language="en",
-        units=units,
         warnings=reader.warnings,
-        counts={kind: by_kind[kind] for kind in UNIT_KINDS},
-        unit_lines=[node.line for node in nodes],
         region_text=join_body(_region(lines, nodes[0].line, reader.odd_lines), False),
     )
 

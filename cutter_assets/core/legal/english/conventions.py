@@ -44,34 +44,30 @@ from cutter_assets.core.legal.english.numbers import (
     container,
     decimal,
 )
+from cutter_assets.core.legal.grammar import reference_line
 from cutter_assets.core.legal.normalize import clean_inline, is_upper_title
-from cutter_assets.core.legal.tree import reference_line
 
 Ladder = tuple[tuple[str, str, str], ...]  # (marker form, number style, unit kind), outermost first
+_SAMPLE_STYLE = {"1": DECIMAL, "a": LOWER, "A": UPPER, "i": LROMAN}
 
-_US_LADDER: Ladder = (
-    (PAREN, LOWER, "subsection"),
-    (PAREN, DECIMAL, "paragraph"),
-    (PAREN, UPPER, "subparagraph"),
-    (PAREN, LROMAN, "clause"),
-)
-_UK_LADDER: Ladder = (
-    (PAREN, DECIMAL, "subsection"),
-    (PAREN, LOWER, "paragraph"),
-    (PAREN, LROMAN, "subparagraph"),
-)
+
+def _ladder(*levels: str) -> Ladder:
+    """A ladder from its markers as they look, outermost first: ``"(a) subsection"``
+    is a lower-case letter in parentheses opening a subsection, ``"1. paragraph"``
+    a number and a dot opening a paragraph."""
+    rungs = []
+    for level in levels:
+        marker, kind = level.split()
+        form = PAREN if marker.startswith("(") else DOT
+        rungs.append((form, _SAMPLE_STYLE[marker.strip("().")], kind))
+    return tuple(rungs)
+
+
+_US_LADDER = _ladder("(a) subsection", "(1) paragraph", "(A) subparagraph", "(i) clause")
+_UK_LADDER = _ladder("(1) subsection", "(a) paragraph", "(i) subparagraph")
 # UK schedule paragraphs: sub-paragraph (1), paragraph (a), sub-paragraph (i).
-_UK_SCHEDULE_LADDER: Ladder = (
-    (PAREN, DECIMAL, "subparagraph"),
-    (PAREN, LOWER, "paragraph"),
-    (PAREN, LROMAN, "subparagraph"),
-)
-_EU_LADDER: Ladder = (
-    (DOT, DECIMAL, "paragraph"),
-    (PAREN, DECIMAL, "point"),
-    (PAREN, LOWER, "point"),
-    (PAREN, LROMAN, "point"),
-)
+_UK_SCHEDULE_LADDER = _ladder("(1) subparagraph", "(a) paragraph", "(i) subparagraph")
+_EU_LADDER = _ladder("1. paragraph", "(1) point", "(a) point", "(i) point")
 
 _DASHES = "—–"
 _CONTAINER_WORDS = {

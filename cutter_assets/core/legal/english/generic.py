@@ -14,50 +14,39 @@ from __future__ import annotations
 import functools
 import re
 
+from cutter_assets.core.legal import grammar
 from cutter_assets.core.legal.normalize import EN_NUMBER_WORDS, clean_inline, roman_to_int
-from cutter_assets.core.legal.tree import (
-    BodyLine,
-    CleanForm,
-    Heading,
-    MarkerForm,
-    RunIn,
-    Tolerance,
-    read_odd_marker,
-    reference_line,
-)
 from cutter_assets.core.legal.vocab import EN_POINT_LETTERS
 
-_KIND_OF = {
-    "part": "part",
-    "chapter": "chapter",
-    "section": "section",
-    "article": "article",
-}
 _HEADING = re.compile(
     r"(PART|Part|CHAPTER|Chapter|SECTION|Section|ARTICLE|Article)(\s*)([0-9]+|[A-Za-z]+)(?![^\W_])(.*)$"
 )
 _PARAGRAPH = re.compile(r"(?:\((\d{1,3})\)|(\d{1,3})(?!\d)(\.))(\s*)(.*)$")
 _POINT = re.compile(r"(?:\(([a-z])\)|([a-z])\))(\s*)(.*)$")
-_PUNCT_TITLE = re.compile(r"([.:\-–—](?:\s*[.:\-–—])*)(\s*)(.*)$")
 _CLOSING = re.compile(
     r"(?:Done at\b|IN WITNESS WHEREOF|In witness whereof"
     r"|This (?:Regulation|Directive|Decision|Act|Law|Code) shall be binding)"
 )
-_POINT_INDEX = {letter: i for i, letter in enumerate(EN_POINT_LETTERS, 1)}
-# "(1)", "1.", "(a)", "a)"
-_CLEAN_MARKERS: frozenset[MarkerForm] = frozenset(
-    {(True, True, ")"), (False, True, "."), (True, False, ")"), (False, False, ")")}
+# Clauses "(1)" or "1.", points "(a)" or "a)" (``odd_marker``).
+_POINTS = grammar.Points(
+    EN_POINT_LETTERS,
+    clean=frozenset(
+        {(True, True, ")"), (False, True, "."), (True, False, ")"), (False, False, ")")}
+    ),
 )
 
 
-class EnglishGrammar:
+class EnglishGrammar(grammar.LetteredGrammar):
+    """English text in no drafting convention: titles on the heading line or the
+    next one, in any case; none of the optional readings of ``grammar.Grammar``."""
+
     language = "en"
     title_kinds = frozenset({"part", "chapter", "section", "article"})
     multi_line_titles = False
     capital_titles = False
-    clean_forms: dict[str, CleanForm] = {}  # every line is classified
+    points = _POINTS
 
-    def classify(self, s: str) -> Heading | BodyLine | None:
+    def classify(self, s: str) -> grammar.Classified:
         c = s[0]
         if c == "(":
             if s[1:2].isdigit():
@@ -71,54 +60,52 @@ class EnglishGrammar:
             return self._heading(s)
         return None
 
-    def _heading(self, s: str) -> Heading | BodyLine | None:
+    def _heading(self, s: str) -> grammar.Classified:
         m = _HEADING.match(s)
         if m is None:
             return None
         word, space, token, tail = m.groups()
-        kind = _KIND_OF[word.lower()]
+        kind = word.lower()  # part, chapter, section, article
         if token.isdigit():
             value: int | None = int(token)
         else:
             value = roman_to_int(token) or EN_NUMBER_WORDS.get(token.lower())
         if not value:
             return None  # "Part of", "Articles": ordinary words
-        tolerances: tuple[Tolerance, ...] = ()
-        if not space:
-            tolerances = (("heading_missing_space", "no space before the number"),)
-        rest = tail.strip()
-        if rest and rest[0] in ".:-–—":
-            rest = _PUNCT_TITLE.match(rest).group(3)
-        elif rest and not (tail[0].isspace() and (rest[0].isupper() or rest[0] == "(")):
-            return reference_line(
+        tolerances, rest, marked = grammar.heading_tail(space, tail)
+        set_off = marked or (tail[:1].isspace() and (rest[:1].isupper() or rest[:1] == "("))
+        if rest and not set_off:
+            return grammar.reference_line(
                 f"a cross-reference, not a{'n' if kind == 'article' else ''} {kind}"
             )
         title = clean_inline(rest) or None
-        return Heading(kind, value, str(value), title, tolerances=tolerances)
+        return grammar.Heading(kind, value, str(value), title, tolerances=tolerances)
 
-    def _paragraph(self, s: str) -> Heading | None:
+    def _paragraph(self, s: str) -> grammar.Heading | None:
         m = _PARAGRAPH.match(s)
         if m is None:
             return None
         in_parens, dotted, dot, space, rest = m.groups()
         if dot and not space and rest[:1].isdigit():
             return None  # 1.4: a decimal, not a paragraph
-        tolerances: tuple[Tolerance, ...] = ()
+        tolerances: tuple[grammar.Tolerance, ...] = ()
         if rest and not space:
             tolerances = (("marker_punctuation", "no space after the number"),)
         number = int(in_parens or dotted)
-        return Heading("clause", number, str(number), text=rest, tolerances=tolerances)
+        return grammar.Heading("clause", number, str(number), text=rest, tolerances=tolerances)
 
-    def _point(self, s: str) -> Heading | None:
+    def _point(self, s: str) -> grammar.Heading | None:
         m = _POINT.match(s)
         if m is None:
             return None
         in_parens, bare, space, rest = m.groups()
         letter = in_parens or bare
-        tolerances: tuple[Tolerance, ...] = ()
+        tolerances: tuple[grammar.Tolerance, ...] = ()
         if rest and not space:
             tolerances = (("marker_punctuation", "no space after the letter"),)
-        return Heading("point", _POINT_INDEX[letter], letter, text=rest, tolerances=tolerances)
+        return grammar.Heading(
+            "point", _POINTS.index[letter], letter, text=rest, tolerances=tolerances
+        )
 
     def is_title_line(self, s: str) -> bool:
         return len(s) <= 200 and s[0].isupper() and s[-1] not in ".;:,"
@@ -135,16 +122,8 @@ class EnglishGrammar:
     def is_signer_name(self, s: str) -> bool:
         return False
 
-    def display(self, kind: str, ordinal: int) -> str:
-        if kind == "point":
-            return EN_POINT_LETTERS[ordinal - 1] if 0 < ordinal <= len(EN_POINT_LETTERS) else "?"
-        return str(ordinal)
-
-    def number_of(self, kind: str, ordinal: int) -> str:
-        return self.display(kind, ordinal)
-
     @functools.lru_cache(maxsize=256)  # noqa: B019 - grammars are module-level singletons
-    def embedded_marker(self, kind: str, ordinal: int) -> RunIn | None:
+    def embedded_marker(self, kind: str, ordinal: int) -> grammar.RunIn | None:
         """``<text>[;.:]<marker> <text>``: a marker run into the previous line."""
         if kind == "point" and 0 < ordinal <= len(EN_POINT_LETTERS):
             letter = EN_POINT_LETTERS[ordinal - 1]
@@ -154,6 +133,3 @@ class EnglishGrammar:
         else:
             return None
         return needle, re.compile(rf"(.*?[;.:])\s*{marker}\s*(\S.*)$")
-
-    def odd_marker(self, s: str) -> tuple[str, int] | None:
-        return read_odd_marker(s, _CLEAN_MARKERS, _POINT_INDEX, capitalised=False)

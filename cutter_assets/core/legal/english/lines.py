@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from cutter_assets.core.legal.english.numbers import Number, decimal, letters
-from cutter_assets.core.legal.tree import BodyLine, Tolerance, reference_line
+from cutter_assets.core.legal.grammar import BodyLine, Tolerance, reference_line
 
 CONTAINER = "container"
 PROVISION = "provision"
