@@ -45,19 +45,18 @@ SELECT evaluated_at, doc_path, doc_sha256, gate, outcome, reason, channel
 # The executor's signature on the manifest envelope and the verifier's on the
 # verify result: the record's own payload sha beside the signature's.
 SERVICE_SIGNATURES_OF_RUN = """
-SELECT 'manifest_envelope', e.id::text, 'executor', e.payload_sha, s.id::text, s.principal,
+SELECT r.kind, r.id::text, r.principal, r.payload_sha, s.id::text, s.principal,
        s.payload_sha, s.provider, s.signature, s.signature_sha256, s.created_by, s.created_at
   FROM cutter_governance.cut_change_set c
-  JOIN cutter_governance.manifest_envelope e ON e.change_set_id = c.change_set_id
-  JOIN cutter_governance.signature s ON s.id = e.executor_signature_id
+  JOIN (SELECT 'manifest_envelope' AS kind, id, 'executor' AS principal, payload_sha,
+               executor_signature_id AS signature_id, change_set_id
+          FROM cutter_governance.manifest_envelope
+        UNION ALL
+        SELECT 'verify_result', id, 'verifier', payload_sha, verifier_signature_id, change_set_id
+          FROM cutter_governance.verify_result) r ON r.change_set_id = c.change_set_id
+  JOIN cutter_governance.signature s ON s.id = r.signature_id
  WHERE c.run_id = %(run_id)s
-UNION ALL
-SELECT 'verify_result', v.id::text, 'verifier', v.payload_sha, s.id::text, s.principal,
-       s.payload_sha, s.provider, s.signature, s.signature_sha256, s.created_by, s.created_at
-  FROM cutter_governance.cut_change_set c
-  JOIN cutter_governance.verify_result v ON v.change_set_id = c.change_set_id
-  JOIN cutter_governance.signature s ON s.id = v.verifier_signature_id
- WHERE c.run_id = %(run_id)s
+ ORDER BY r.kind
 """
 
 VOID_OF_RUN = """
