@@ -6,8 +6,10 @@ document: containers outermost first, then the top-level provision, then the
 convention's ladder of markers, whose form and style fix a marker's level
 (``(a)`` is a US subsection wherever it stands, ``(i)`` a clause unless it is
 the letter after ``(h)``). A unit is accepted only when its number is exactly
-the next one in its sequence (``4A`` after 4, ``(1A)`` after (1)), and a
-provision may jump to another number only at the start of a container whose
+the next one in its sequence (``4A`` after 4, ``(1A)`` after (1)); the
+provisions are numbered across the document (or a schedule), or from 1 again in
+each container where the convention says so (a constitution's sections in each
+article), and may jump to another number only at the start of a container whose
 own analysis or number says so. Everything else is an anomaly at its line
 (``anomalies.py``; any one stops the cut with STOP_STRUCTURE once the text is
 read): a gap, a duplicate, an out-of-order or unreadable number, an empty unit,
@@ -41,6 +43,7 @@ from cutter_assets.core.legal.english.numbers import (
     inserted_text,
     next_text,
     show,
+    written,
 )
 from cutter_assets.core.legal.grammar import BodyLine, MarkerForm, letter_index, read_odd_marker
 from cutter_assets.core.legal.model import TAIL_MARK, Extraction, ExtractWarning, body_with_tail
@@ -349,7 +352,7 @@ class EnglishReader:
         text_line = lineno + found.takes  # the line its text is on, after a wrapped title
         self._text(node, found.text, text_line)
         if found.inner is not None:
-            self._marker(found.inner, s, text_line)
+            self._open(found.inner, s, text_line)
 
     def _schedule(self, found: Opening, s: str, lineno: int) -> Node:
         """A schedule or annex: a new block at the top, after the body (EU annexes
@@ -373,10 +376,11 @@ class EnglishReader:
 
     def _provision(self, found: Opening, s: str, lineno: int) -> Node:
         """The top-level provision (or a schedule's paragraph): numbered across the
-        document (or the schedule); a jump only where ``_jump`` allows it."""
+        document (or the schedule, or the container it restarts in); a jump only
+        where ``_jump`` allows it."""
         rank = self.provision_rank
         self._pop_to(rank)
-        scope = self.schedule or self.root
+        scope = self._provision_scope()
         number = found.readings[0]
         last = scope.last.get(rank)
         if not follows(number, last):
@@ -385,6 +389,16 @@ class EnglishReader:
         node = self._push(found.kind, rank, PROVISION, number, s, lineno, scope)
         self.provisions.append(node)
         return node
+
+    def _provision_scope(self) -> Node:
+        """Where the provisions' sequence is kept: the open container they restart
+        in (a constitution's article), else the open schedule, else the document."""
+        restart = self.c.provisions_restart_in
+        if restart is not None:
+            for node in reversed(self.stack):
+                if node.kind == restart:
+                    return node
+        return self.schedule or self.root
 
     def _jump(self, number: Number, last: Number | None, lineno: int, s: str) -> bool:
         """A provision number that skips ahead is accepted only as the first of
@@ -564,22 +578,23 @@ class EnglishReader:
         expected = next_text(last, number.style)
         if number.insert and last is not None:
             expected += f" or {inserted_text(last)}"
+        found = written(number)
         if last is not None and number.value == last.value and number.insert <= last.insert:
-            relation, what = "duplicate", f"duplicate {kind} {number.text} (expected {expected})"
+            relation, what = "duplicate", f"duplicate {kind} {found} (expected {expected})"
         elif last is None or (number.value, number.insert) > (last.value, last.insert):
             relation = "gap"
-            what = f"{kind} numbering gap (expected {expected}, found {number.text})"
+            what = f"{kind} numbering gap (expected {expected}, found {found})"
         else:
             relation = "out_of_order"
-            what = f"{kind} out of order (expected {expected}, found {number.text})"
+            what = f"{kind} out of order (expected {expected}, found {found})"
         self.anomalies.add(
             relation,
             what,
             lineno,
             s,
             expected=expected,
-            found=number.text,
-            accept=accept_numbering(relation, kind, number.text, expected),
+            found=found,
+            accept=accept_numbering(relation, kind, found, expected),
         )
         self._resync(
             scope, rank, number, Number(number.style, last.value + 1 if last else 1, 0, "")

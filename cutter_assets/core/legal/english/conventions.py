@@ -17,7 +17,10 @@ closing formula, and how its headings look:
   line) > ``1.`` > ``(1)`` > ``(a)`` > ``(i)``, recitals, annexes after the
   signatures;
 - Indian Act: ``CHAPTER I`` > ``1. Short title.—(1)`` > (a) > (i), with India
-  Code's amendment marks (``1[4.``) and page footnotes.
+  Code's amendment marks (``1[4.``) and page footnotes;
+- US Constitution: ``We the People`` > ``Article. I.`` > ``Section. 1.``, sections
+  numbered from 1 again in each article, paragraphs kept as text, the
+  attestation and signatures the closing, amendments after them.
 """
 
 from __future__ import annotations
@@ -131,6 +134,10 @@ class Convention:
     block_quotes: tuple[str, str] | None = None
     # The line under a schedule's title naming the section that gives it effect.
     schedule_reference: re.Pattern[str] | None = None
+    # The container kind in each of which the provisions are numbered from 1 again
+    # (a constitution's sections in each article); None: across the document or
+    # the schedule.
+    provisions_restart_in: str | None = None
 
     def heading(self, s: str, lines: list[str], index: int, in_schedule: bool) -> Line:
         """What a line opens other than a marker (``lines[index]`` is ``s``)."""
@@ -458,7 +465,72 @@ class IndiaAct(Convention):
         return following
 
 
-CONVENTIONS: tuple[Convention, ...] = (UsCode(), UsPublicLaw(), UkAct(), EuAct(), IndiaAct())
+class UsConstitution(Convention):
+    """A constitution written as the US Constitution is (the National Archives
+    transcription): the preamble ``We the People ...`` is its enacting formula,
+    ``Article. I.`` (or ``Article I``) a container numbered in Roman numerals,
+    ``Section. 1.`` (or ``Section 1.``) the provision, numbered from 1 again in
+    each article. An article without sections holds its text itself (Articles
+    V-VII). A section's paragraphs are text, never cut: the convention has no
+    ladder, so a marker such as ``(a)`` stops the cut rather than being guessed.
+    The attestation (the note of the words interlined, ``Attest ...``, ``done in
+    Convention ...``) and the signatures are the closing.
+
+    Amendments are ``article`` units: they call themselves articles ("ARTICLES
+    in addition to, and Amendment of the Constitution"), and Akoma Ntoso has no
+    amendment element in an act's body. They are numbered I, II ... in a sequence
+    of their own, sections restarting in each as in the articles, so they need a
+    container apart from the articles: one ``annex`` (AKN: an attachment of the
+    act), as they were proposed and ratified after the signing and stand after
+    the signatures. Its first ``Amendment I`` heading opens it: the
+    Fourteenth's first section is ``annex_1/art_14/sec_1``. No new unit kind.
+    """
+
+    name = "us-constitution"
+    containers = ("article",)
+    ladder = ()
+    schedule_provision = "section"
+    provisions_restart_in = "article"
+    formula = re.compile(r"We,? the [Pp]eople\b")
+    closing = re.compile(r"The Words?\b.*\bbeing interlined\b|Attest\b|[Dd]one in Convention\b")
+    _ARTICLE = re.compile(r"(Article|ARTICLE|Amendment|AMENDMENT)\.? ([IVXLC]+|\d{1,2})\.?$")
+    _SECTION = re.compile(r"(?:Section|SECTION)\.? (\d{1,2})\.(?: +(.*))?$")
+    _AMENDMENTS = (Number(DECIMAL, 1, 0, "1"),)  # the sole annex: its number
+
+    def heading(self, s: str, lines: list[str], index: int, in_schedule: bool) -> Line:
+        c = s[0]
+        if c == "S":
+            m = self._SECTION.match(s)
+            if m is None:
+                return None
+            opening = _titled_section(m.group(1), "")
+            opening.text = m.group(2) or ""
+            return opening
+        if c != "A":
+            return None
+        m = self._ARTICLE.match(s)
+        if m is None:
+            return None
+        word, token = m.groups()
+        article = Opening(CONTAINER, "article", container(token), title="")
+        if word.upper() == "AMENDMENT" and not in_schedule:
+            return Opening(SCHEDULE, "annex", self._AMENDMENTS, title="", inner=article)
+        return article
+
+    def title_line(self, s: str) -> bool:
+        """No heading here has a title, so no line is one: a lost heading shows
+        as the gap it leaves in its sequence (``be elected, as follows`` is text)."""
+        return False
+
+
+CONVENTIONS: tuple[Convention, ...] = (
+    UsCode(),
+    UsPublicLaw(),
+    UkAct(),
+    EuAct(),
+    IndiaAct(),
+    UsConstitution(),
+)
 
 # What each convention's provision headings look like at a line start, and its
 # formula: the evidence ``detect_convention`` weighs. Each pattern starts with the
@@ -470,6 +542,7 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
     "uk-act": re.compile(r"\n\d{1,3}[A-Z]? [A-Z][^.\n]{0,150}(?=\n)"),
     "eu-act": re.compile(r"\nArticle \d+[a-z]?(?=\n)"),
     "india-act": re.compile(r"\n(?:\d{1,2}\[)?\d{1,3}[A-Z]{0,2}\. [^\n]*\.—"),
+    "us-constitution": re.compile(r"\n(?:Article|ARTICLE)\.? [IVXLC]+\.?(?=\n)"),
 }
 _FORMULA_WEIGHT = 1000
 

@@ -39,8 +39,9 @@ class Opening:
     ``kind`` is the unit kind, None for a marker (its level in the convention's
     ladder decides). ``readings`` are the ways its number reads (two for ``i``).
     ``title`` None means the title may follow on the next line. ``text`` is
-    body text starting on the line, ``inner`` a marker that starts on the same
-    line (``1. Short title.—(1) This Act``), ``takes`` the following lines the
+    body text starting on the line, ``inner`` a unit that opens inside it on the
+    same line (a marker: ``1. Short title.—(1) This Act``; the first amendment
+    in the amendments' annex: ``Amendment I``), ``takes`` the following lines the
     heading took (a title wrapped over two lines). ``refusal`` says why the line
     cannot be read: it stops the cut.
     """

@@ -76,6 +76,12 @@ def show(style: str, value: int) -> str:
     return str(value)
 
 
+def written(number: Number) -> str:
+    """``number`` as the document writes it, for messages: a container's Roman
+    number in Roman numerals (its ``text`` is the decimal its address shows)."""
+    return show(UROMAN, number.value) if number.style == UROMAN else number.text
+
+
 @functools.lru_cache(maxsize=1024)  # a law repeats the same few tokens: 1, 2, a, b
 def decimal(token: str) -> Number | None:
     """``4``, ``4A``, ``12b``: a decimal number with an optional inserted suffix
