@@ -18,6 +18,7 @@ import hashlib
 from typing import Any
 
 from cutter_assets.core.grants import matrix_sha
+from cutter_assets.core.legal.digests import text_digest_holds
 from cutter_assets.core.pins import drift, sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries, survey
@@ -25,15 +26,6 @@ from cutter_assets.db.schema import live_fingerprints
 
 # A trigger fires for ordinary sessions when it is enabled on origin or always.
 ENABLED = ("O", "A")
-
-
-def text_digest_holds(full_text: str, text_sha256: str) -> bool:
-    """The stored text is the registered bytes (intake dropped a BOM, if any)."""
-    data = full_text.encode("utf-8")
-    return text_sha256 in (
-        hashlib.sha256(data).hexdigest(),
-        hashlib.sha256(b"\xef\xbb\xbf" + data).hexdigest(),
-    )
 
 
 def guard_triggers(conn) -> list[tuple[str, str, str, str]]:
