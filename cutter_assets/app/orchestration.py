@@ -9,6 +9,8 @@ another step (its STOP line names that step)."""
 from __future__ import annotations
 
 import hashlib
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +20,23 @@ from dagster import AssetKey, DagsterInstance
 from cutter_assets.assets.runner import refusal_in, voided_observations
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
 from cutter_assets.core.commands import command
-from cutter_assets.core.phases import AWAITED, BY_KEY, GATE, PHASES, Mode, RunState
+from cutter_assets.core.phases import (
+    AWAITED,
+    BY_KEY,
+    GATE,
+    PHASES,
+    REHEARSED_GATES,
+    Mode,
+    RunState,
+    writes_past,
+)
 from cutter_assets.core.reports import render_void_doc
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import approvals, ledger, queries, survey
 from cutter_assets.db.approvals import kb_relative
 from cutter_assets.db.connection import connection
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.graph.jobs import JOB_AFTER_GATE, launch_config
+from cutter_assets.graph.jobs import job_after, launch_config
 from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.platform.files import read_regular_file
 from cutter_assets.platform.settings import load_settings
@@ -78,19 +89,21 @@ def execute_stage(job_name: str, run_id: str) -> CutResult:
         instance.add_dynamic_partitions(documents.name, [run.doc_code])
     job = defs.resolve_job_def(job_name)
     opens = AssetKey(PHASES[0].key) in job.asset_layer.selected_asset_keys
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=run.doc_code,
-        tags={RUN_ID_TAG: run_id, MODE_TAG: run.mode},
-        run_config={**QUIET, **(launch_config(run.mode) if opens else {})},
-        raise_on_error=False,
-    )
+    with _quiet_unchecked_assets():
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=run.doc_code,
+            tags={RUN_ID_TAG: run_id, MODE_TAG: run.mode},
+            run_config={**QUIET, **(launch_config(run.mode) if opens else {})},
+            raise_on_error=False,
+        )
     with database.transaction(commit=False) as conn:
         run = ledger.get_run(conn, run_id)
+        asked = _asked_in(conn, run, result.run_id)
     stop = None
     if run.state == RunState.STOPPED:
         stop = CutterStop(StopCode[run.stop_code], run.stop_detail or "")
-    elif (refused := refusal_in(result.all_events)) is not None:
+    elif (refused := refusal_in(result.all_events)) is not None and not asked:
         stop = refused
     elif not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
@@ -99,6 +112,39 @@ def execute_stage(job_name: str, run_id: str) -> CutResult:
             StopCode.STOP_INVARIANT_FAILED, "the Dagster run failed; see UI"
         )
     return CutResult(run_id, run.state, run.kb_folder or "-", result.run_id, stop)
+
+
+class _UncheckedAsset(logging.Filter):
+    """Dagster's warning that a skipped or refused step left its blocking checks
+    without a result: what a stage that ends waiting at a gate (mark refused for
+    want of the SG_0 decision) or refused always does. The CLI says what happened
+    and what comes next in its own lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "emitted no result" not in record.getMessage()
+
+
+@contextmanager
+def _quiet_unchecked_assets():
+    """``_UncheckedAsset`` on Dagster's execution-plan logger, for one stage."""
+    plan_logger = logging.getLogger("dagster._core.execution.plan.active")
+    quiet = _UncheckedAsset()
+    plan_logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        plan_logger.removeFilter(quiet)
+
+
+def _asked_in(conn, run: ledger.Run, dagster_run_id: str) -> bool:
+    """Whether the stage asked for the gate the run awaits now (the structure
+    review, mid-survey): the phase after the request then refused for want of
+    the decision, as it must, and the stage ends waiting, not refused."""
+    gate = awaited_gate(run)
+    if gate is None:
+        return False
+    request = ledger.phases(conn, run.run_id).get(GATE[gate].request_phase)
+    return request is not None and request.dagster_run_id == dagster_run_id
 
 
 def resume(run_id: str, approval: str | None) -> CutResult:
@@ -123,11 +169,11 @@ def resume(run_id: str, approval: str | None) -> CutResult:
             ledger.reopen_for_leg_b(conn, run_id)
             job = "complete_leg_b"
         elif gate is not None:
-            if run.mode == Mode.LIVE:
+            if _decided(run, gate):
                 step = gate_step(run, waiting_at(conn, kb.root_path(), run), datetime.now(UTC))
                 if step.refusal is not None:
                     raise CutterStop(step.refusal, step.next)
-            job = JOB_AFTER_GATE[gate]
+            job = job_after(gate, run.mode)
         else:
             raise CutterStop(
                 StopCode.STOP_STATE,
@@ -235,6 +281,7 @@ def describe_run(run_id: str) -> str:
         mark = "-" if record is None else ("PASS" if record.outcome == "passed" else "FAIL")
         doc = f"  {record.kb_doc_path}" if record and record.kb_doc_path else ""
         lines.append(f"  {mark:<4} {phase.key:<34}{doc}")
+    lines += _structure_lines(records)
     pins = _key_pins(records)
     if pins:
         lines.append("pins:")
@@ -242,6 +289,22 @@ def describe_run(run_id: str) -> str:
     awaited, next_step = next_action(run, waiting)
     lines += [f"awaiting  {awaited}", f"next      {next_step}"]
     return "\n".join(lines)
+
+
+def _structure_lines(records: dict[str, ledger.PhaseRecord]) -> list[str]:
+    """What the structure review found and what the cut accepted as found."""
+    review = records.get("structure_review")
+    if review is None:
+        return []
+    found = review.pins.get("payload", {}).get("anomalies", [])
+    line = f"structure {len(found)} anomaly(ies) found"
+    if found:
+        line += f", put to the sovereign in {review.kb_doc_path}"
+    mark = records.get("mark")
+    if mark is not None and found:
+        accepted = len(mark.pins.get("accepted_anomalies", []))
+        line += f"; {accepted} cut as found under SG_0 decision {mark.pins.get('sg0_decision')}"
+    return [line]
 
 
 def _key_pins(records: dict[str, ledger.PhaseRecord]) -> dict[str, str]:
@@ -298,6 +361,12 @@ def awaited_gate(run: ledger.Run) -> str | None:
     return next((gate for gate, state in AWAITED.items() if state == run.state), None)
 
 
+def _decided(run: ledger.Run, gate: str) -> bool:
+    """Whether the run passes ``gate`` under a decision: a live run always, a
+    rehearsal only the structure review (it waits there too)."""
+    return run.mode == Mode.LIVE or gate in REHEARSED_GATES
+
+
 def _between_legs(run: ledger.Run) -> bool:
     return run.state == RunState.STOPPED and run.stop_code == "STOP_BETWEEN_LEG_A_AND_LEG_B"
 
@@ -327,11 +396,12 @@ def gate_step(run: ledger.Run, waiting: Waiting, now: datetime) -> GateStep:
     fresh one: the stage consumes the newest."""
     rid, gate, decision = run.run_id, GATE[waiting.gate], waiting.decision
     short = gate.short
+    signer = "--provider stub" if run.mode == Mode.DRYRUN else "--key <FPR>"
     sign = (
         f"{command(f'approve draft --run-id {rid} --gate {short}')} > approval.md, then "
-        f"{command('approve sign approval.md --key <FPR>')}"
+        f"{command(f'approve sign approval.md {signer}')}"
     )
-    switch = _switch_step(rid, waiting.switch)
+    switch = _switch_step(rid, waiting.switch) if writes_past(gate.name) else ""
     first = f"{switch}; then " if switch else ""  # armed before the sensor starts the stage
     if decision is None:
         return GateStep(
@@ -390,13 +460,14 @@ def _switch_step(run_id: str, switch: str | None) -> str:
 def next_action(run: ledger.Run, waiting: Waiting | None = None) -> tuple[str, str]:
     """What the run awaits and the exact next command, one that works now."""
     rid = run.run_id
-    if awaited_gate(run) is not None and run.mode == Mode.DRYRUN:
+    gate = awaited_gate(run)
+    if gate is not None and not _decided(run, gate):
         return (
             "nothing: a rehearsal is never approved, and this one did not finish",
             f"void it: {command(f'orchestrate void --run-id {rid} --reason-kb-id <path>')}, "
             f"then rehearse again: {command(f'orchestrate cut --document-id {run.doc_code}')}",
         )
-    if awaited_gate(run) is not None:
+    if gate is not None:
         if waiting is None:
             with RESOURCES["database"].transaction(commit=False) as conn:
                 waiting = waiting_at(conn, RESOURCES["kb"].root_path(), run)

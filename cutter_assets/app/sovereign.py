@@ -11,10 +11,12 @@ from cutter_assets.core.phases import (
     AWAITED,
     GATE,
     GATE_BY_SHORT,
+    REHEARSED_GATES,
     REQUEST_PHASE,
     Mode,
     RunState,
 )
+from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.reports import approval_stem
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, switch
@@ -30,9 +32,11 @@ _PAYLOAD_LINE = re.compile(r"^> payload_sha\s*:\s*([0-9a-f]{64})\s*$", re.M)
 
 def draft_approval(run_id: str, gate: str, approver: str) -> str:
     """The doc to sign; payload_sha is read from the run's request doc in the KB
-    and must equal the ledger's pin (else STOP_DRIFT). An approver that is not
-    one line of text is STOP_REFUSED_INPUT before anything is read; a run that
-    is not awaiting the gate is STOP_STATE (its approval could never be used)."""
+    and must equal the ledger's pin and the sha256 of the payload the ledger
+    holds (else STOP_DRIFT); an SG_0 acknowledgment lists that payload's text
+    and anomalies. An approver that is not one line of text is
+    STOP_REFUSED_INPUT before anything is read; a run that is not awaiting the
+    gate is STOP_STATE (its approval could never be used)."""
     try:
         core.check_header_value("approver", approver)
     except core.ApprovalRefused as refused:
@@ -50,6 +54,10 @@ def draft_approval(run_id: str, gate: str, approver: str) -> str:
         raise CutterStop(
             StopCode.STOP_DRIFT, f"the {gate} request doc and the ledger disagree on payload_sha"
         )
+    if sha256_of(request.pins["payload"]) != request.pins["payload_sha"]:
+        raise CutterStop(
+            StopCode.STOP_DRIFT, f"the {gate} request's payload no longer hashes to its payload_sha"
+        )
     try:
         return core.draft(
             gate=gate_name,
@@ -58,6 +66,7 @@ def draft_approval(run_id: str, gate: str, approver: str) -> str:
             approver=approver,
             signed_utc=datetime.now(UTC),
             doc_code=run.doc_code,
+            payload=request.pins["payload"],
         )
     except core.ApprovalRefused as refused:
         raise CutterStop(StopCode.STOP_REFUSED_INPUT, str(refused)) from None
@@ -78,6 +87,12 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
     with RESOURCES["database"].transaction(commit=False) as conn:
         run = ledger.get_run(conn, header.run_id)
     require_awaiting(run, header.gate)
+    if key is None and run.mode == Mode.LIVE and header.gate in REHEARSED_GATES:
+        raise CutterStop(
+            StopCode.STOP_APPROVAL_INVALID,
+            f"a live run's {GATE[header.gate].short} is signed with gpg (--key FPR); "
+            "the stub signs a rehearsal's only",
+        )
     if key is not None:
         try:
             signed = gpg_sign(text, key, allowed=load_settings().sovereign_fingerprints)
@@ -98,8 +113,9 @@ def sign_approval(text: str, fingerprint: str | None, provider: str) -> str:
 
 def require_awaiting(run: ledger.Run, gate: str) -> None:
     """A live run awaiting ``gate`` is the only one an approval can serve
-    (DESIGN §4: a rehearsal needs none); STOP_STATE, one line, otherwise."""
-    if run.mode == Mode.DRYRUN:
+    (DESIGN §4: a rehearsal needs none), or a rehearsal awaiting the structure
+    review (it waits there too); STOP_STATE, one line, otherwise."""
+    if run.mode == Mode.DRYRUN and gate not in REHEARSED_GATES:
         raise CutterStop(
             StopCode.STOP_STATE, f"run {run.run_id} is a rehearsal (dryrun); it is never approved"
         )

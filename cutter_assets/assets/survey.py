@@ -1,18 +1,38 @@
-"""The survey stage (phases 1-5 and the SG_1 request): nothing here touches
-an information unit. Each asset re-reads live state, compares it with the
-pins before it, and states its internal gate as blocking checks."""
+"""The survey stage (phases 1-5, the structure review and the SG_1 request):
+nothing here touches an information unit. Each asset re-reads live state,
+compares it with the pins before it, and states its internal gate as blocking
+checks.
+
+The text is cut as found until the structure review has run (source_pin pins
+what the text is; structure_review puts its anomalies, if any, to the
+sovereign as SG_0), then exactly as it was reviewed: mark passes SG_0 first
+when the run awaits it, and from there on every cut accepts exactly the
+anomalies the acknowledged request listed (``acceptance.py``), none otherwise."""
 
 from collections import Counter
 
 from dagster import MetadataValue
 
 from cutter_assets.assets.factory import phase_asset
+from cutter_assets.assets.write import approval_metadata, pass_gate
 from cutter_assets.core.cutplan import duplicate_keys, plan_rows, two_pass_digests, vocab_violations
 from cutter_assets.core.grants import matrix_delta, matrix_sha
-from cutter_assets.core.legal import extract_units, manifest_digest, region_sha, units_frame
-from cutter_assets.core.phases import GATE_SG1, Mode
+from cutter_assets.core.legal import (
+    Acknowledgment,
+    extract_as_found,
+    extract_units,
+    manifest_digest,
+    region_sha,
+    units_frame,
+)
+from cutter_assets.core.legal.acceptance import (
+    accepted_records,
+    acknowledgment_of,
+    anomaly_record,
+)
+from cutter_assets.core.phases import GATE_SG0, GATE_SG1, Mode, RunState
 from cutter_assets.core.pins import sha256_of, sha256_text
-from cutter_assets.core.reports import Artifact, Invariant, markdown_table
+from cutter_assets.core.reports import Artifact, Invariant, markdown_table, safe
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger, survey
 from cutter_assets.db.drift import (
@@ -40,16 +60,25 @@ EXTRACT_CEILING = 10_000_000
 
 
 def _extract(ctx: PhaseContext):
-    """Re-read the run's source version and cut it."""
+    """Re-read the run's source version and cut it: as found before the
+    structure review, as reviewed after it (the module's docstring)."""
     version = survey.version_by_id(ctx.conn, ctx.run.source_version_id)
     document = survey.find_document(ctx.conn, ctx.doc_code)
-    extraction = extract_units(
-        version.full_text,
-        doc_code=ctx.doc_code,
-        language=document.language,
-        max_units=EXTRACT_CEILING,
-    )
-    return version, extraction
+    how = {"doc_code": ctx.doc_code, "language": document.language, "max_units": EXTRACT_CEILING}
+    review = ctx.earlier.get("structure_review")
+    if review is None:
+        return version, extract_as_found(version.full_text, **how)
+    return version, extract_units(version.full_text, accept=reviewed(review.pins), **how)
+
+
+def reviewed(pins: dict) -> Acknowledgment | None:
+    """What a cut after the structure review accepts as found: exactly the
+    anomalies its SG_0 request listed (the gate passed under an acknowledgment
+    of exactly that payload), or nothing when it asked for no review."""
+    payload = pins.get("payload")
+    if payload is None:
+        return None
+    return acknowledgment_of(payload["text_sha256"], payload["anomalies"])
 
 
 # ---- 1. source_pin ---------------------------------------------------------
@@ -165,20 +194,76 @@ SOURCE_PIN = Phase(
 )
 
 
+# ---- SG_0 request: the structure review -------------------------------------------
+def _structure_review_story(ctx: PhaseContext) -> PhaseOutcome:
+    _, extraction = _extract(ctx)
+    if extraction.anomalies:
+        payload = sg0_payload(ctx, extraction)
+        outcome = request_outcome(ctx, GATE_SG0, payload, details=review_table(payload))
+        outcome.metadata["anomalies"] = len(extraction.anomalies)
+        return outcome
+    pin = ctx.pins_of("source_pin")
+    return PhaseOutcome(
+        pins={"anomalies": []},
+        checks={},
+        idempotency_key=sha256_text(f"{ctx.earlier['source_pin'].idempotency_key}|structure"),
+        inputs={"source_version_id": pin["source_version_id"], "text_sha256": pin["text_sha256"]},
+        work=[
+            f"cut v{pin['version_no']} as found: no structural anomaly",
+            "no structure review is needed: the survey goes on (SG_0 is not asked)",
+        ],
+        metadata={"anomalies": 0},
+    )
+
+
+def sg0_payload(ctx: PhaseContext, extraction) -> dict:
+    """What SG_0 acknowledges: this text (its sha256) has exactly these
+    anomalies, each pinned to its line's sha256, and is to be cut as found."""
+    pin = ctx.pins_of("source_pin")
+    return {
+        "gate": GATE_SG0,
+        "run_id": ctx.run.run_id,
+        "doc_code": ctx.doc_code,
+        "mode": ctx.run.mode,
+        "source_version_id": pin["source_version_id"],
+        "text_sha256": pin["text_sha256"],
+        "anomaly_count": len(extraction.anomalies),
+        "anomalies": [anomaly_record(anomaly) for anomaly in extraction.anomalies],
+    }
+
+
+def review_table(payload: dict) -> list[str]:
+    """The anomalies of an SG_0 request, one table row each, as its doc shows them."""
+    header = "| line | kind | expected | found | line sha256 | the line | accepted as found |"
+    rows = [
+        f"| {a['line']} | {a['kind']} | {safe(a['expected'], 40)} | {safe(a['found'], 40)} "
+        f"| {a['sha256']} | {safe(a['text'], 80)} | {safe(a['accept_as_found'], 100)} |"
+        for a in payload["anomalies"]
+    ]
+    return ["## The anomalies, as found", "", header, "|---|---|---|---|---|---|---|", *rows]
+
+
+STRUCTURE_REVIEW = Phase("structure_review", _structure_review_story)
+NO_REVIEW = "none (no structure review)"
+
+
 # ---- 2. mark -----------------------------------------------------------------
 def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
+    decision = pass_gate(ctx, GATE_SG0) if ctx.run.state != RunState.SURVEYING else None
     pinned = ctx.pins_of("source_pin")
     cap = pinned["max_units"]
     _, extraction = _extract(ctx)
     count, region = len(extraction.units), region_sha(extraction)
     warnings = [f"line {w.line}: {w.kind}: {w.message}" for w in extraction.warnings]
     by_kind = Counter(w.kind for w in extraction.warnings)
+    accepted = _acceptance_pins(accepted_records(extraction), decision)
     return PhaseOutcome(
         pins={
             "region_sha": region,
             "unit_count": count,
             "counts": extraction.counts,
             "tolerances": dict(by_kind),
+            **accepted,
         },
         checks={
             "unit_count_within_cap": [
@@ -197,9 +282,47 @@ def _mark_story(ctx: PhaseContext) -> PhaseOutcome:
             f"{len(warnings)} tolerance(s) applied: "
             + (", ".join(f"{k} x{n}" for k, n in sorted(by_kind.items())) or "none"),
             *warnings[:12],
+            *_accepted_lines(accepted),
         ],
-        metadata={"unit_count": count, "preview": _preview(extraction)},
+        metadata={"unit_count": count, "preview": _preview(extraction)}
+        | _accepted_metadata(ctx, accepted),
     )
+
+
+def _acceptance_pins(accepted: list[dict], decision: str | None) -> dict:
+    """The anomalies mark cut as found (with the units each affects), their sha256
+    over their canonical JSON, and the SG_0 decision that acknowledged them."""
+    return {
+        "accepted_anomalies": accepted,
+        "accepted_anomalies_sha": sha256_of(accepted),
+        "sg0_decision": decision or NO_REVIEW,
+    }
+
+
+def _accepted_lines(marked: dict) -> list[str]:
+    """A phase doc's lines for the anomalies mark accepted as found (none: none)."""
+    accepted, decision = marked["accepted_anomalies"], marked["sg0_decision"]
+    if not accepted:
+        return []
+    lines = [f"cut as found {len(accepted)} anomaly(ies) acknowledged by SG_0 decision {decision}"]
+    lines += [
+        f"accepted {a['kind']} at line {a['line']} (expected {a['expected'] or '-'}, "
+        f"found {a['found'] or '-'}): {', '.join(a['units']) or 'no unit'}"
+        for a in accepted[:25]
+    ]
+    return lines + ([f"... {len(accepted) - 25} more in the pins"] if len(accepted) > 25 else [])
+
+
+def _accepted_metadata(ctx: PhaseContext, marked: dict) -> dict:
+    """The anomalies mark accepted as found and the acknowledgment, as asset metadata."""
+    if not marked["accepted_anomalies"]:
+        return {}
+    rows = [{**a, "units": ", ".join(a["units"])} for a in marked["accepted_anomalies"]]
+    table = markdown_table(rows, ["line", "kind", "expected", "found", "units"])
+    return {
+        "accepted_anomalies": MetadataValue.md(table),
+        **approval_metadata(ctx, marked["sg0_decision"]),
+    }
 
 
 def _preview(extraction) -> MetadataValue:
@@ -219,14 +342,16 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
     if region_sha(extraction) != marked["region_sha"]:
         raise CutterStop(StopCode.STOP_DRIFT, "the marked region changed since mark")
     rows = plan_rows(extraction.units, ctx.doc_code)
-    forward, backward = two_pass_digests(extraction.units, ctx.doc_code)
+    forward, backward = two_pass_digests(
+        extraction.units, ctx.doc_code, marked["accepted_anomalies"]
+    )
     unknown = vocab_violations(rows, survey.vocab(ctx.conn))
     duplicates = duplicate_keys(rows)
     passed = forward == backward and not unknown and duplicates == 0
     if passed:
         ledger.save_cutplan(ctx.ledger, ctx.run.run_id, rows)
     return PhaseOutcome(
-        pins={"writer_digest": forward, "row_count": len(rows)},
+        pins={"writer_digest": forward, "row_count": len(rows), **_accepted_sha(marked)},
         checks={
             "writer_digest_is_deterministic": [
                 Invariant("writer_digest (reversed input)", forward, backward)
@@ -242,17 +367,28 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
         },
         idempotency_key=forward,
         inputs={"region_sha": marked["region_sha"], "unit_count": marked["unit_count"]},
-        work=[
-            f"built {len(rows)} plan rows with idempotency keys",
-            "rebuilt the plan from the reversed unit list and compared digests",
-            f"checked every kind against the live vocab ({'ok' if not unknown else unknown})",
-            "persisted the rowset in cutter_governance.cutplan_row"
-            if passed
-            else "did not persist the rowset (gate failed)",
-        ],
+        work=_plan_work(len(rows), unknown, passed, marked),
         snapshot_diff=[("cutplan rows for this run", 0, len(rows) if passed else 0)],
-        metadata={"row_count": len(rows), "writer_digest": forward, "preview": _plan_preview(rows)},
+        metadata={"row_count": len(rows), "writer_digest": forward, "preview": _plan_preview(rows)}
+        | _accepted_metadata(ctx, marked),
     )
+
+
+def _plan_work(count: int, unknown: list[str], passed: bool, marked: dict) -> list[str]:
+    return [
+        f"built {count} plan rows with idempotency keys",
+        "rebuilt the plan from the reversed unit list and compared digests",
+        f"checked every kind against the live vocab ({'ok' if not unknown else unknown})",
+        "persisted the rowset in cutter_governance.cutplan_row"
+        if passed
+        else "did not persist the rowset (gate failed)",
+        *_accepted_lines(marked),
+    ]
+
+
+def _accepted_sha(marked: dict) -> dict:
+    """The sha256 of the anomalies the plan's units were cut as found with."""
+    return {"accepted_anomalies_sha": marked["accepted_anomalies_sha"]}
 
 
 def _plan_preview(rows: list[dict]) -> MetadataValue:
@@ -355,6 +491,7 @@ def sg1_payload(ctx: PhaseContext) -> dict:
         "region_sha": mark_pins["region_sha"],
         "writer_digest": plan["writer_digest"],
         "row_count": plan["row_count"],
+        "accepted_anomalies_sha": mark_pins["accepted_anomalies_sha"],
         "backup_sha256": backup_pins["backup_sha256"],
         "grant_matrix_sha": grants["grant_matrix_sha"],
         "fingerprints_sha": pin["fingerprints_sha"],
@@ -363,6 +500,22 @@ def sg1_payload(ctx: PhaseContext) -> dict:
     }
 
 
-SURVEY_PHASES = [SOURCE_PIN, MARK, CUTPLAN, BACKUP, GRANT_PROBE, CUT_AUTHORIZATION_REQUEST]
+SURVEY_PHASES = [
+    SOURCE_PIN,
+    STRUCTURE_REVIEW,
+    MARK,
+    CUTPLAN,
+    BACKUP,
+    GRANT_PROBE,
+    CUT_AUTHORIZATION_REQUEST,
+]
 SURVEY_ASSETS = [phase_asset(phase) for phase in SURVEY_PHASES]
-source_pin, mark, cutplan, backup, grant_probe, cut_authorization_request = SURVEY_ASSETS
+(
+    source_pin,
+    structure_review,
+    mark,
+    cutplan,
+    backup,
+    grant_probe,
+    cut_authorization_request,
+) = SURVEY_ASSETS

@@ -16,6 +16,7 @@ from typing import Any
 from dagster import MetadataValue
 
 from cutter_assets.assets.factory import phase_asset
+from cutter_assets.core import phases as catalogue
 from cutter_assets.core.commands import command
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
@@ -52,16 +53,21 @@ def pass_gate(ctx: PhaseContext, gate: str) -> str | None:
     the kill switch must be armed for this run and the gate's recorded
     decision is re-validated here against its doc, then the database claims
     the switch and consumes the decision as it moves the run on (and
-    re-checks both on every write). A rehearsal passes under no decision."""
+    re-checks both on every write). A rehearsal passes under no decision.
+
+    Past the structure review (SG_0) nothing is written: no switch is needed,
+    and a rehearsal waits for it too and passes it under its decision (which
+    may be stub-signed there)."""
     decision = None
-    if ctx.live:
+    if ctx.live or catalogue.GATE[gate].rehearsal_job:
+        decision = approvals.revalidated_decision(ctx.ledger, ctx.kb.root_path(), ctx.run, gate)
+    if ctx.live and catalogue.writes_past(gate):
         if not records.execution_allowed(ctx.ledger, ctx.run.run_id):
             raise CutterStop(
                 StopCode.STOP_EXECUTION_DISABLED,
                 "execution is not enabled; the sovereign arms it for one run "
                 f"with `{command(f'killswitch enable --single-run --run-id {ctx.run.run_id}')}`",
             )
-        decision = approvals.revalidated_decision(ctx.ledger, ctx.kb.root_path(), ctx.run, gate)
     ctx.pass_gate(decision)
     return decision
 
@@ -89,7 +95,8 @@ def approval_metadata(ctx: PhaseContext, decision_id: str | None) -> dict[str, A
 def _change_set_story(ctx: PhaseContext) -> PhaseOutcome:
     plan = ctx.pins_of("cutplan")
     rows = ledger.load_cutplan(ctx.ledger, ctx.run.run_id)
-    if writer_digest(rows) != plan["writer_digest"] or len(rows) != plan["row_count"]:
+    accepted = ctx.pins_of("mark")["accepted_anomalies"]
+    if writer_digest(rows, accepted) != plan["writer_digest"] or len(rows) != plan["row_count"]:
         raise CutterStop(
             StopCode.STOP_DRIFT, "the persisted cut plan no longer matches its writer digest"
         )
@@ -289,7 +296,7 @@ def _verify_result_story(ctx: PhaseContext) -> PhaseOutcome:
     plan = ledger.load_cutplan(ctx.conn, ctx.run.run_id)
     verifier = records.current_role(ctx.conn)
     units = records.units_of_change_set(ctx.conn, leg_a["change_set_id"])
-    observed = independent_verification(units, plan, leg_a["writer_digest"])
+    observed = independent_verification(units, plan, leg_a, ctx.pins_of("mark"))
     if not all(observed.values()):
         raise CutterStop(StopCode.STOP_INVARIANT_FAILED, f"verification failed: {observed}")
     signed = _record_pass(ctx, leg_a["change_set_id"], observed)
@@ -337,12 +344,16 @@ def _record_pass(ctx: PhaseContext, change_set_id: str, observed: dict) -> Signe
 VERIFY_RESULT = Phase("verify_result", _verify_result_story)
 
 
-def independent_verification(units: list[dict], plan: list[dict], digest: str) -> dict:
+def independent_verification(
+    units: list[dict], plan: list[dict], leg_a: dict, marked: dict
+) -> dict:
     """Recompute from the stored rows, in Python, what the writer claimed.
 
     ``units`` are the rows of ``UNITS_OF_CHANGE_SET`` as dicts: every column
-    the writer digest covers is read back, so the recomputed digest equals the
-    planned one only if every unit was written exactly as planned."""
+    the writer digest covers is read back, so the recomputed digest (with the
+    anomalies mark cut as found, ``marked``'s) equals leg A's writer digest
+    only if every unit was written exactly as planned."""
+    digest, accepted = leg_a["writer_digest"], marked["accepted_anomalies"]
     import hashlib
 
     by_address = {row["canonical_address"]: row for row in plan}
@@ -354,7 +365,7 @@ def independent_verification(units: list[dict], plan: list[dict], digest: str) -
             for u in units
         ),
         "addresses_match_plan": {u["canonical_address"] for u in units} == set(by_address),
-        "writer_digest_recomputed": writer_digest(units) == digest,
+        "writer_digest_recomputed": writer_digest(units, accepted) == digest,
     }
 
 

@@ -15,6 +15,13 @@ An approval is markdown with a YAML header::
 
 and is then signed (clearsigned with GnuPG, or with the test-only stub).
 Only the signed content is ever parsed. Every refusal has its own reason.
+
+The structure acknowledgment (SG_0) says in its text what it accepts: the
+text's sha256 on a line ``text_sha256: <hex>`` and each anomaly on a line
+``accept: <kind> line <n> sha256 <the line's hex> ...`` (the rest of the line
+says what it is, for the reader). Those lines must be exactly the anomalies
+the request listed (``check_acknowledgment``), whatever the header says: what
+the sovereign reads is what is accepted.
 Each header field is one line of printable text, given once: a value never
 carries a line break (it could smuggle a second header line past a reader)
 and a repeated key is refused (YAML would silently keep the last one).
@@ -31,7 +38,8 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 
-from cutter_assets.core.phases import GATE_SG1, GATE_SG2, TTL
+from cutter_assets.core.legal.acceptance import Acknowledgment, AnomalyKey, acknowledgment_of
+from cutter_assets.core.phases import GATE_SG0, GATE_SG1, GATES, TTL
 
 # TTL: SG_1 24 h, SG_2 12 h, declared with the gates in the catalogue
 CLOCK_SKEW = timedelta(minutes=2)
@@ -65,6 +73,8 @@ class Refusal(enum.Enum):
     FUTURE_DATED = "the approval is dated in the future"
     SELF_APPROVAL = "the signer started the run (separation of duties)"
     REPLAYED = "the approval or its signature was already used"
+    WRONG_TEXT = "the structure acknowledgment is for another text"
+    ANOMALIES_DIFFER = "the acknowledged anomalies are not exactly the ones the request lists"
 
 
 class ApprovalRefused(Exception):
@@ -85,10 +95,18 @@ class ApprovalHeader:
 
 
 def draft(
-    *, gate: str, run_id: str, payload_sha: str, approver: str, signed_utc: datetime, doc_code: str
+    *,
+    gate: str,
+    run_id: str,
+    payload_sha: str,
+    approver: str,
+    signed_utc: datetime,
+    doc_code: str,
+    payload: dict | None = None,
 ) -> str:
     """The document the sovereign signs; MALFORMED rather than a document
-    whose header would read back differently (one line per field)."""
+    whose header would read back differently (one line per field). An SG_0
+    acknowledgment lists the request ``payload``'s text and anomalies."""
     header = {
         "gate": gate,
         "run_id": run_id,
@@ -101,18 +119,90 @@ def draft(
         check_header_value(name, header[name])
     check_header_value("doc_code", doc_code)
     lines = ["---", *(f"{k}: {header[k]}" for k in HEADER_FIELDS), "---", ""]
-    what = "cut (write draft units)" if gate == GATE_SG1 else "enact (draft -> enacted)"
-    lines += [
-        f"I authorize cut run {run_id} of {doc_code} to {what},",
-        f"for exactly the payload {payload_sha}.",
-        "",
-    ]
+    if gate == GATE_SG0:
+        lines += _acknowledgment_lines(run_id, doc_code, payload_sha, payload)
+    else:
+        what = "cut (write draft units)" if gate == GATE_SG1 else "enact (draft -> enacted)"
+        lines += [
+            f"I authorize cut run {run_id} of {doc_code} to {what},",
+            f"for exactly the payload {payload_sha}.",
+            "",
+        ]
     text = "\n".join(lines)
     if parse(text).approver != approver:
         raise ApprovalRefused(
             Refusal.MALFORMED, "the approver does not read back as written (YAML syntax in it)"
         )
     return text
+
+
+_TEXT_LINE = re.compile(r"^text_sha256: ([0-9a-f]{64})$")
+_ACCEPT_LINE = re.compile(
+    r"^accept: ([a-z_]+) line ([1-9][0-9]{0,8}) sha256 ([0-9a-f]{64})(?: .*)?$"
+)
+
+
+def _acknowledgment_lines(run_id: str, doc_code: str, payload_sha: str, payload) -> list[str]:
+    """The body of an SG_0 acknowledgment: the text and each anomaly it accepts."""
+    if not payload or "anomalies" not in payload:
+        raise ApprovalRefused(Refusal.MALFORMED, "an SG_0 acknowledgment needs its request")
+    anomalies = payload["anomalies"]
+    lines = [
+        f"I acknowledge the structure of cut run {run_id} of {doc_code} as found: the text",
+        f"has exactly these {len(anomalies)} anomalies, and I accept each one as found,",
+        f"for exactly the payload {payload_sha}.",
+        "",
+        f"text_sha256: {payload['text_sha256']}",
+    ]
+    for a in anomalies:
+        what = f"expected {a['expected'] or '-'}, found {a['found'] or '-'}: {a['accept_as_found']}"
+        line = f"accept: {a['kind']} line {a['line']} sha256 {a['sha256']} ({what})"
+        lines.append(" ".join(check_header_value("an anomaly", line).split()))
+    return [*lines, ""]
+
+
+def acknowledged(content: str) -> Acknowledgment:
+    """What an SG_0 acknowledgment's signed content accepts (MALFORMED when it
+    does not say it exactly: no text, two texts, an ``accept:`` line not read)."""
+    body = content.replace("\r\n", "\n").split("\n---\n", 1)[-1]
+    texts, keys = [], []
+    for line in body.split("\n"):
+        if line.startswith("text_sha256:"):
+            found = _TEXT_LINE.match(line)
+            if found is None:
+                raise ApprovalRefused(Refusal.MALFORMED, "the text_sha256 line cannot be read")
+            texts.append(found.group(1))
+        elif line.startswith("accept:"):
+            found = _ACCEPT_LINE.match(line)
+            if found is None:
+                raise ApprovalRefused(Refusal.MALFORMED, f"cannot read: {line[:60]}")
+            keys.append(AnomalyKey(found.group(1), int(found.group(2)), found.group(3)))
+    if len(texts) != 1:
+        raise ApprovalRefused(Refusal.MALFORMED, "an SG_0 acknowledgment names its text once")
+    return Acknowledgment(texts[0], tuple(keys))
+
+
+def check_acknowledgment(content: str, payload: dict) -> None:
+    """The acknowledgment accepts exactly what its request listed: the same text,
+    every anomaly, nothing more (WRONG_TEXT or ANOMALIES_DIFFER, naming them)."""
+    signed = acknowledged(content)
+    requested = acknowledgment_of(payload["text_sha256"], payload["anomalies"])
+    if signed.text_sha256 != requested.text_sha256:
+        raise ApprovalRefused(Refusal.WRONG_TEXT, signed.text_sha256[:12])
+    missing = [k.shown() for k in requested.anomalies if k not in signed.anomalies]
+    extra = [k.shown() for k in signed.anomalies if k not in requested.anomalies]
+    if len(set(signed.anomalies)) != len(signed.anomalies):
+        extra.append("an anomaly listed twice")
+    if missing or extra:
+        detail = "; ".join(
+            part
+            for part in (
+                f"not acknowledged: {', '.join(missing)}" if missing else "",
+                f"not in the request: {', '.join(extra)}" if extra else "",
+            )
+            if part
+        )
+        raise ApprovalRefused(Refusal.ANOMALIES_DIFFER, detail)
 
 
 def check_header_value(name: str, value: str) -> str:
@@ -186,9 +276,7 @@ def parse(signed_content: str) -> ApprovalHeader:
         str(data["approver"]),
     )
     if header.gate not in TTL:
-        raise ApprovalRefused(
-            Refusal.MALFORMED, "gate is not SG_1_cut_authz or SG_2_lifecycle_authz"
-        )
+        raise ApprovalRefused(Refusal.MALFORMED, f"gate is not one of {', '.join(TTL)}")
     if not _SHA.match(header.payload_sha) or not _RUN_ID.match(header.run_id):
         raise ApprovalRefused(Refusal.MALFORMED, "run_id or payload_sha has the wrong form")
     if header.allowance != "explicit":
@@ -256,8 +344,4 @@ def _person_forms(person: str) -> tuple[str, ...]:
 
 
 def gate_of_file_name(name: str) -> str | None:
-    if name.startswith("SG1-cut-authz-approval-"):
-        return GATE_SG1
-    if name.startswith("SG2-lifecycle-authz-approval-"):
-        return GATE_SG2
-    return None
+    return next((g.name for g in GATES if name.startswith(f"{g.file_stem}-")), None)

@@ -23,12 +23,15 @@ def plan_rows(units: Sequence[Unit], doc_code: str) -> list[dict[str, Any]]:
     return rows
 
 
-def two_pass_digests(units: Sequence[Unit], doc_code: str) -> tuple[str, str]:
+def two_pass_digests(
+    units: Sequence[Unit], doc_code: str, accepted: Sequence[Mapping[str, Any]] = ()
+) -> tuple[str, str]:
     """The writer digest of the plan built from the units, and from the units
     reversed: equal digests show the plan does not depend on input order (the
-    digest covers every written column, sort_order and parent_address too)."""
-    forward = writer_digest(plan_rows(units, doc_code))
-    backward = writer_digest(plan_rows(list(reversed(units)), doc_code))
+    digest covers every written column, sort_order and parent_address too, and
+    the anomalies the units were ``accepted`` as found with)."""
+    forward = writer_digest(plan_rows(units, doc_code), accepted)
+    backward = writer_digest(plan_rows(list(reversed(units)), doc_code), accepted)
     return forward, backward
 
 

@@ -21,6 +21,7 @@ import yaml
 
 class RunState:
     SURVEYING = "SURVEYING"
+    AWAITING_STRUCTURE_REVIEW = "AWAITING_STRUCTURE_REVIEW"
     AWAITING_CUT_AUTHORIZATION = "AWAITING_CUT_AUTHORIZATION"
     WRITING = "WRITING"
     AWAITING_LIFECYCLE_AUTHORIZATION = "AWAITING_LIFECYCLE_AUTHORIZATION"
@@ -82,14 +83,20 @@ class Phase:
 @dataclass(frozen=True)
 class Gate:
     name: str
-    short: str  # SG_1 | SG_2, as people say it
+    short: str  # SG_0 | SG_1 | SG_2, as people say it
     request_phase: str  # the phase that asks for it
     awaited_state: str
     file_stem: str  # the approval doc's name before "-<YYYYMMDD>.md"
     ttl: timedelta
-    next_job: str  # the job that continues a run once it is approved
+    next_job: str  # the job that continues a live run once it is approved
+    # the job that continues a rehearsal past it (None: a rehearsal never waits here)
+    rehearsal_job: str | None = None
+    # the request passes without asking when there is nothing to decide; the phase
+    # after it then starts from the request's state or the awaited one
+    optional: bool = False
 
 
+GATE_SG0 = "SG_0_structure"
 GATE_SG1 = "SG_1_cut_authz"
 GATE_SG2 = "SG_2_lifecycle_authz"
 
@@ -122,6 +129,9 @@ GATE_BY_SHORT = {gate.short: gate for gate in GATES}
 AWAITED = {gate.name: gate.awaited_state for gate in GATES}
 REQUEST_PHASE = {gate.name: gate.request_phase for gate in GATES}
 JOB_AFTER_GATE = {gate.name: gate.next_job for gate in GATES}
+# The gates a rehearsal waits for too: its decision there may be stub-signed, a
+# live run's never.
+REHEARSED_GATES = frozenset(gate.name for gate in GATES if gate.rehearsal_job)
 TTL = {gate.name: gate.ttl for gate in GATES}
 
 
@@ -140,13 +150,41 @@ def earlier(key: str) -> tuple[str, ...]:
     return tuple(keys[: keys.index(key)])
 
 
-def runs_in(key: str) -> str:
-    """The run state a phase starts from: its own, or for the first phase past
-    a gate, the state that awaits the gate (the phase passes it)."""
+def gate_requested_by(key: str) -> Gate | None:
+    """The gate the phase ``key`` requests, if it is a sovereign request."""
+    return next((g for g in GATES if g.request_phase == key), None)
+
+
+def runs_in(key: str) -> tuple[str, ...]:
+    """The run states a phase starts from: its own, or for the first phase past
+    a gate, the state that awaits the gate (the phase passes it); past an
+    optional gate, either (its request may have passed without asking)."""
     index = [p.key for p in PHASES].index(key)
-    previous = PHASES[index - 1] if index else None
-    gate = next((g for g in GATES if previous and g.request_phase == previous.key), None)
-    return gate.awaited_state if gate else BY_KEY[key].state
+    gate = gate_requested_by(PHASES[index - 1].key) if index else None
+    if gate is None:
+        return (BY_KEY[key].state,)
+    if gate.optional:
+        return (BY_KEY[key].state, gate.awaited_state)
+    return (gate.awaited_state,)
+
+
+def job_after(gate_name: str, mode: str) -> str:
+    """The job that continues a run of ``mode`` once ``gate_name`` is passed."""
+    rehearsal_job = GATE[gate_name].rehearsal_job
+    return rehearsal_job if mode == Mode.DRYRUN and rehearsal_job else JOB_AFTER_GATE[gate_name]
+
+
+def writes_past(gate_name: str) -> bool:
+    """Whether the stage past the gate writes (its live pass needs the armed
+    kill switch): the structure review's does not, it goes on surveying."""
+    keys = [p.key for p in PHASES]
+    return PHASES[keys.index(GATE[gate_name].request_phase) + 1].stage != "survey"
+
+
+def phases_after(key: str, stages: tuple[str, ...]) -> tuple[str, ...]:
+    """The assets after phase ``key`` in ``stages``, in order (a continuation job)."""
+    keys = [p.key for p in PHASES]
+    return tuple(p.key for p in PHASES[keys.index(key) + 1 :] if p.asset and p.stage in stages)
 
 
 def stage_phases(stage: str) -> tuple[str, ...]:
@@ -182,18 +220,19 @@ def gate_rules() -> list[GateRule]:
 
 
 def forward_moves() -> set[tuple[str, str, str]]:
-    """(from, to, role) of every forward move of a run: a stage's state is left
-    by the role recording its last phase, into the gate it requests (or
-    COMPLETED); a gate's awaited state is left by the role of the first phase
-    past it, into that phase's state."""
+    """(from, to, role) of every forward move of a run: a state is left into a
+    gate's awaited state by the role recording the gate's request (SG_0's
+    mid-survey), or into the next stage's state (or COMPLETED) by the role
+    recording its last phase; a gate's awaited state is left by the role of the
+    first phase past it, into that phase's state."""
     moves = set()
     for index, current in enumerate(PHASES):
         after = PHASES[index + 1] if index + 1 < len(PHASES) else None
-        if after is not None and after.state == current.state:
-            continue
-        gate = next((g for g in GATES if g.request_phase == current.key), None)
-        to = gate.awaited_state if gate else (after.state if after else RunState.COMPLETED)
-        moves.add((current.state, to, current.ledger_role))
+        gate = gate_requested_by(current.key)
         if gate is not None:
+            moves.add((current.state, gate.awaited_state, current.ledger_role))
             moves.add((gate.awaited_state, after.state, after.ledger_role))
+        elif after is None or after.state != current.state:
+            to = after.state if after else RunState.COMPLETED
+            moves.add((current.state, to, current.ledger_role))
     return moves

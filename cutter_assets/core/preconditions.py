@@ -9,15 +9,18 @@ from collections.abc import Iterable, Mapping
 from cutter_assets.core.stops import CutterStop, StopCode
 
 
-def check_run(run_id: str, run_doc_code: str, run_state: str, doc_code: str, expected: str) -> None:
-    """STOP_STATE unless the run cuts ``doc_code`` and is in ``expected``."""
+def check_run(
+    run_id: str, run_doc_code: str, run_state: str, doc_code: str, expected: tuple[str, ...]
+) -> None:
+    """STOP_STATE unless the run cuts ``doc_code`` and is in one of ``expected``."""
     if run_doc_code != doc_code:
         raise CutterStop(
             StopCode.STOP_STATE, f"run {run_id} cuts {run_doc_code}, not partition {doc_code}"
         )
-    if run_state != expected:
+    if run_state not in expected:
         raise CutterStop(
-            StopCode.STOP_STATE, f"run {run_id} is {run_state}; this phase needs {expected}"
+            StopCode.STOP_STATE,
+            f"run {run_id} is {run_state}; this phase needs {' or '.join(expected)}",
         )
 
 

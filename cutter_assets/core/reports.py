@@ -7,6 +7,7 @@ cannot break the markdown, and no document exceeds ``MAX_DOC_LINES``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -189,7 +190,11 @@ def render_request_doc(
     written_utc: datetime,
     ttl_hours: int,
     next_command: str,
+    details: Sequence[str] = (),
 ) -> str:
+    """A sovereign request doc. A payload value that is a list is shown by its
+    length, its entries in ``details`` (a section of their own, lines already
+    safe for markdown)."""
     lines = [
         f"# {title} · {run_id}",
         "",
@@ -209,9 +214,10 @@ def render_request_doc(
         "sha256 of its canonical JSON. An approval for any other payload is refused.",
         "",
         "```yaml",
-        *[f"{key}: {safe(value)}" for key, value in sorted(payload.items())],
+        *[f"{key}: {_payload_value(value)}" for key, value in sorted(payload.items())],
         "```",
         "",
+        *([*details, ""] if details else []),
         "## How to approve",
         "",
         f"    {next_command}",
@@ -222,6 +228,12 @@ def render_request_doc(
         "",
     ]
     return _check_length("\n".join(lines))
+
+
+def _payload_value(value: Any) -> str:
+    if isinstance(value, list):
+        return f"({len(value)} entries, listed below)"
+    return safe(value)
 
 
 def render_void_doc(run, affected: list[tuple[str, str, str]], voided: int, reason_kb: str) -> str:

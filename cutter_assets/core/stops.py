@@ -82,8 +82,13 @@ class CutterStop(Exception):
 class StructureStop(CutterStop):
     """STOP_STRUCTURE with every anomaly the extractor found in the document, by
     line. Its detail is the anomaly found first, so a caller that only knows
-    ``CutterStop`` sees what a reader stopping at the first would say."""
+    ``CutterStop`` sees what a reader stopping at the first would say.
 
-    def __init__(self, detail: str, anomalies: tuple[Anomaly, ...]):
+    ``acceptable`` says whether a person may accept these anomalies as found (a
+    structure review, gate SG_0): the whole text was read, so an as-found cut
+    exists, and none is of a kind no cut can take as found."""
+
+    def __init__(self, detail: str, anomalies: tuple[Anomaly, ...], *, acceptable: bool = True):
         super().__init__(StopCode.STOP_STRUCTURE, detail)
         self.anomalies = anomalies
+        self.acceptable = acceptable

@@ -19,7 +19,16 @@ from psycopg2 import errors
 
 from cutter_assets.core import approvals
 from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused, Refusal, is_self_approval
-from cutter_assets.core.phases import AWAITED, REQUEST_PHASE, Mode, Role
+from cutter_assets.core.commands import command
+from cutter_assets.core.phases import (
+    AWAITED,
+    GATE,
+    GATE_SG0,
+    REHEARSED_GATES,
+    REQUEST_PHASE,
+    Mode,
+    Role,
+)
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.platform.files import read_regular_file
@@ -86,8 +95,7 @@ def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _C
         run = ledger.get_run(conn, header.run_id)
     except CutterStop:
         raise ApprovalRefused(Refusal.UNKNOWN_RUN, header.run_id) from None
-    settings = load_settings()
-    if document.provider == "stub" and run.mode == Mode.LIVE and not settings.allow_stub_in_live:
+    if document.provider == "stub" and run.mode == Mode.LIVE and not _stub_allowed(header.gate):
         raise ApprovalRefused(Refusal.STUB_IN_LIVE)
     if run.kb_folder and Path(relative).parent != Path(run.kb_folder):
         raise ApprovalRefused(Refusal.WRONG_RUN, "the doc is not in the run's KB folder")
@@ -104,9 +112,18 @@ def _check(conn, kb_root: Path, relative: str, data: bytes, now: datetime) -> _C
         payload_sha=request.pins["payload_sha"],
         now=now,
     )
+    if awaited == GATE_SG0:
+        approvals.check_acknowledgment(document.content, request.pins["payload"])
     if is_self_approval(run.actor, header.approver, document.signer_ids):
         raise ApprovalRefused(Refusal.SELF_APPROVAL, run.actor)
     return _Checked(header, run, document.provider, document.signer, document.signature_sha256)
+
+
+def _stub_allowed(gate: str) -> bool:
+    """Whether a live run may take a stub-signed approval for ``gate``: never the
+    decision a rehearsal waits for too (the structure review: its stub is the
+    rehearsal's), else only where the deployment allows it explicitly."""
+    return gate not in REHEARSED_GATES and load_settings().allow_stub_in_live
 
 
 def evaluate(
@@ -194,7 +211,8 @@ def revalidated_decision(conn, kb_root: Path, run: ledger.Run, gate: str) -> str
     if decision is None:
         raise CutterStop(
             StopCode.STOP_APPROVAL_INVALID,
-            f"run {run.run_id} has no valid, unconsumed {gate} approval",
+            f"run {run.run_id} awaits {GATE[gate].short}: it has no valid, unconsumed {gate} "
+            f"approval (inspect: {command(f'orchestrate inspect --run-id {run.run_id}')})",
         )
     relative = decision.approval_doc_path
     try:

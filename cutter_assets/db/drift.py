@@ -9,7 +9,11 @@ written.
 - every guard trigger present and enabled (STOP_DRIFT_TRIGGER);
 - the privilege matrix, probed again (STOP_GRANT_DELTA);
 - the backup file, hashed again (STOP_DRIFT_BACKUP);
-- every earlier KB doc, hashed again against the ledger (STOP_DRIFT_KB).
+- every earlier KB doc, hashed again against the ledger (STOP_DRIFT_KB);
+- the structure acknowledgment a cut as found was made under: still the
+  consumed SG_0 decision over the request, the anomalies mark accepted exactly
+  those the request listed (STOP_DRIFT), its signed doc unchanged in the KB
+  (STOP_DRIFT_KB).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import hashlib
 from typing import Any
 
 from cutter_assets.core.grants import matrix_sha
+from cutter_assets.core.legal.digests import text_digest_holds
+from cutter_assets.core.phases import GATE_SG0
 from cutter_assets.core.pins import drift, sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries, survey
@@ -25,15 +31,6 @@ from cutter_assets.db.schema import live_fingerprints
 
 # A trigger fires for ordinary sessions when it is enabled on origin or always.
 ENABLED = ("O", "A")
-
-
-def text_digest_holds(full_text: str, text_sha256: str) -> bool:
-    """The stored text is the registered bytes (intake dropped a BOM, if any)."""
-    data = full_text.encode("utf-8")
-    return text_sha256 in (
-        hashlib.sha256(data).hexdigest(),
-        hashlib.sha256(b"\xef\xbb\xbf" + data).hexdigest(),
-    )
 
 
 def guard_triggers(conn) -> list[tuple[str, str, str, str]]:
@@ -62,6 +59,8 @@ def recheck_pins(conn, run, earlier: dict[str, Any], kb, vault) -> None:
     if "backup" in earlier and vault is not None:
         _backup(vault, run.run_id, earlier["backup"].pins)
     _kb_docs(kb, earlier)
+    if "mark" in earlier and "payload" in earlier["structure_review"].pins:
+        _structure(conn, run, earlier, kb)
 
 
 def _source(conn, run, pins: dict[str, Any]) -> None:
@@ -130,14 +129,42 @@ def _kb_docs(kb, earlier: dict[str, Any]) -> None:
             continue
         if not kb.resolve(record.kb_doc_path).exists():
             kb.recover_pending(record.kb_doc_path, record.kb_doc_sha256)
-        try:
-            data = kb.read(record.kb_doc_path)
-        except (CutterStop, OSError) as err:
-            raise CutterStop(
-                StopCode.STOP_DRIFT_KB, f"the {phase} doc {record.kb_doc_path}: {err}"
-            ) from None
-        if hashlib.sha256(data).hexdigest() != record.kb_doc_sha256:
-            raise CutterStop(
-                StopCode.STOP_DRIFT_KB,
-                f"the {phase} doc {record.kb_doc_path} changed after the ledger recorded it",
-            )
+        _kb_doc(kb, f"the {phase} doc", record.kb_doc_path, record.kb_doc_sha256)
+
+
+def _kb_doc(kb, what: str, path: str, sha256: str) -> None:
+    """STOP_DRIFT_KB unless the KB doc at ``path`` still hashes to ``sha256``."""
+    try:
+        data = kb.read(path)
+    except (CutterStop, OSError) as err:
+        raise CutterStop(StopCode.STOP_DRIFT_KB, f"{what} {path}: {err}") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise CutterStop(
+            StopCode.STOP_DRIFT_KB, f"{what} {path} changed after the ledger recorded it"
+        )
+
+
+def _structure(conn, run, earlier: dict[str, Any], kb) -> None:
+    """The SG_0 acknowledgment mark cut the text as found under (the review
+    asked for one): the run's consumed SG_0 decision, over the requested
+    payload, with its signed doc as recorded; and mark accepted exactly the
+    anomalies the request listed."""
+    request = earlier["structure_review"].pins
+    mark = earlier["mark"].pins
+    with conn.cursor() as cur:
+        cur.execute(queries.CONSUMED_DECISION_OF_RUN, {"run_id": run.run_id, "gate": GATE_SG0})
+        decision = cur.fetchone()
+    accepted = [(a["kind"], a["line"], a["sha256"]) for a in mark["accepted_anomalies"]]
+    listed = [(a["kind"], a["line"], a["sha256"]) for a in request["payload"]["anomalies"]]
+    if (
+        decision is None
+        or decision[0] != mark.get("sg0_decision")
+        or decision[1] != request["payload_sha"]
+        or accepted != listed
+    ):
+        raise CutterStop(
+            StopCode.STOP_DRIFT,
+            "the structure acknowledgment moved since mark: the anomalies cut as found are not "
+            "exactly those of the consumed SG_0 decision over the request",
+        )
+    _kb_doc(kb, "the SG_0 acknowledgment", decision[2], decision[3])

@@ -279,6 +279,13 @@ SELECT run_id::text FROM cutter_governance.orchestrator_run
 """
 
 # The decision a write or enactment would use: the newest recorded, unconsumed one.
+# The run's consumed decision for a gate (at most one: a UNIQUE index).
+CONSUMED_DECISION_OF_RUN = """
+SELECT id::text, payload_sha, approval_doc_path, approval_doc_sha256
+  FROM cutter_governance.review_decision
+ WHERE run_id = %(run_id)s AND gate = %(gate)s AND consumed_at IS NOT NULL
+"""
+
 NEWEST_OPEN_DECISION = """
 SELECT id::text, approval_doc_path, approval_doc_sha256, signature_sha256, signed_utc,
        recorded_at

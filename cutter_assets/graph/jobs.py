@@ -1,13 +1,23 @@
 """The stages as jobs: asset groups of the graph (one per stage of the
 catalogue), run in process. The two jobs that open a cut run say its mode in
 their name and their config: ``rehearsal`` is dryrun (all eleven phases,
-nothing kept), ``survey`` is live (up to the SG_1 pause)."""
+nothing kept), ``survey`` is live (up to the SG_1 pause). Past the structure
+review (SG_0, mid-survey) a live run goes on with the rest of the survey and a
+rehearsal with the rest of the rehearsal."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from cutter_assets.core.phases import JOB_AFTER_GATE, PHASES, STAGES, Mode
+from cutter_assets.core.phases import (
+    GATE_SG0,
+    PHASES,
+    REQUEST_PHASE,
+    STAGES,
+    Mode,
+    job_after,
+    phases_after,
+)
 
-__all__ = ["JOBS", "JOB_AFTER_GATE", "launch_config"]
+__all__ = ["JOBS", "job_after", "launch_config"]
 
 
 def launch_config(mode: str) -> dict:
@@ -52,4 +62,25 @@ rehearsal_job = _job(
     Mode.DRYRUN,
 )
 
-JOBS = [survey_job, write_job, leg_b_job, enact_job, rehearsal_job]
+survey_after_review_job = _job(
+    job_after(GATE_SG0, Mode.LIVE),
+    AssetSelection.assets(*phases_after(REQUEST_PHASE[GATE_SG0], ("survey",))),
+    "LIVE cut past the signed structure review (SG_0): mark to the SG_1 request, then the "
+    "run waits for the signed SG_1.",
+)
+rehearsal_after_review_job = _job(
+    job_after(GATE_SG0, Mode.DRYRUN),
+    AssetSelection.assets(*phases_after(REQUEST_PHASE[GATE_SG0], STAGES)),
+    "DRYRUN rehearsal past its acknowledged structure review (SG_0): mark to closeout in one "
+    "transaction that is rolled back; nothing is committed.",
+)
+
+JOBS = [
+    survey_job,
+    write_job,
+    leg_b_job,
+    enact_job,
+    rehearsal_job,
+    survey_after_review_job,
+    rehearsal_after_review_job,
+]

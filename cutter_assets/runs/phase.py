@@ -7,7 +7,7 @@ the benchmark's baseline calls ``execute_phase`` directly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -106,10 +106,14 @@ class PhaseContext:
         self.run = ledger.get_run(self.ledger, self.run.run_id)
 
 
-def request_outcome(ctx: PhaseContext, gate_name: str, payload: dict[str, Any]) -> PhaseOutcome:
+def request_outcome(
+    ctx: PhaseContext, gate_name: str, payload: dict[str, Any], details: Sequence[str] = ()
+) -> PhaseOutcome:
     """A sovereign request: the payload pinned by its sha256, the request doc
-    in the KB, and the run moved to the awaiting state. A payload missing any
-    pin is never put to the sovereign: the run stops before the doc is written."""
+    in the KB (with ``details``, a section of its own, when the payload holds
+    more than one line can show), and the run moved to the awaiting state. A
+    payload missing any pin is never put to the sovereign: the run stops before
+    the doc is written."""
     gate = catalogue.GATE[gate_name]
     short = gate.short
     missing = sorted(k for k, v in payload.items() if v in (None, ""))
@@ -135,6 +139,7 @@ def request_outcome(ctx: PhaseContext, gate_name: str, payload: dict[str, Any]) 
             written_utc=ctx.now(),
             ttl_hours=int(gate.ttl.total_seconds() // 3600),
             next_command=next_command,
+            details=details,
         ),
         metadata={"payload_sha": payload_sha, "next_command": next_command},
         next_state=gate.awaited_state,
@@ -155,7 +160,7 @@ class Phase:
     needs_vault: bool = False  # the backup phase works with the backup vault
 
     @property
-    def expected_state(self) -> str:
+    def expected_state(self) -> tuple[str, ...]:
         return catalogue.runs_in(self.key)
 
     @property

@@ -43,16 +43,23 @@ from cutter_assets.core.approvals import MAX_DOC_BYTES, ApprovalRefused
 from cutter_assets.core.phases import AWAITED
 from cutter_assets.core.stops import CutterStop
 from cutter_assets.db import approvals, ledger
-from cutter_assets.graph.jobs import JOB_AFTER_GATE, enact_job, write_job
+from cutter_assets.graph.jobs import (
+    enact_job,
+    job_after,
+    rehearsal_after_review_job,
+    survey_after_review_job,
+    write_job,
+)
 from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG, documents
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import LAWS_DIR, KnowledgeBase
 
-APPROVAL_GLOB = "*/*/SG[12]-*-approval-*.md"
+APPROVAL_GLOB = "*/*/SG[012]-*-approval-*.md"
 REFUSAL_CHARS = 300  # of a refusal's reason, in the cursor and the skip reason
 DESCRIPTION = (
-    "Continues a live cut run when its signed SG_1 or SG_2 approval lands in the KB "
-    "(starts the write or enact stage); a refused approval is this sensor's skip reason."
+    "Continues a cut run when its signed approval lands in the KB: SG_0 (the structure "
+    "review; a rehearsal's too) goes on with the survey or the rehearsal, SG_1 or SG_2 of a "
+    "live run starts the write or enact stage; a refused approval is this sensor's skip reason."
 )
 
 
@@ -68,7 +75,7 @@ class Evaluated:
 
 
 @sensor(
-    jobs=[write_job, enact_job],
+    jobs=[write_job, enact_job, survey_after_review_job, rehearsal_after_review_job],
     minimum_interval_seconds=1,  # an idle tick only stats; the daemon's loop sets the real pace
     default_status=DefaultSensorStatus.RUNNING,
     description=DESCRIPTION,
@@ -126,7 +133,7 @@ class _Tick:
         self.requests.append(
             RunRequest(
                 run_key=seen.sha256,
-                job_name=JOB_AFTER_GATE[decision.gate],
+                job_name=job_after(decision.gate, decision.mode),
                 partition_key=decision.doc_code,
                 tags={RUN_ID_TAG: decision.run_id, MODE_TAG: decision.mode},
             )

@@ -67,7 +67,7 @@ def test_one_row_and_one_story_make_a_phase_asset_in_its_place(with_throwaway_ph
 
 
 def test_the_row_is_all_the_catalogue_needs(with_throwaway_phase):
-    assert catalogue.runs_in("throwaway_probe") == catalogue.RunState.SURVEYING
+    assert catalogue.runs_in("throwaway_probe") == (catalogue.RunState.SURVEYING,)
     assert catalogue.kb_file_name("throwaway_probe", "20261201") == (
         "05b-throwaway-probe-20261201.md"
     )
@@ -86,13 +86,10 @@ def test_the_generated_migration_gives_the_database_the_new_rule(with_throwaway_
             cur.execute(rules_migration())
             phases, gates = rules_in_force(cur)
         keys = [key for _, key, _, _ in phases]
-        assert (
-            keys
-            == [key for _, key, _, _ in before][:5]
-            + ["throwaway_probe"]
-            + [key for _, key, _, _ in before][5:]
-        )
-        assert phases[5] == (6, "throwaway_probe", "SURVEYING", "cutter_exec")
+        at = [key for _, key, _, _ in before].index("grant_probe") + 1
+        old_keys = [key for _, key, _, _ in before]
+        assert keys == old_keys[:at] + ["throwaway_probe"] + old_keys[at:]
+        assert phases[at] == (at + 1, "throwaway_probe", "SURVEYING", "cutter_exec")
         assert gates == gates_before  # no gate moved
         with conn.cursor() as cur:  # and the tables are append-only again
             with pytest.raises(psycopg2.Error):

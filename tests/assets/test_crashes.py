@@ -151,7 +151,7 @@ def _crash(*args, **kwargs):
 
 
 def _source_pin(run_id: str, code: str):
-    from cutter_assets.assets.survey import MARK, SOURCE_PIN
+    from cutter_assets.assets.survey import SOURCE_PIN, STRUCTURE_REVIEW
     from cutter_assets.graph.partitions import RUN_ID_TAG
     from cutter_assets.resources import RESOURCES
     from cutter_assets.runs.phase import StepInfo, execute_phase
@@ -160,7 +160,7 @@ def _source_pin(run_id: str, code: str):
         step = StepInfo(code, {RUN_ID_TAG: run_id}, "crash-test")
         return execute_phase(RESOURCES["database"], RESOURCES["kb"], which, step)
 
-    return lambda: phase(SOURCE_PIN), lambda: phase(MARK)
+    return lambda: phase(SOURCE_PIN), lambda: phase(STRUCTURE_REVIEW)
 
 
 def _kb_file(cutter_env, run_id: str, stem: str) -> list[Path]:
@@ -200,7 +200,7 @@ def test_a_crash_after_the_commit_is_published_by_the_next_phase(cutter_env, db_
 
     register(db_url, "CRASH-PUB", SMALL_LAW)
     run_id = start("CRASH-PUB")
-    source_pin, mark = _source_pin(run_id, "CRASH-PUB")
+    source_pin, review = _source_pin(run_id, "CRASH-PUB")
     with monkeypatch.context() as patch:
         patch.setattr(KnowledgeBase, "publish", _crash)
         with pytest.raises(_Crash):
@@ -208,6 +208,6 @@ def test_a_crash_after_the_commit_is_published_by_the_next_phase(cutter_env, db_
     record = phase_records(run_id)["source_pin"]  # committed
     final = Path(cutter_env["CUTTER_KB_ROOT"]) / record.kb_doc_path
     assert not final.exists()
-    mark()  # the next phase finds the doc pending, exactly as recorded, and names it
+    review()  # the next phase finds the doc pending, exactly as recorded, and names it
     assert hashlib.sha256(final.read_bytes()).hexdigest() == record.kb_doc_sha256
-    assert "mark" in phase_records(run_id)
+    assert "structure_review" in phase_records(run_id)

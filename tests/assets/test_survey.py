@@ -61,6 +61,7 @@ def test_each_phase_doc_follows_the_template(surveyed, cutter_env):
         f"{stem}{day}.md"
         for stem in (
             "01-source-pin-",
+            "SG0-STRUCTURE-REVIEW-",
             "02-mark-",
             "03-cutplan-",
             "04-pre-write-backup-",

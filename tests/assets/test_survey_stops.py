@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import psycopg2
 import pytest
 
-from cutter_assets.assets.survey import SURVEY_ASSETS, cut_authorization_request, mark, source_pin
+from cutter_assets.assets.survey import SURVEY_ASSETS, cut_authorization_request, source_pin
 from cutter_assets.core.phases import SURVEY
 from cutter_assets.core.stops import StopCode
 from tests.assets.harness import (
@@ -132,9 +132,9 @@ def test_a_new_version_registered_mid_run_is_drift(cutter_env, db_url):
     register(db_url, code, SMALL_LAW)
     run_id = start(code)
     instance = instance_with(code)
-    assert survey(code, run_id, assets=[source_pin, mark], instance=instance).success
+    assert survey(code, run_id, assets=SURVEY_ASSETS[:3], instance=instance).success
     register(db_url, code, SMALL_LAW.read_text(encoding="utf-8") + "\n")
-    result = survey(code, run_id, assets=SURVEY_ASSETS[2:], instance=instance)
+    result = survey(code, run_id, assets=SURVEY_ASSETS[3:], instance=instance)
     stop_doc = _assert_stopped(cutter_env, run_id, "STOP_DRIFT", result, last_materialized=None)
     assert "source_version_id" in stop_doc and "text_sha256" in stop_doc
 

@@ -41,6 +41,13 @@ def stored(row: dict, index: int) -> dict:
     }
 
 
+def verified(units: list[dict], plan: list[dict], accepted=(), claimed=()) -> dict:
+    """The verifier's observations of ``units`` written for ``plan``, whose units
+    were cut as found with ``accepted`` anomalies (leg A claims ``claimed``)."""
+    leg_a = {"writer_digest": writer_digest(plan, list(claimed))}
+    return independent_verification(units, plan, leg_a, {"accepted_anomalies": list(accepted)})
+
+
 @pytest.fixture(scope="module")
 def plan() -> list[dict]:
     rows = plan_rows(extract_units(TEXT, doc_code=CODE, language="vi").units, CODE)
@@ -52,7 +59,7 @@ def test_a_faithful_write_verifies(plan) -> None:
     assert any(r["title"] is None for r in plan)
     assert any(r["parent_address"] is None for r in plan)
     units = [stored(r, i) for i, r in enumerate(plan)]
-    observed = independent_verification(units, plan, writer_digest(plan))
+    observed = verified(units, plan)
     assert observed == dict.fromkeys(observed, True)
     assert set(observed) == {
         "count_matches_plan",
@@ -80,6 +87,16 @@ def test_a_unit_written_other_than_planned_fails_the_digest(plan, column, value)
     clause = next(u for u in units if u["canonical_address"] == f"{CODE}/chp_1/art_1/para_2")
     assert clause[column] != value
     clause[column] = value
-    observed = independent_verification(units, plan, writer_digest(plan))
+    observed = verified(units, plan)
     assert observed["writer_digest_recomputed"] is False
     assert all(v for k, v in observed.items() if k != "writer_digest_recomputed")
+
+
+def test_a_plan_cut_as_found_verifies_only_with_the_anomalies_it_was_accepted_with(plan) -> None:
+    units = [stored(r, i) for i, r in enumerate(plan)]
+    accepted = [{"kind": "gap", "line": 4, "sha256": "a" * 64, "units": [f"{CODE}/chp_1"]}]
+    assert verified(units, plan, accepted, accepted)["writer_digest_recomputed"] is True
+    assert verified(units, plan, (), accepted)["writer_digest_recomputed"] is False
+    assert verified(units, plan, accepted, ())["writer_digest_recomputed"] is False
+    other = [{**accepted[0], "line": 5}]
+    assert verified(units, plan, other, accepted)["writer_digest_recomputed"] is False

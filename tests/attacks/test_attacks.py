@@ -4,11 +4,13 @@ observed | PASS/FAIL` of the table printed at the end of the session.
 
 The classes: the lane roles forging the ledger in SQL; drift after SG_1;
 approval forgeries and the holes closed in the approval path; dead ends;
-bad input at the command line; and what already held (forged, unknown key,
+bad input at the command line; a structure review skipped or acknowledged
+other than exactly as requested; and what already held (forged, unknown key,
 wrong gate/run/payload, stale, future, replay, symlink, path escape, eight
 concurrent cuts, SIGKILL in the middle of leg A). The exhaustive versions
 live beside the code they test (tests/db/test_state_machine.py,
-tests/assets/test_drift.py, tests/test_cli_write_path.py, ...); each row here
+tests/assets/test_drift.py, tests/test_cli_write_path.py,
+tests/assets/test_structure_review.py, ...); each row here
 is one attack as an intruder or a careless operator would make it.
 """
 
@@ -43,12 +45,15 @@ from tests.assets.flow import (
     signed_doc,
     write,
 )
-from tests.assets.harness import register, run_row
+from tests.assets.harness import phase_records, register, run_row, start, survey
 from tests.assets.test_crashes import (
     test_sigkill_in_leg_a_leaves_nothing_and_resume_succeeds_once as sigkill_mid_leg_a,
 )
 from tests.assets.test_drift import KINDS as DRIFTS
 from tests.assets.test_drift import _written as written
+from tests.assets.test_structure_review import TEXT as DAMAGED_LAW
+from tests.assets.test_structure_review import _place as place_acknowledgment
+from tests.assets.test_structure_review import _wrong as wrong_acknowledgment
 from tests.conftest import CORPUS
 from tests.integrity import ledger_digest
 
@@ -138,6 +143,13 @@ LANE_SQL = {
 @pytest.mark.parametrize("name", list(LANE_SQL))
 def test_lane_roles_cannot_forge_the_ledger(attack, db_url, waiting, name):
     role, statement = LANE_SQL[name]
+    params = {"run": waiting[0], "nonce": uuid.uuid4().hex}
+    attack(name, "refused, DB unchanged", _as_lane(db_url, role, statement, params))
+
+
+def _as_lane(db_url: str, role: str, statement: str, params: dict) -> str:
+    """``statement`` tried and committed as ``role``: whether it was refused, and
+    whether the ledger and the units are as they were."""
     before = _snapshot(db_url)
     conn = psycopg2.connect(db_url)
     observed = "allowed"
@@ -145,15 +157,14 @@ def test_lane_roles_cannot_forge_the_ledger(attack, db_url, waiting, name):
         with conn.cursor() as cur:
             cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
             try:
-                cur.execute(statement, {"run": waiting[0], "nonce": uuid.uuid4().hex})
+                cur.execute(statement, params)
                 conn.commit()
-            except REFUSED as err:
-                observed = f"refused ({type(err).__name__})"
+            except REFUSED:
+                observed = "refused"
     finally:
         conn.rollback()
         conn.close()
-    unchanged = "DB unchanged" if _snapshot(db_url) == before else "DB CHANGED"
-    attack(name, "refused, DB unchanged", f"{observed.split(' (')[0]}, {unchanged}")
+    return f"{observed}, {'DB unchanged' if _snapshot(db_url) == before else 'DB CHANGED'}"
 
 
 # ---- 2. drift after SG_1 is caught before leg A --------------------------------
@@ -466,3 +477,58 @@ def test_a_dead_approval_does_not_block_a_fresh_one(attack, governed_env, db_url
         f"{verdict}, {'written' if ok else 'NOT written'}",
     )
     assert payload_sha(run, "SG_2")
+
+
+# ---- 6. the structure review (SG_0): exactly the anomalies, signed for real ----------------
+@pytest.fixture(scope="module")
+def reviewing(governed_env, db_url) -> str:
+    """A live cut of a law with true defects, awaiting its structure review."""
+    code = _code("ATS")
+    register(db_url, code, DAMAGED_LAW)
+    run = start(code, mode="live", actor="operator@test.cutter")
+    survey(code, run)
+    assert run_row(run).state == "AWAITING_STRUCTURE_REVIEW"
+    return run
+
+
+STRUCTURE_ATTACKS = {
+    "missing anomaly": "ANOMALIES_DIFFER",
+    "extra anomaly": "ANOMALIES_DIFFER",
+    "other line": "ANOMALIES_DIFFER",
+    "other text": "WRONG_TEXT",
+    "stub in live": "STUB_IN_LIVE",
+    "self-signed": "SELF_APPROVAL",
+}
+
+
+@pytest.mark.parametrize("kind", list(STRUCTURE_ATTACKS))
+def test_a_wrong_structure_acknowledgment_is_refused(attack, governed_env, reviewing, kind):
+    text = wrong_acknowledgment(reviewing, governed_env["sovereign"], kind)
+    path = place_acknowledgment(reviewing, text, uuid.uuid4().hex[:8])
+    attack(f"structure review: {kind}", STRUCTURE_ATTACKS[kind], _evaluate(path))
+
+
+STRUCTURE_SQL = {
+    "exec passes SG_0 with no acknowledgment": (
+        "cutter_exec",
+        "SELECT cutter_governance.fn_run_pass_gate(%(run)s, 'SG_0_structure', NULL, 'me')",
+    ),
+    "gatekeeper records a stub-signed SG_0 for a live run": (
+        "cutter_gatekeeper",
+        "SELECT cutter_governance.fn_decision_record('SG_0_structure', %(run)s, %(payload)s, "
+        "'x', encode(sha256('t'), 'hex'), %(nonce)s, 'stub', 'me', NULL, now(), 't')",
+    ),
+    "exec leaves the review for SG_1 with fn_run_move": (
+        "cutter_exec",
+        "SELECT cutter_governance.fn_run_move(%(run)s, 'AWAITING_STRUCTURE_REVIEW', "
+        "'AWAITING_CUT_AUTHORIZATION')",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(STRUCTURE_SQL))
+def test_lane_roles_cannot_skip_the_structure_review(attack, db_url, reviewing, name):
+    role, statement = STRUCTURE_SQL[name]
+    payload = phase_records(reviewing)["structure_review"].pins["payload_sha"]
+    params = {"run": reviewing, "nonce": uuid.uuid4().hex, "payload": payload}
+    attack(name, "refused, DB unchanged", _as_lane(db_url, role, statement, params))

@@ -11,12 +11,17 @@ import pytest
 from cutter_assets.core.approvals import (
     ApprovalRefused,
     Refusal,
+    acknowledged,
+    check_acknowledgment,
     draft,
+    gate_of_file_name,
     identity_key,
     is_self_approval,
     parse,
     uid_parts,
 )
+from cutter_assets.core.legal import Acknowledgment, AnomalyKey
+from cutter_assets.core.phases import GATE_SG0
 
 RUN = "0b6a9f3e-2c4d-4e5f-8a9b-0c1d2e3f4a5b"
 SHA = "ab" * 32
@@ -200,3 +205,74 @@ def test_the_actor_is_the_approver(actor, approver):
 )
 def test_another_actor_is_not_the_signer(actor):
     assert not is_self_approval(actor, "sovereign", IDENTITIES)
+
+
+# ---- the structure acknowledgment (SG_0): what it says it accepts -------------------------
+def _anomaly(line: int, kind: str = "gap") -> dict:
+    return {
+        "kind": kind,
+        "line": line,
+        "sha256": f"{line:064x}",
+        "text": f"{line}. Một dòng.",
+        "expected": "c",
+        "found": "d",
+        "accept_as_found": "cut point d at this line as written, with no point c before it",
+    }
+
+
+PAYLOAD = {"text_sha256": "cd" * 32, "anomalies": [_anomaly(12), _anomaly(40, "duplicate")]}
+
+
+def _acknowledgment(payload: dict = PAYLOAD) -> str:
+    return draft(
+        gate=GATE_SG0,
+        run_id=RUN,
+        payload_sha=SHA,
+        approver="sovereign@example",
+        signed_utc=WHEN,
+        doc_code="VN-LAW",
+        payload=payload,
+    )
+
+
+def test_a_drafted_acknowledgment_lists_the_text_and_every_anomaly_it_accepts():
+    text = _acknowledgment()
+    assert parse(text).gate == GATE_SG0
+    assert acknowledged(text) == Acknowledgment(
+        "cd" * 32, (AnomalyKey("gap", 12, f"{12:064x}"), AnomalyKey("duplicate", 40, f"{40:064x}"))
+    )
+    check_acknowledgment(text, PAYLOAD)  # exactly the request: no refusal
+    assert "accept: gap line 12 sha256 " in text and "(expected c, found d: cut point d" in text
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason", "named"),
+    [
+        (lambda t: t.replace("cd" * 32, "ef" * 32), Refusal.WRONG_TEXT, "efefefefefef"),
+        (lambda t: t.replace("accept: gap line 12", "accept: gap line 13"),
+         Refusal.ANOMALIES_DIFFER, "gap at line 12"),
+        (lambda t: "\n".join(x for x in t.split("\n") if "line 40" not in x),
+         Refusal.ANOMALIES_DIFFER, "not acknowledged: duplicate at line 40"),
+        (lambda t: t.replace("text_sha256:", f"accept: gap line 7 sha256 {7:064x}\ntext_sha256:"),
+         Refusal.ANOMALIES_DIFFER, "not in the request: gap at line 7"),
+        (lambda t: t + next(x for x in t.split("\n") if "line 12" in x) + "\n",
+         Refusal.ANOMALIES_DIFFER, "listed twice"),
+        (lambda t: t.replace("accept: gap line 12 sha256", "accept: gap line twelve sha256"),
+         Refusal.MALFORMED, "cannot read"),
+        (lambda t: "\n".join(x for x in t.split("\n") if not x.startswith("text_sha256")),
+         Refusal.MALFORMED, "names its text once"),
+    ],
+    ids=["other-text", "other-line", "missing", "extra", "twice", "garbled", "no-text"],
+)  # fmt: skip
+def test_an_acknowledgment_that_is_not_exactly_the_request_is_refused(edit, reason, named):
+    with pytest.raises(ApprovalRefused) as refused:
+        check_acknowledgment(edit(_acknowledgment()), PAYLOAD)
+    assert refused.value.reason is reason and named in refused.value.detail
+
+
+def test_an_acknowledgment_is_drafted_only_from_its_request():
+    with pytest.raises(ApprovalRefused) as refused:
+        _acknowledgment(payload={})
+    assert refused.value.reason is Refusal.MALFORMED
+    assert gate_of_file_name("SG0-structure-approval-20261201.md") == GATE_SG0
+    assert gate_of_file_name("SG0-STRUCTURE-REVIEW-20261201.md") is None

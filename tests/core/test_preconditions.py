@@ -9,12 +9,20 @@ from cutter_assets.core.stops import CutterStop, StopCode
 
 
 def test_a_run_of_another_document_or_state_is_refused():
-    check_run("R", "DOC", "WRITING", "DOC", "WRITING")
+    check_run("R", "DOC", "WRITING", "DOC", ("WRITING",))
     with pytest.raises(CutterStop, match="cuts OTHER, not partition DOC") as stop:
-        check_run("R", "OTHER", "WRITING", "DOC", "WRITING")
+        check_run("R", "OTHER", "WRITING", "DOC", ("WRITING",))
     assert stop.value.code is StopCode.STOP_STATE
     with pytest.raises(CutterStop, match="is SURVEYING; this phase needs WRITING"):
-        check_run("R", "DOC", "SURVEYING", "DOC", "WRITING")
+        check_run("R", "DOC", "SURVEYING", "DOC", ("WRITING",))
+
+
+def test_a_phase_past_an_optional_gate_starts_from_either_state():
+    either = ("SURVEYING", "AWAITING_STRUCTURE_REVIEW")
+    check_run("R", "DOC", "SURVEYING", "DOC", either)
+    check_run("R", "DOC", "AWAITING_STRUCTURE_REVIEW", "DOC", either)
+    with pytest.raises(CutterStop, match="needs SURVEYING or AWAITING_STRUCTURE_REVIEW"):
+        check_run("R", "DOC", "WRITING", "DOC", either)
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,24 @@ class Ledger:
                 )
         return run_id
 
+    def run_before_mark(self) -> str:
+        """A live run surveying, with source_pin and its structure review recorded."""
+        run_id = str(uuid.uuid4())
+        with self.conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO cutter_governance.orchestrator_run
+                       (run_id, source_document_id, source_version_id, doc_code, mode, actor,
+                        state, kb_folder)
+                   VALUES (%s, %s, %s, %s, 'live', 'operator', 'SURVEYING', 'kb/run')""",
+                (run_id, self.doc_id, self.version_id, self.code),
+            )
+            self.record(cur, run_id, "source_pin", {})
+            self.record(cur, run_id, "structure_review", {"payload_sha": "e" * 64})
+        return run_id
+
+    def record(self, cur, run_id: str, key: str, pins: dict) -> None:
+        self._phase(cur, run_id, key, pins)
+
     def bare_run(self) -> str:
         """A rehearsal just opened: SURVEYING, no phase recorded yet."""
         run_id = str(uuid.uuid4())
@@ -465,8 +483,23 @@ def test_the_phase_and_gate_rules_in_the_database_are_the_catalogue(conn):
     assert phases == catalogue.phase_rules()
     assert gates == catalogue.gate_rules()
     # the gate rules name real phases, and each gate opens the stage after its request
+    # (SG_0, mid-survey, returns the run to the survey)
     assert {g[2] for g in gates} == {g.request_phase for g in catalogue.GATES}
-    assert {g[3] for g in gates} == {"WRITING", "ENACTING"}
+    assert {g[3] for g in gates} == {"SURVEYING", "WRITING", "ENACTING"}
+
+
+def test_the_mid_stage_gates_of_the_database_are_those_a_rehearsal_waits_for(conn):
+    """What the functions derive from the rules (a mid-stage gate: no switch
+    claimed, a rehearsal passes it under its decision) is what the catalogue
+    says of its gates."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT g.gate FROM cutter_governance.gate_rule g "
+            "WHERE cutter_governance.fn_mid_stage(g)"
+        )
+        mid_stage = {row[0] for row in cur.fetchall()}
+    assert mid_stage == set(catalogue.REHEARSED_GATES) == {catalogue.GATE_SG0}
+    assert mid_stage == {g.name for g in catalogue.GATES if not catalogue.writes_past(g.name)}
 
 
 def test_the_forward_transitions_in_the_database_are_the_catalogues(conn):
@@ -478,3 +511,129 @@ def test_the_forward_transitions_in_the_database_are_the_catalogues(conn):
         rows = cur.fetchall()
     for mode in ("dryrun", "live"):
         assert {(f, t, r) for f, t, r, m in rows if m == mode} == catalogue.forward_moves()
+
+
+# ---- 5. the structure review (SG_0): a mid-survey gate -----------------------------
+SG0 = catalogue.GATE_SG0
+PASS_SG0 = "SELECT cutter_governance.fn_run_pass_gate(%s, 'SG_0_structure', %s, 'me')"
+
+
+def _reviewing(world, *, mode: str = "live", payload: str = "e" * 64) -> str:
+    """A run whose structure review asked for SG_0: source_pin and the request
+    recorded, nothing after them, the run awaiting the review."""
+    run_id = world.bare_run() if mode == "dryrun" else world.run_before_mark()
+    with world.conn.cursor() as cur:
+        if mode == "dryrun":
+            world.record(cur, run_id, "source_pin", {})
+            world.record(cur, run_id, "structure_review", {"payload_sha": payload})
+        cur.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'AWAITING_STRUCTURE_REVIEW' "
+            "WHERE run_id = %s",
+            (run_id,),
+        )
+    return run_id
+
+
+def _acknowledge(conn, run_id: str, *, provider: str = "gpg", payload: str = "e" * 64) -> str:
+    cur = _as(conn, "cutter_gatekeeper")
+    text = f"gate: {SG0}\nrun_id: {run_id}\npayload_sha: {payload}\n"
+    cur.execute(
+        "SELECT cutter_governance.fn_decision_record(%s, %s, %s, 'kb/run/SG0.md', %s, %s, %s, "
+        "'sovereign', %s, now(), %s)::text",
+        (SG0, run_id, payload, sha(text), uuid.uuid4().hex, provider,
+         "A" * 40 if provider == "gpg" else None, text),
+    )  # fmt: skip
+    decision = cur.fetchone()[0]
+    cur.execute("RESET ROLE")
+    return decision
+
+
+def _state_and_switch(conn, run_id: str) -> tuple[str, int]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT state, (SELECT count(*) FROM cutter_governance.execution_switch "
+            "WHERE run_id = r.run_id) FROM cutter_governance.orchestrator_run r WHERE run_id = %s",
+            (run_id,),
+        )
+        return cur.fetchone()
+
+
+def test_a_run_waits_for_the_structure_review_once_its_request_passed(conn, world):
+    fresh = world.bare_run()
+    move = "SELECT cutter_governance.fn_run_move(%s, 'SURVEYING', 'AWAITING_STRUCTURE_REVIEW')"
+    _attempt(conn, "cutter_exec", move, (fresh,))  # nothing recorded yet
+    with conn.cursor() as cur:
+        world.record(cur, fresh, "source_pin", {})
+    _attempt(conn, "cutter_exec", move, (fresh,))  # the request has not passed
+    _attempt(conn, "cutter_enact", move, (fresh,))  # not the executor
+    with conn.cursor() as cur:
+        world.record(cur, fresh, "structure_review", {"payload_sha": "e" * 64})
+    cur = _as(conn, "cutter_exec")
+    cur.execute("SAVEPOINT s")
+    with pytest.raises(REFUSED):  # the survey's other phases have not passed: not to SG_1
+        cur.execute(
+            "SELECT cutter_governance.fn_run_move(%s, 'SURVEYING', 'AWAITING_CUT_AUTHORIZATION')",
+            (fresh,),
+        )
+    cur.execute("ROLLBACK TO SAVEPOINT s")
+    cur.execute(move, (fresh,))
+    cur.execute("RESET ROLE")
+    assert _state_and_switch(conn, fresh) == ("AWAITING_STRUCTURE_REVIEW", 0)
+
+
+def test_a_live_run_passes_the_review_under_its_decision_and_claims_no_switch(conn, world):
+    run_id = _reviewing(world)
+    _refused_unchanged(conn, "cutter_exec", (PASS_SG0, (run_id, None)))  # no decision
+    decision = _acknowledge(conn, run_id)
+    _refused_unchanged(conn, "cutter_enact", (PASS_SG0, (run_id, decision)))  # not its role
+    cur = _as(conn, "cutter_exec")
+    cur.execute(PASS_SG0, (run_id, decision))
+    cur.execute("RESET ROLE")
+    assert _state_and_switch(conn, run_id) == ("SURVEYING", 0)  # no switch armed or claimed
+    with conn.cursor() as check:
+        check.execute(
+            "SELECT consumed_by FROM cutter_governance.review_decision WHERE id = %s", (decision,)
+        )
+        assert check.fetchone() == ("me",)
+
+
+def test_a_rehearsal_waits_for_the_review_and_passes_it_under_a_stub_signed_decision(conn, world):
+    run_id = _reviewing(world, mode="dryrun")
+    _refused_unchanged(conn, "cutter_exec", (PASS_SG0, (run_id, None)))  # it needs one
+    decision = _acknowledge(conn, run_id, provider="stub")
+    cur = _as(conn, "cutter_exec")
+    cur.execute(PASS_SG0, (run_id, decision))
+    cur.execute("RESET ROLE")
+    assert _state_and_switch(conn, run_id) == ("SURVEYING", 0)
+
+
+@pytest.mark.parametrize("case", ["stub in live", "other payload", "replayed"])
+def test_the_review_is_never_passed_under_a_decision_that_does_not_fit(conn, world, case):
+    run_id = _reviewing(world)
+    if case == "stub in live":
+        cur = _as(conn, "cutter_gatekeeper")
+        cur.execute("SAVEPOINT s")
+        with pytest.raises(REFUSED, match="for a rehearsal only"):
+            record_decision(cur, run_id, "e" * 64, gate=SG0)
+        cur.execute("ROLLBACK TO SAVEPOINT s")
+        cur.execute("RESET ROLE")
+        return
+    if case == "other payload":
+        cur = _as(conn, "cutter_gatekeeper")
+        cur.execute("SAVEPOINT s")
+        with pytest.raises(REFUSED, match="not over the requested payload"):
+            _acknowledge(conn, run_id, payload="f" * 64)
+        cur.execute("ROLLBACK TO SAVEPOINT s")
+        cur.execute("RESET ROLE")
+        return
+    decision = _acknowledge(conn, run_id)
+    cur = _as(conn, "cutter_exec")
+    cur.execute(PASS_SG0, (run_id, decision))
+    cur.execute("RESET ROLE")
+    with conn.cursor() as back:  # the owner puts the run back: the decision is spent
+        back.execute(
+            "UPDATE cutter_governance.orchestrator_run SET state = 'AWAITING_STRUCTURE_REVIEW' "
+            "WHERE run_id = %s",
+            (run_id,),
+        )
+    _refused_unchanged(conn, "cutter_exec", (PASS_SG0, (run_id, decision)))

@@ -18,7 +18,7 @@ from dagster import (
     materialize,
 )
 
-from cutter_assets.assets.survey import mark, source_pin
+from cutter_assets.assets.survey import source_pin, structure_review
 from cutter_assets.graph.partitions import RUN_ID_TAG, documents
 from cutter_assets.resources import RESOURCES
 from cutter_assets.sensors.documents import document_sensor
@@ -128,7 +128,7 @@ def test_a_stop_whose_doc_cannot_be_written_still_stops_the_run(cutter_env, db_u
     folder.write_text("a file where the run's KB folder was\n")  # no doc can go there now
 
     instance = instance_with(code)
-    result = survey(code, run_id, assets=[mark], instance=instance)
+    result = survey(code, run_id, assets=[structure_review], instance=instance)
 
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     metadata = failure.step_failure_data.user_failure_data.metadata

@@ -24,7 +24,7 @@ from dagster import (
 
 from cutter_assets.app.daemon import DagsterDaemon
 from cutter_assets.app.orchestration import project_instance
-from cutter_assets.assets.survey import mark, source_pin
+from cutter_assets.assets.survey import source_pin, structure_review
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.definitions import defs
@@ -131,7 +131,7 @@ def test_a_handled_stop_fails_its_step_with_its_one_line(cutter_env, db_url):
     for doc in (RESOURCES["kb"].root_path() / run_row(run_id).kb_folder).glob("*.md"):
         doc.unlink()  # the KB lost source_pin's doc: the next phase stops the run
     instance = instance_with("HYG-STOP")
-    result = survey("HYG-STOP", run_id, assets=[mark], instance=instance)
+    result = survey("HYG-STOP", run_id, assets=[structure_review], instance=instance)
     (record,) = instance.get_records_for_run(
         result.run_id, of_type=DagsterEventType.STEP_FAILURE
     ).records

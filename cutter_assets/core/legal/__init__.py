@@ -5,6 +5,7 @@ its structure, each at its line (``anomalies.py``).
 Pure core: no database, no Dagster, no filesystem.
 """
 
+from cutter_assets.core.legal.acceptance import Acknowledgment, AnomalyKey
 from cutter_assets.core.legal.digests import (
     content_hash,
     idempotency_key,
@@ -12,7 +13,12 @@ from cutter_assets.core.legal.digests import (
     region_sha,
     writer_digest,
 )
-from cutter_assets.core.legal.extract import EXTRACTORS, extract_units, register_extractor
+from cutter_assets.core.legal.extract import (
+    EXTRACTORS,
+    extract_as_found,
+    extract_units,
+    register_extractor,
+)
 from cutter_assets.core.legal.frame import FRAME_COLUMNS, units_frame
 from cutter_assets.core.legal.model import Anomaly, Extraction, ExtractWarning, Unit
 from cutter_assets.core.legal.normalize import normalize_body
@@ -32,11 +38,14 @@ __all__ = [
     "SECTION_TYPES",
     "UNIT_KINDS",
     "WARNING_KINDS",
+    "Acknowledgment",
     "Anomaly",
+    "AnomalyKey",
     "ExtractWarning",
     "Extraction",
     "Unit",
     "content_hash",
+    "extract_as_found",
     "extract_units",
     "idempotency_key",
     "manifest_digest",

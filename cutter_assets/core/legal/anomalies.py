@@ -32,6 +32,12 @@ of an earlier one. The rules that resynchronise the builders:
 Where nothing can keep the tree consistent (a heading after the closing block:
 everything after it would be misplaced), reading stops there with the anomalies
 found so far (``Anomalies.stop``).
+
+Read ``as_found`` (a structure review, ``acceptance.py``), the anomalies do not
+stop the cut at the end of the text: the tree built while collecting them is
+the as-found cut, and the builders hand the anomalies on with it. Where reading
+stops, or an anomaly is of a kind no cut can take as found
+(``vocab.UNACCEPTABLE_KINDS``), there is no as-found cut: the stop says so.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import hashlib
 
 from cutter_assets.core.legal.model import TAIL_MARK, Anomaly
 from cutter_assets.core.legal.normalize import shorten
+from cutter_assets.core.legal.vocab import DUPLICATE_MARK, UNACCEPTABLE_KINDS
 from cutter_assets.core.stops import CutterStop, StopCode, StructureStop
 
 
@@ -61,7 +68,10 @@ def accept_numbering(relation: str, kind: str, found: str, expected: str) -> str
     if relation == "gap":
         return f"cut {kind} {found} at this line as written, with no {kind} {expected} before it"
     if relation == "duplicate":
-        return f"cut a second {kind} {found} at this line (two units with one address)"
+        return (
+            f"cut another {kind} {found} at this line, number and heading as written, its "
+            f"address made unique with {DUPLICATE_MARK}<n> (the n-th {kind} {found})"
+        )
     return f"cut {kind} {found} at this line as written, out of sequence"
 
 
@@ -70,11 +80,12 @@ class Anomalies:
     reader stopping at the first would have stopped at). ``lines`` are the lines
     the builder reads, each anomaly's line text and hash taken from them."""
 
-    __slots__ = ("lines", "found")
+    __slots__ = ("lines", "found", "as_found")
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: list[str], *, as_found: bool = False):
         self.lines = lines
         self.found: list[Anomaly] = []
+        self.as_found = as_found  # read on to the end: the tree is the as-found cut
 
     def add(
         self,
@@ -158,13 +169,23 @@ class Anomalies:
         return any(anomaly.line == line for anomaly in self.found)
 
     def check(self) -> None:
-        """At the end of the text: stop if any anomaly was found."""
-        if self.found:
-            raise self.stop()
+        """At the end of the text: stop if any anomaly was found, unless the text
+        is read as found and every anomaly can be taken so."""
+        if not self.found:
+            return
+        acceptable = not any(a.kind in UNACCEPTABLE_KINDS for a in self.found)
+        if not (self.as_found and acceptable):
+            raise self._stop(acceptable=acceptable)
 
     def stop(self) -> StructureStop:
+        """The stop where reading cannot go on (see the module's docstring): no
+        as-found cut exists."""
+        return self._stop(acceptable=False)
+
+    def by_line(self) -> tuple[Anomaly, ...]:
+        return tuple(sorted(self.found, key=lambda anomaly: anomaly.line))
+
+    def _stop(self, *, acceptable: bool) -> StructureStop:
         """The stop (there is an anomaly at least): the first anomaly found its
-        detail, all of them by line. Also where reading cannot go on (see the
-        module's docstring)."""
-        by_line = tuple(sorted(self.found, key=lambda anomaly: anomaly.line))
-        return StructureStop(self.found[0].detail, by_line)
+        detail, all of them by line."""
+        return StructureStop(self.found[0].detail, self.by_line(), acceptable=acceptable)

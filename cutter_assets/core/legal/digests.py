@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cutter_assets.core.legal.model import PLAN_COLUMNS, Extraction, Unit
@@ -31,6 +31,13 @@ def _sha256(text: str) -> str:
 def canonical_json(value: Any) -> str:
     """The one JSON form every digest hashes: sorted keys, no spaces, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def text_digest_holds(text: str, text_sha256: str) -> bool:
+    """Whether ``text`` is the registered bytes whose sha256 is ``text_sha256``
+    (intake drops a BOM, if any, from the stored text)."""
+    data = text.encode("utf-8")
+    return text_sha256 in (_sha256(text), hashlib.sha256(b"\xef\xbb\xbf" + data).hexdigest())
 
 
 def content_hash(body: str) -> str:
@@ -123,8 +130,16 @@ def writer_rows(rows: Any) -> list[dict[str, Any]]:
     return out
 
 
-def writer_digest(rows: Any) -> str:
+def writer_digest(rows: Any, accepted: Sequence[Mapping[str, Any]] = ()) -> str:
     """sha256 over the canonical JSON of ``writer_rows(rows)``: pins exactly
     what the writer will write (or, recomputed from the stored rows, what it
-    wrote), so a re-parented, re-ordered or re-titled plan is another plan."""
-    return _sha256(canonical_json(writer_rows(rows)))
+    wrote), so a re-parented, re-ordered or re-titled plan is another plan.
+
+    A plan cut as found (``acceptance.py``) is the rows *and* the anomalies
+    accepted (``accepted_records``): the digest covers both, so a rehearsal
+    that accepted other anomalies, or none, is another plan. With none it is
+    the digest of the rows alone."""
+    written = writer_rows(rows)
+    if not accepted:
+        return _sha256(canonical_json(written))
+    return _sha256(canonical_json({"rows": written, "accepted_anomalies": list(accepted)}))

@@ -8,9 +8,16 @@ depends on the drafting convention); ``register_extractor`` adds one.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 from cutter_assets.core.intake import check_doc_code, sanitize_echo
+from cutter_assets.core.legal.acceptance import (
+    Acknowledgment,
+    check_reviewable,
+    disambiguated,
+    settle,
+)
 from cutter_assets.core.legal.detect import detect_language
 from cutter_assets.core.legal.english import EnglishExtractor
 from cutter_assets.core.legal.grammar import Grammar
@@ -101,13 +108,38 @@ def extract_units(
     doc_code: str,
     language: str | None = None,
     max_units: int = DEFAULT_MAX_UNITS,
+    accept: Acknowledgment | None = None,
 ) -> Extraction:
     """Cut a legal text into its units (DESIGN §5b), or stop with STOP_STRUCTURE.
 
     ``language`` None detects vi/en. Tolerances applied are in
     ``Extraction.warnings``; anything inconsistent is an anomaly, and any
-    anomaly stops with all of them (``anomalies.py``, ``StructureStop``).
+    anomaly stops with all of them (``anomalies.py``, ``StructureStop``) unless
+    ``accept`` acknowledges exactly those of this text: the text is then cut as
+    found (``acceptance.py``), its anomalies in ``Extraction.anomalies``.
     """
+    if accept is None:
+        return _extract(text, doc_code, language, max_units, as_found=False)
+    return settle(extract_as_found(text, doc_code=doc_code, language=language,
+                                   max_units=max_units), accept, text)  # fmt: skip
+
+
+def extract_as_found(
+    text: str, *, doc_code: str, language: str | None = None, max_units: int = DEFAULT_MAX_UNITS
+) -> Extraction:
+    """The text cut as found, with every anomaly it has (none: the ordinary cut):
+    what a structure review puts to a person. STOP_STRUCTURE where no as-found
+    cut exists (reading stopped, an anomaly no cut takes as found, too many)."""
+    extraction = _extract(text, doc_code, language, max_units, as_found=True)
+    if not extraction.anomalies:
+        return extraction
+    check_reviewable(extraction.anomalies)
+    return dataclasses.replace(extraction, units=disambiguated(extraction.units))
+
+
+def _extract(
+    text: str, doc_code: str, language: str | None, max_units: int, *, as_found: bool
+) -> Extraction:
     check_doc_code(doc_code)
     if language is not None and language not in EXTRACTORS:
         raise CutterStop(
@@ -122,7 +154,9 @@ def extract_units(
     if language is None:
         language = detect_language(text)
     extractor = EXTRACTORS[language]
-    prepared = PreparedText(text, doc_code, warnings, max_units, odd_space, has_quote_mark(text))
+    prepared = PreparedText(
+        text, doc_code, warnings, max_units, odd_space, has_quote_mark(text), as_found
+    )
     read_document = getattr(extractor, "read_document", None)
     if read_document is not None:
         return read_document(prepared)

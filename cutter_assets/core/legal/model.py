@@ -152,6 +152,8 @@ class Extraction:
     ``unit_lines[i]`` is the 1-based input line where ``units[i]`` starts.
     ``region_text`` is the normalised text of the input span the units cover
     (first line of the first unit to the last line of the last unit).
+    ``anomalies`` are the structural anomalies the units were cut as found
+    with, by line (none unless the text was read as found: ``acceptance.py``).
     """
 
     doc_code: str
@@ -161,6 +163,7 @@ class Extraction:
     counts: dict[str, int]
     unit_lines: list[int] = field(default_factory=list, repr=False)
     region_text: str = field(default="", repr=False)
+    anomalies: tuple[Anomaly, ...] = field(default=(), repr=False)
 
     def warning_counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -175,7 +178,8 @@ class PreparedText:
     letters fixed) and what every extractor is told with it: the document's
     code, the warnings so far (extended in place), the cap on units, and two
     promises for faster paths: ``odd_space`` False, no tab or Unicode space;
-    ``quotes`` False, no quotation mark."""
+    ``quotes`` False, no quotation mark; and ``as_found``: read on past the
+    structural anomalies, the tree as found (``anomalies.py``)."""
 
     text: str
     doc_code: str
@@ -183,3 +187,4 @@ class PreparedText:
     max_units: int
     odd_space: bool
     quotes: bool
+    as_found: bool = False

@@ -201,13 +201,18 @@ def _first_paragraph(lines: list[str]) -> str:
 
 class _Builder:
     def __init__(
-        self, grammar: Grammar, doc_code: str, lines: list[str], warnings: list[ExtractWarning]
+        self,
+        grammar: Grammar,
+        doc_code: str,
+        lines: list[str],
+        warnings: list[ExtractWarning],
+        as_found: bool = False,
     ):
         self.g = grammar
         self.doc_code = doc_code
         self.lines = lines
         self.warnings = warnings
-        self.anomalies = Anomalies(lines)
+        self.anomalies = Anomalies(lines, as_found=as_found)
         self.root = _Node("root", 0, "", "", 0, doc_code, None, [])
         self.stack: list[_Node] = []
         self.open: dict[str, _Node] = {}  # kind -> the open unit of that kind
@@ -1047,9 +1052,27 @@ class _Builder:
 
     def _unconfirmed(self, scope: _Node, pending: _Pending) -> None:
         """A reading taken on trust that no sibling confirmed: an anomaly; the unit
-        stays as read."""
+        stays, numbered as written (``_as_written``)."""
         del scope.pending[pending.node.kind]
         self._report(pending.problem, pending.line, pending.text)
+        self._as_written(pending)
+
+    def _as_written(self, pending: _Pending) -> None:
+        """A number read as a typo for the one due that nothing confirmed is the
+        number as written, as the anomaly says a cut accepting it would cut it
+        (``acceptance.py``): the unit and its sub-units are addressed by it."""
+        node = pending.node
+        number = self.g.number_of(node.kind, pending.found)
+        if pending.form is not None or number == node.number:
+            return
+        old = node.address
+        node.number = number
+        node.address = f"{old.rpartition('/')[0]}/{_SEGMENT[node.kind]}{number}"
+        inside = f"{old}/"
+        for unit in self.nodes[self.nodes.index(node) + 1 :]:
+            if unit.address.startswith(inside):
+                unit.address = node.address + unit.address[len(old) :]
+                unit.parent_address = node.address + unit.parent_address[len(old) :]
 
     def _unconfirmed_all(self, scope: _Node) -> None:
         for pending in list(scope.pending.values()):
@@ -1396,6 +1419,7 @@ def read_with_grammar(grammar: Grammar, prepared: PreparedText) -> Extraction:
         max_units=prepared.max_units,
         odd_space=prepared.odd_space,
         quotes=prepared.quotes,
+        as_found=prepared.as_found,
     )
 
 
@@ -1408,14 +1432,15 @@ def build_extraction(
     max_units: int,
     odd_space: bool = True,
     quotes: bool = True,
+    as_found: bool = False,
 ) -> Extraction:
     """Cut ``lines`` (already NFC, look-alikes fixed) into a checked unit tree.
 
     ``odd_space`` False promises the lines hold no tab or Unicode space, and
     ``quotes`` False that they hold no quotation mark (faster paths to the same
-    result).
+    result). ``as_found``: the tree as found past the anomalies (``anomalies.py``).
     """
-    builder = _Builder(grammar, doc_code, lines, warnings)
+    builder = _Builder(grammar, doc_code, lines, warnings, as_found)
     builder.feed(quotes, odd_space)
     nodes = builder.nodes
     check_cap(nodes, max_units, lines)
@@ -1451,4 +1476,5 @@ def build_extraction(
         language=grammar.language,
         warnings=warnings,
         region_text=region_text,
+        anomalies=builder.anomalies.by_line(),
     )

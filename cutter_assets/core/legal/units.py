@@ -14,7 +14,7 @@ from typing import Protocol
 
 from cutter_assets.core.commands import command
 from cutter_assets.core.legal.anomalies import structure_stop
-from cutter_assets.core.legal.model import Extraction, ExtractWarning, Unit
+from cutter_assets.core.legal.model import Anomaly, Extraction, ExtractWarning, Unit
 from cutter_assets.core.legal.vocab import UNIT_KINDS
 
 _hexdigest = type(hashlib.sha256()).hexdigest  # sha256(...).hexdigest(), mapped without a call
@@ -56,9 +56,11 @@ def extraction_of(
     language: str,
     warnings: list[ExtractWarning],
     region_text: str,
+    anomalies: tuple[Anomaly, ...] = (),
 ) -> Extraction:
     """The extraction of ``nodes`` in document order, with their normalised
-    ``bodies`` (hashed here), address ``numbers`` and ``section_types``."""
+    ``bodies`` (hashed here), address ``numbers`` and ``section_types``, and
+    the ``anomalies`` read past (as found)."""
     hashes = map(_hexdigest, map(hashlib.sha256, map(str.encode, bodies)))
     make = Unit.from_values
     units = [
@@ -87,4 +89,5 @@ def extraction_of(
         counts={kind: by_kind[kind] for kind in UNIT_KINDS},
         unit_lines=[node.line for node in nodes],
         region_text=region_text,
+        anomalies=anomalies,
     )

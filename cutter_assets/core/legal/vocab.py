@@ -146,3 +146,9 @@ ANOMALY_KINDS: tuple[str, ...] = (
     "quotation",  # a quotation mark that closes nothing, or a quotation never closed
     "tail_mark",  # a line holding only the mark that separates a unit's text from its tail
 )
+# A duplicate number cut as found: the n-th unit of an address gets this and n on its
+# last segment (``para_2-dup2``; ``acceptance.disambiguated``).
+DUPLICATE_MARK = "-dup"
+# Anomalies no cut can take as found (a structure review cannot accept them): the
+# mark in a unit's text would make its tail ambiguous.
+UNACCEPTABLE_KINDS: tuple[str, ...] = ("tail_mark",)

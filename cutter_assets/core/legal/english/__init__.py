@@ -29,5 +29,7 @@ class EnglishExtractor:
             return read_with_grammar(self.generic, prepared)
         odd = odd_lines(text) if prepared.odd_space else frozenset()
         lines = text.split("\n")
-        reader = EnglishReader(convention, prepared.doc_code, lines, prepared.warnings, odd)
+        reader = EnglishReader(
+            convention, prepared.doc_code, lines, prepared.warnings, odd, prepared.as_found
+        )
         return english_extraction(reader, reader.read(), prepared.max_units)

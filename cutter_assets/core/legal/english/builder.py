@@ -132,6 +132,7 @@ class EnglishReader:
         lines: list[str],
         warnings: list[ExtractWarning],
         odd_lines: frozenset[int] = frozenset(),
+        as_found: bool = False,
     ):
         c = self.c = convention
         self.doc_code = doc_code
@@ -163,7 +164,7 @@ class EnglishReader:
         self.footnote_next = 0  # the number the next footnote of a page's block has (0: none)
         self.footnotes_from = 0
         self.collecting: Node | None = None  # the unit whose analysis is being read
-        self.anomalies = Anomalies(lines)
+        self.anomalies = Anomalies(lines, as_found=as_found)
         self.quotes = Quotes(self.anomalies, c.block_quotes)
         # A sequence whose position stays at a number taken as found when the next
         # unit opens (``_resynced``): (scope, rank, that number).
@@ -1060,6 +1061,7 @@ def english_extraction(reader: EnglishReader, nodes: list[Node], max_units: int)
         language="en",
         warnings=reader.warnings,
         region_text=join_body(_region(lines, nodes[0].line, reader.odd_lines), False),
+        anomalies=reader.anomalies.by_line(),
     )
 
 
