@@ -28,6 +28,11 @@ from cutter_assets.runs.stops import handled, record_stop
 # Every run of the instance, not only those this code location launched: a stage
 # the CLI runs in process has no code location, and its worker can be killed too.
 @run_failure_sensor(
+    description=(
+        "Records the STOP (ledger STOPPED and a STOP doc in the run's KB folder) of a cut run "
+        "whose Dagster run failed without recording it: a crash, a killed worker, run "
+        "monitoring's runtime cap."
+    ),
     minimum_interval_seconds=5,
     default_status=DefaultSensorStatus.RUNNING,
     monitor_all_code_locations=True,
