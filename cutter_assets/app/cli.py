@@ -239,6 +239,20 @@ def doc_list() -> None:
         )
 
 
+@doc.command("release")
+@click.argument("doc_code")
+@click.option(
+    "--actor",
+    default=lambda: os.environ.get("CUTTER_ACTOR", "sovereign@unknown"),
+    help="Who releases it (default $CUTTER_ACTOR).",
+)
+def doc_release(doc_code: str, actor: str) -> None:
+    """Release a document a batch quarantined: later batches take it again."""
+    from cutter_assets.app.batch import release
+
+    click.echo(release(doc_code, actor))
+
+
 # ---- cutter orchestrate -------------------------------------------------
 @cli.group()
 def orchestrate() -> None:
@@ -304,12 +318,74 @@ def _report(result) -> None:
 
 
 @orchestrate.command("inspect")
-@click.option("--run-id", required=True)
-def orchestrate_inspect(run_id: str) -> None:
+@click.option("--run-id", default=None)
+@click.option("--batch-id", default=None, help="A batch: each member's state and next step.")
+def orchestrate_inspect(run_id: str | None, batch_id: str | None) -> None:
     """State, phases, pins, what is awaited and the exact next command."""
+    if (run_id is None) == (batch_id is None):
+        raise CutterStop(StopCode.STOP_REFUSED_INPUT, "inspect one: --run-id R or --batch-id B")
+    if batch_id is not None:
+        from cutter_assets.app.batch import describe_batch
+
+        click.echo(describe_batch(batch_id))
+        return
     from cutter_assets.app.orchestration import describe_run
 
     click.echo(describe_run(run_id))
+
+
+@orchestrate.command("batch")
+@click.option("--document-ids", type=click.Path(path_type=Path), help="Document codes, one a line.")
+@click.option("--all-pending", is_flag=True, help="Every document waiting for a cut in this mode.")
+@click.option("--mode", type=click.Choice(["dryrun", "live"]), default="dryrun", show_default=True)
+@click.option(
+    "--max-concurrent",
+    type=int,
+    default=4,
+    show_default=True,
+    help="At most N of the batch's runs at a time (each N a rule of the instance's run queue).",
+)
+@click.option(
+    "--on-failure",
+    type=click.Choice(["quarantine", "strict", "continue"]),
+    default="quarantine",
+    show_default=True,
+)
+@click.option(
+    "--actor",
+    default=lambda: os.environ.get("CUTTER_ACTOR", "sovereign@unknown"),
+    help="Who starts the batch's runs (default $CUTTER_ACTOR).",
+)
+def orchestrate_batch(
+    document_ids: Path | None,
+    all_pending: bool,
+    mode: str,
+    max_concurrent: int,
+    on_failure: str,
+    actor: str,
+) -> None:
+    """Cut many documents through the Dagster daemon, a cut run each, with a progress display."""
+    from cutter_assets.app.batch import batch
+
+    screen_text("--actor", actor)  # also when it comes from $CUTTER_ACTOR
+    batch(
+        document_ids,
+        all_pending,
+        mode=mode,
+        on_failure=on_failure,
+        max_concurrent=max_concurrent,
+        actor=actor,
+        say=click.echo,
+    )
+
+
+@orchestrate.command("resume-batch")
+@click.option("--batch-id", required=True)
+def orchestrate_resume_batch(batch_id: str) -> None:
+    """Continue a batch: launch what was not launched, follow it to its end."""
+    from cutter_assets.app.batch import resume
+
+    resume(batch_id, click.echo)
 
 
 # ---- cutter approve / killswitch -----------------------------------------
@@ -475,10 +551,10 @@ def demo() -> None:
 
 
 cli.add_command(extract)
-cli.add_command(audit)
 cli.add_command(keys)
 cli.add_command(doctor)
 cli.add_command(export)
+cli.add_command(audit)
 
 
 RUN_ID = {"ids_allowed_for": ("--run-id",)}
@@ -488,7 +564,10 @@ SCREENED_COMMANDS = {
     ("orchestrate", "void"): RUN_ID,
     ("approve", "draft"): RUN_ID,
     ("killswitch", "enable"): RUN_ID,
-    ("orchestrate", "inspect"): RUN_ID,
+    ("orchestrate", "inspect"): {"ids_allowed_for": ("--run-id", "--batch-id")},
+    ("orchestrate", "batch"): {"numbers_allowed_for": ("--max-concurrent",)},
+    ("orchestrate", "resume-batch"): {"ids_allowed_for": ("--batch-id",)},
+    ("doc", "release"): {},
     ("backup", "verify"): RUN_ID,
     ("backup", "restore"): RUN_ID,
     ("doc", "add"): {"numbers_allowed_for": ("--max-units",)},

@@ -74,6 +74,7 @@ class Phase:
     checks: tuple[Check, ...] = field(default_factory=tuple)
     asset: bool = True  # False: recorded within the phase before it
     description: str = ""  # the asset's, as the UI shows it
+    soft_cap_seconds: int | None = None  # longer warns (log, KB doc); None: no soft cap
 
     @property
     def ledger_role(self) -> str:

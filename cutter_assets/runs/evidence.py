@@ -1,5 +1,6 @@
 """A phase's evidence: its KB doc (pending until the ledger commits) and its
-ledger record, then the run stopped (a failed invariant) or moved on."""
+ledger record, then the run stopped (a failed invariant) or moved on. A phase
+that outlived its soft cap says so in its KB doc."""
 
 from __future__ import annotations
 
@@ -17,12 +18,30 @@ if TYPE_CHECKING:
     from cutter_assets.runs.phase import PhaseContext, PhaseOutcome
 
 
+def soft_cap_warning(phase_key: str, seconds: float) -> str | None:
+    """The warning for a phase that took longer than its soft cap (seed:
+    phase_soft_cap_minutes); None within it, or for a phase without one. It
+    stops nothing: the hard cap of the whole run does."""
+    cap = catalogue.phase(phase_key).soft_cap_seconds
+    if cap is None or seconds <= cap:
+        return None
+    return f"soft cap exceeded: {phase_key} took {seconds:.1f} s, over its {cap} s soft cap"
+
+
 def finish(
-    ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome
+    ctx: PhaseContext,
+    run: ledger.Run,
+    phase_key: str,
+    outcome: PhaseOutcome,
+    warning: str | None = None,
 ) -> dict[str, Any]:
-    """The KB doc of the phase and of each phase done within it, by phase."""
+    """The KB doc of the phase (with its soft-cap ``warning``, if any) and of
+    each phase done within it, by phase."""
     phases = [(phase_key, outcome), *outcome.also]
-    docs = {key: evidence(ctx, run, key, part) for key, part in phases}
+    docs = {
+        key: evidence(ctx, run, key, part, warning if key == phase_key else None)
+        for key, part in phases
+    }
     failed = [inv for _, part in phases for inv in part.invariants if not inv.ok]
     if failed:
         detail = ", ".join(
@@ -35,7 +54,13 @@ def finish(
     return docs
 
 
-def evidence(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseOutcome):
+def evidence(
+    ctx: PhaseContext,
+    run: ledger.Run,
+    phase_key: str,
+    outcome: PhaseOutcome,
+    warning: str | None = None,
+):
     """The phase's KB doc (write-once) and its ledger record."""
     report = PhaseReport(
         phase=catalogue.phase(phase_key),
@@ -44,18 +69,22 @@ def evidence(ctx: PhaseContext, run: ledger.Run, phase_key: str, outcome: PhaseO
         mode=run.mode,
         written_utc=datetime.now(UTC),
         inputs=outcome.inputs,
-        work=outcome.work,
+        work=[*outcome.work, *([warning] if warning else [])],
         snapshot_diff=outcome.snapshot_diff,
         invariants=outcome.invariants,
         artifacts=outcome.artifacts,
-        verdict={"idempotency_key": outcome.idempotency_key or "-"},
+        verdict={
+            "idempotency_key": outcome.idempotency_key or "-",
+            **({"warning": warning} if warning else {}),
+        },
         production_mutation=outcome.production_mutation,
     )
     day = f"{uuid7_datetime(run.run_id):%Y%m%d}"
-    doc = ctx.kb.write_pending(
-        f"{run.kb_folder}/{catalogue.kb_file_name(phase_key, day)}",
-        outcome.kb_text if outcome.kb_text is not None else render_phase_doc(report),
-    )
+    if outcome.kb_text is None:
+        text = render_phase_doc(report)
+    else:  # a document of its own: the warning closes it
+        text = outcome.kb_text + (f"\n> WARNING: {warning}\n" if warning else "")
+    doc = ctx.kb.write_pending(f"{run.kb_folder}/{catalogue.kb_file_name(phase_key, day)}", text)
     ledger.record_phase(
         ctx.ledger,
         run_id=run.run_id,

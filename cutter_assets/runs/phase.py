@@ -2,15 +2,20 @@
 a ``PhaseOutcome`` out) and ``execute_phase``, which finds the cut run,
 checks its state and the phases before it, re-checks every pin, runs the
 story, and records the evidence; any STOP becomes a STOP doc and a STOPPED
-ledger row (runs/stops.py). The asset shell around it is assets/runner.py;
-the benchmark's baseline calls ``execute_phase`` directly."""
+ledger row (runs/stops.py). A phase that takes longer than its soft cap
+warns in the Dagster log and its KB doc and goes on. The asset shell around
+it is assets/runner.py; the benchmark's baseline calls ``execute_phase``
+directly."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from dagster import get_dagster_logger
 
 from cutter_assets.core import phases as catalogue
 from cutter_assets.core.commands import command
@@ -26,7 +31,7 @@ from cutter_assets.db.drift import recheck_pins
 from cutter_assets.resources.backup import BackupVault
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase, secrets_in_environment
-from cutter_assets.runs.evidence import finish
+from cutter_assets.runs.evidence import finish, soft_cap_warning
 from cutter_assets.runs.resolve import resolve_run
 from cutter_assets.runs.stops import REFUSED_ACTIONS, record_stop
 
@@ -192,6 +197,7 @@ def execute_phase(
     rehearsal's never-committed transaction. A STOP is recorded (ledger, STOP
     doc) and raised as ``CutterStop``."""
     run_id = None
+    started = time.monotonic()
     try:
         doc_code = check_doc_code(step.partition_key)
         with database.transaction() as conn:
@@ -211,8 +217,11 @@ def execute_phase(
             recheck_pins(work, run, earlier, kb, vault or BackupVault())
             ctx = PhaseContext(step.dagster_run_id, work, ledger_conn, run, kb, earlier, vault)
             outcome = phase.story(ctx)
+            warning = soft_cap_warning(phase.key, time.monotonic() - started)
+            if warning:
+                get_dagster_logger().warning(warning)  # the run's log, when Dagster runs it
             run = ledger.get_run(ledger_conn, run_id)  # source_pin may have set the KB folder
-            result = PhaseResult(run, outcome, finish(ctx, run, phase.key, outcome))
+            result = PhaseResult(run, outcome, finish(ctx, run, phase.key, outcome, warning))
         for doc in result.docs.values():  # named only now that the ledger holds the phase
             kb.publish(doc)
         if outcome.runs_index_line and all(inv.ok for inv in outcome.invariants):

@@ -8,6 +8,7 @@ import pytest
 from psycopg2 import errors
 
 LEDGER_TABLES = [
+    "batch",
     "cut_change_set",
     "gate_rule",
     "phase_rule",
