@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg2 import errors
-
-from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.db.ledger import call
+from cutter_assets.db.ledger import call, row_by_id
 
 QUARANTINE, STRICT, CONTINUE = "quarantine", "strict", "continue"
 POLICIES = (QUARANTINE, STRICT, CONTINUE)
@@ -117,16 +114,7 @@ def start_member(conn, **member: str) -> None:
 
 
 def get_batch(conn, batch_id: str) -> Batch:
-    with conn.cursor() as cur:
-        try:
-            cur.execute(BATCH_BY_ID, {"batch_id": batch_id})
-        except (errors.InvalidTextRepresentation, errors.DataException):
-            conn.rollback()
-            raise CutterStop(StopCode.STOP_RUN_UNKNOWN, "a batch id is a UUID") from None
-        row = cur.fetchone()
-    if row is None:
-        raise CutterStop(StopCode.STOP_RUN_UNKNOWN, f"no batch {batch_id}")
-    return Batch(*row)
+    return Batch(*row_by_id(conn, BATCH_BY_ID, "batch_id", batch_id, "batch"))
 
 
 def batch_of_run(conn, run_id: str) -> str | None:

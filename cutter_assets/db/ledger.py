@@ -106,16 +106,25 @@ def _why_not_again(conn, run: dict[str, str]) -> str:
 def get_run(conn, run_id: str, *, lock: bool = False) -> Run:
     """The run; ``lock`` holds its row until the transaction ends (phases and
     void take it, so they never interleave on one run)."""
+    query = queries.RUN_BY_ID_LOCKED if lock else queries.RUN_BY_ID
+    return Run(*row_by_id(conn, query, "run_id", run_id, "cut run"))
+
+
+def row_by_id(conn, query: str, key: str, value: str, noun: str) -> tuple:
+    """The one row ``query`` finds for the UUID ``value`` (its parameter ``key``);
+    STOP_RUN_UNKNOWN when the id is no UUID or names no ``noun``."""
     with conn.cursor() as cur:
         try:
-            cur.execute(queries.RUN_BY_ID_LOCKED if lock else queries.RUN_BY_ID, {"run_id": run_id})
+            cur.execute(query, {key: value})
         except (errors.InvalidTextRepresentation, errors.DataException):
             conn.rollback()
-            raise CutterStop(StopCode.STOP_RUN_UNKNOWN, "a run id is a UUID") from None
+            raise CutterStop(
+                StopCode.STOP_RUN_UNKNOWN, f"a {noun.split()[-1]} id is a UUID"
+            ) from None
         row = cur.fetchone()
     if row is None:
-        raise CutterStop(StopCode.STOP_RUN_UNKNOWN, f"no cut run {run_id}")
-    return Run(*row)
+        raise CutterStop(StopCode.STOP_RUN_UNKNOWN, f"no {noun} {value}")
+    return row
 
 
 def open_runs(conn, doc_code: str) -> list[str]:
