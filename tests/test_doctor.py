@@ -1,6 +1,8 @@
 """`cutter doctor` on real parts: each check FAILs with the command that
 fixes it until that step is done, the doctor itself starts and changes
-nothing, no password is shown, and the daemon check sees a real daemon."""
+nothing, no password is shown, the instance profile in use is shown (and
+fails when its run launcher is not installed), and the daemon check sees a
+real daemon."""
 
 from __future__ import annotations
 
@@ -59,8 +61,13 @@ def test_each_missing_step_fails_with_its_fix_until_it_is_done(
         monkeypatch.setenv("CUTTER_DATABASE_URL", url)
         code, out, _ = cli("doctor")
         lines = _lines(out)
-        assert code == 1 and len(lines) == 6
+        assert code == 1 and len(lines) == 7
         assert lines["server"].startswith("OK   server     external PostgreSQL running")
+        home = deployment / "state" / "dagster" / "dagster.yaml"
+        assert lines["profile"] == (
+            "WARN profile    single-machine (instance/profiles/single-machine.yaml), "
+            f"not yet in {home} — run: ./run db up"
+        )
         assert lines["schema"].startswith("FAIL schema")
         assert lines["schema"].endswith("schema files not applied — run: ./run db init")
         assert lines["backup"] == (
@@ -78,15 +85,40 @@ def test_each_missing_step_fails_with_its_fix_until_it_is_done(
         assert cli("keys", "backup", "create")[0] == 0
         sovereign, public = exported_key(deployment, "Sovereign", "sov@x.org")
         assert cli("keys", "sovereign", "import", str(public), "--allow")[0] == 0
+        assert cli("db", "up")[0] == 0
         code, out, _ = cli("doctor")
         lines = _lines(out)
         assert code == 0
         for name in ("server", "schema", "backup", "sovereign"):
             assert lines[name].startswith("OK "), lines[name]
+        assert lines["profile"] == (
+            f"INFO profile    single-machine (instance/profiles/single-machine.yaml), "
+            f"installed in {home}"
+        )
         assert sovereign in lines["sovereign"]
         assert lines["killswitch"] == "INFO killswitch execution disarmed (at rest)"
         assert lines["daemon"].startswith("WARN daemon     not running")
         assert lines["daemon"].endswith("start it: ./run ui")
+
+
+def test_a_profile_whose_run_launcher_is_not_installed_fails_with_its_fix(
+    cli, deployment, pg_server_url, monkeypatch
+):
+    """The production profile's K8sRunLauncher comes with dagster-k8s, which
+    cutter does not install: the doctor names it, and does not load the
+    instance for the daemon check."""
+    with own_database(pg_server_url, schema=True) as url:
+        monkeypatch.setenv("CUTTER_DATABASE_URL", url)
+        monkeypatch.setenv("CUTTER_INSTANCE_PROFILE", "production")
+        code, out, _ = cli("doctor")
+    lines = _lines(out)
+    assert code == 1 and lines["schema"].startswith("OK   schema")
+    assert lines["profile"] == (
+        "FAIL profile    production (instance/profiles/production.yaml): its run launcher "
+        "dagster_k8s.K8sRunLauncher is not installed here — install dagster-k8s (or unset "
+        "CUTTER_INSTANCE_PROFILE for the single-machine profile)"
+    )
+    assert lines["daemon"] == "WARN daemon     not checked: the instance profile cannot load here"
 
 
 def test_the_doctor_never_starts_the_embedded_server(cli, deployment, monkeypatch):

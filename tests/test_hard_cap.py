@@ -3,11 +3,11 @@ says so and goes on.
 
 Hard cap: the daemon's run monitoring fails a run that outlives its max
 runtime (the instance's 3600 s, or the run's own ``dagster/max_runtime`` tag,
-a tiny one here), and the stop sensor records the cut run's STOP and a STOP
-doc that name the hard cap: for a run the daemon launched (a batch member)
-and for a stage the CLI runs in process, whose next phase then refuses to go
-on. Soft cap: a phase over its catalogue ``soft_cap_seconds`` warns in the
-run's Dagster log and in its KB doc, and the run goes on."""
+a tiny one here), and the stop sensor records the cut run's STOP_HARD_CAP
+and a STOP doc that names the cap: for a run the daemon launched (a batch
+member) and for a stage the CLI runs in process, whose next phase then
+refuses to go on. Soft cap: a phase over its catalogue ``soft_cap_seconds``
+warns in the run's Dagster log and in its KB doc, and the run goes on."""
 
 from __future__ import annotations
 
@@ -111,11 +111,11 @@ def _past_a_cap_of_one_second(held: CutplanHeld, instance, code: str, daemon) ->
 
 def _stopped_by_the_hard_cap(cutter_env, run_id: str) -> None:
     run = run_row(run_id)
-    assert run.state == "STOPPED" and run.stop_code == "STOP_INVARIANT_FAILED"
-    assert run.stop_detail.startswith("hard cap: dagster run ")
+    assert run.state == "STOPPED" and run.stop_code == "STOP_HARD_CAP"
+    assert run.stop_detail.startswith("dagster run ")
     assert "outlived its hard cap of 1 s" in run.stop_detail
     docs = kb_files(cutter_env["CUTTER_KB_ROOT"], run)
-    stop_doc = next(text for name, text in docs.items() if name.startswith("STOP-"))
+    (stop_doc,) = [text for name, text in docs.items() if name.startswith("STOP-STOP_HARD_CAP-")]
     assert "outlived its hard cap of 1 s" in stop_doc
 
 
@@ -157,6 +157,6 @@ def test_a_run_past_its_hard_cap_is_ended_and_its_cut_run_stopped(cutter_env, db
     _stopped_by_the_hard_cap(cutter_env, queued)
     _stopped_by_the_hard_cap(cutter_env, in_process)
     # the CLI's in-process stage ended at its next phase, with the cut run's STOP
-    assert cli.returncode == StopCode.STOP_INVARIANT_FAILED.exit_code, err
+    assert cli.returncode == StopCode.STOP_HARD_CAP.exit_code, err
     stop_line = err.strip().splitlines()[-1]
-    assert stop_line.startswith("STOP_INVARIANT_FAILED: hard cap: dagster run ")
+    assert stop_line.startswith("STOP_HARD_CAP: dagster run ")

@@ -5,8 +5,10 @@ Dagster's instance schema; the parts Dagster ships (its storage, found from
 CUTTER_DATABASE_URL, and its run coordinator) load from their config; its run
 launcher is dagster-k8s's K8sRunLauncher with options that launcher takes
 (dagster-k8s is not a dependency of cutter); and both profiles keep one run
-per document, the strict batch's hold, per-batch limits and the 60-minute
-hard cap. A batch run with the DefaultRunLauncher on the project's instance
+per document, the strict batch's hold, per-batch limits, the 60-minute
+hard cap and a bound on the sensors' ticks. CUTTER_INSTANCE_PROFILE selects
+the profile cutter installs in DAGSTER_HOME (tests/test_settings.py has its
+refusals). A batch run with the DefaultRunLauncher on the project's instance
 is tests/test_batch.py."""
 
 from __future__ import annotations
@@ -17,15 +19,27 @@ from pathlib import Path
 import pytest
 import yaml
 from dagster import DagsterInstance
-from dagster._core.instance.config import dagster_instance_config
+from dagster._core.definitions.run_request import InstigatorType
+from dagster._core.instance.config import (
+    dagster_instance_config,
+    get_default_tick_retention_settings,
+    get_tick_retention_settings,
+)
 from dagster._core.launcher import DefaultRunLauncher
 from dagster._core.run_coordinator import QueuedRunCoordinator, RunCoordinator
+from dagster._core.scheduler.instigation import TickStatus
 from dagster._core.storage.base_storage import DagsterStorage
 from dagster._serdes import ConfigurableClassData
 
 from cutter_assets.app.batch import SLOTS_TAG, batch_limits
 from cutter_assets.db.server import DatabaseServer
-from cutter_assets.platform.settings import DAGSTER_YAML_TEMPLATE, PROJECT_ROOT, load_settings
+from cutter_assets.platform.settings import (
+    DAGSTER_YAML_TEMPLATE,
+    PRODUCTION,
+    PROJECT_ROOT,
+    SINGLE_MACHINE,
+    load_settings,
+)
 from cutter_assets.sensors.stops import HELD, HOLD_TAG
 
 PROFILES = PROJECT_ROOT / "instance" / "profiles"
@@ -43,6 +57,15 @@ K8S_LAUNCHER_OPTIONS = frozenset(
         "volume_mounts", "volumes",
     }
 )  # fmt: skip
+
+# cutter's sensors tick as often as every second: skipped ticks are
+# purged after a day, the others after 30 days (STARTED ticks as Dagster keeps them).
+TICK_RETENTION = {
+    TickStatus.STARTED: -1,
+    TickStatus.SKIPPED: 1,
+    TickStatus.SUCCESS: 30,
+    TickStatus.FAILURE: 30,
+}
 
 
 @pytest.fixture
@@ -81,6 +104,7 @@ def test_the_single_machine_profile_loads_as_the_projects_instance(servers, tmp_
         assert isinstance(instance.run_launcher, DefaultRunLauncher)  # a process per run
         assert batch_limits(instance) == [1, 2, 3, 4]
         assert instance.get_runs_count() >= 0  # its storage is the project's database
+        assert instance.get_tick_retention_settings(InstigatorType.SENSOR) == TICK_RETENTION
     finally:
         instance.dispose()
 
@@ -119,3 +143,45 @@ def test_every_profile_keeps_the_limits_and_the_hard_cap(profile, tmp_path):
     assert monitoring["enabled"] and monitoring["max_runtime_seconds"] == 3600
     text = (PROFILES / profile).read_text(encoding="utf-8")
     assert "://" not in text and "password:" not in text  # no connection string, no secret
+
+
+# ---- selecting a profile: CUTTER_INSTANCE_PROFILE ---------------------------------------
+SECRET = "Pr0fileS3cret"
+
+
+def _installed(environ: dict[str, str]) -> Path:
+    """DAGSTER_HOME/dagster.yaml once cutter has written the home for ``environ``."""
+    return DatabaseServer(load_settings(environ)).write_dagster_home() / "dagster.yaml"
+
+
+@pytest.mark.parametrize("name", [SINGLE_MACHINE, PRODUCTION])
+def test_the_selected_profile_is_installed_in_dagster_home(name, tmp_path):
+    env = {
+        "CUTTER_STATE_DIR": str(tmp_path / "state"),
+        "CUTTER_DATABASE_URL": f"postgresql://cutter:{SECRET}@db.example:5432/cutter",
+        "CUTTER_INSTANCE_PROFILE": name,
+    }
+    installed = _installed(env)
+    assert installed.read_bytes() == (PROFILES / f"{name}.yaml").read_bytes()
+    text = installed.read_text(encoding="utf-8")
+    assert SECRET not in text and "db.example" not in text and "://" not in text
+
+
+def test_the_default_profile_is_single_machine_and_replaces_another(tmp_path):
+    env = {"CUTTER_STATE_DIR": str(tmp_path / "state")}
+    assert _installed(env).read_bytes() == DAGSTER_YAML_TEMPLATE.read_bytes()
+    production = {
+        **env,
+        "CUTTER_INSTANCE_PROFILE": PRODUCTION,
+        "CUTTER_DATABASE_URL": "postgresql://cutter@db.example/cutter",
+    }
+    assert _installed(production).read_bytes() == (PROFILES / "production.yaml").read_bytes()
+    assert _installed(env).read_bytes() == DAGSTER_YAML_TEMPLATE.read_bytes()  # back again
+
+
+@pytest.mark.parametrize("profile", ["single-machine.yaml", "production.yaml"])
+def test_every_profile_purges_sensor_ticks(profile, tmp_path):
+    config = _validated(PROFILES / profile, tmp_path / "home")
+    settings = config["retention"]["sensor"]
+    defaults = get_default_tick_retention_settings(InstigatorType.SENSOR)
+    assert get_tick_retention_settings(settings, defaults) == TICK_RETENTION

@@ -1,8 +1,9 @@
 """A Dagster run whose worker was killed does not stay STARTED for ever: the
 project's instance enables run monitoring, the daemon fails such a run once
 it outlives its max runtime, and the stop sensor then records the cut run's
-STOP. A failure that a later Dagster run of the same cut run superseded (the
-cut run was resumed meanwhile) is not recorded over it."""
+STOP (STOP_HARD_CAP: the max runtime is the hard cap). A failure that a
+later Dagster run of the same cut run superseded (the cut run was resumed
+meanwhile) is not recorded over it."""
 
 from __future__ import annotations
 
@@ -194,8 +195,10 @@ def test_killed_stages_are_failed_by_run_monitoring_and_the_stop_sensor_stops_th
         instance.dispose()
         disarm()
     run = run_row(surveyed)
-    assert run.stop_code == "STOP_INVARIANT_FAILED" and killed[1] in run.stop_detail
+    # ended by its (shortened) hard cap, and recorded as such
+    assert run.stop_code == "STOP_HARD_CAP" and killed[1] in run.stop_detail
+    assert "outlived its hard cap of 1 s" in run.stop_detail
     docs = kb_files(governed_env["CUTTER_KB_ROOT"], run)
-    assert [name for name in docs if name.startswith("STOP-STOP_INVARIANT_FAILED-")]
+    assert [name for name in docs if name.startswith("STOP-STOP_HARD_CAP-")]
     # the write's failure came first (the newest run is failed first) and was passed over
     assert run_row(written).state == "AWAITING_LIFECYCLE_AUTHORIZATION"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cutter_assets.core.stops import CutterStop, StopCode
-from cutter_assets.platform.settings import load_settings
+from cutter_assets.platform.settings import (
+    INSTANCE_PROFILES,
+    PRODUCTION,
+    SINGLE_MACHINE,
+    load_settings,
+)
 
 
 @pytest.mark.parametrize("value", ["lots", "", "-5", "0", "1e6", "5 MB"])
@@ -21,3 +26,62 @@ def test_a_document_size_limit_is_read_from_the_environment(tmp_path):
     env = {"CUTTER_STATE_DIR": str(tmp_path), "CUTTER_MAX_DOC_BYTES": "1234"}
     assert load_settings(env).max_doc_bytes == 1234
     assert load_settings({"CUTTER_STATE_DIR": str(tmp_path)}).max_doc_bytes == 5 * 1024 * 1024
+
+
+def test_the_instance_profile_is_single_machine_unless_one_is_named(tmp_path):
+    env = {"CUTTER_STATE_DIR": str(tmp_path)}
+    assert load_settings(env).instance_profile == SINGLE_MACHINE
+    assert load_settings(env).instance_yaml == INSTANCE_PROFILES[SINGLE_MACHINE]
+    env["CUTTER_INSTANCE_PROFILE"] = "production"
+    env["CUTTER_DATABASE_URL"] = "postgresql://cutter@db.example/cutter"
+    assert load_settings(env).instance_profile == PRODUCTION
+    assert load_settings(env).instance_yaml == INSTANCE_PROFILES[PRODUCTION]
+
+
+@pytest.mark.parametrize("name", ["prod", "Production", "kubernetes", "../dagster"])
+def test_a_profile_name_that_is_no_profile_is_a_config_stop_naming_the_valid_ones(tmp_path, name):
+    env = {"CUTTER_STATE_DIR": str(tmp_path), "CUTTER_INSTANCE_PROFILE": name}
+    with pytest.raises(CutterStop) as stop:
+        load_settings(env)
+    assert stop.value.code is StopCode.STOP_CONFIG
+    assert stop.value.line() == (
+        f"STOP_CONFIG: CUTTER_INSTANCE_PROFILE names no instance profile ({name}); "
+        "use one of: single-machine, production"
+    )
+
+
+def test_the_production_profile_without_an_external_database_is_a_config_stop(tmp_path):
+    env = {"CUTTER_STATE_DIR": str(tmp_path), "CUTTER_INSTANCE_PROFILE": "production"}
+    with pytest.raises(CutterStop) as stop:
+        load_settings(env)
+    assert stop.value.code is StopCode.STOP_CONFIG
+    assert "set CUTTER_DATABASE_URL" in stop.value.detail
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        (
+            "cluster",
+            "STOP_CONFIG: CUTTER_INSTANCE_PROFILE names no instance profile (cluster); "
+            "use one of: single-machine, production",
+        ),
+        (
+            "production",
+            "STOP_CONFIG: the production instance profile needs an external PostgreSQL: set "
+            "CUTTER_DATABASE_URL to its cutter database (or unset CUTTER_INSTANCE_PROFILE for "
+            "the single-machine profile)",
+        ),
+    ],
+)
+def test_a_profile_refused_is_one_stop_line_and_its_exit_code(
+    cli, tmp_path, monkeypatch, name, line
+):
+    monkeypatch.setenv("CUTTER_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("CUTTER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CUTTER_INSTANCE_PROFILE", name)
+    for argv in (("db", "up"), ("doctor",)):
+        code, out, err = cli(*argv)
+        assert code == StopCode.STOP_CONFIG.exit_code and out == ""
+        assert err.splitlines() == [line]
+    assert not (tmp_path / "pg").exists() and not (tmp_path / "dagster").exists()

@@ -3,8 +3,10 @@ OK or FAIL, and on FAIL the exact command that fixes it.
 
 Required: the server answers, the schema is applied with the pinned function
 fingerprints, a backup recipient is in the keyring, at least one allowed
-sovereign key is. Told but not required: the kill switch (off at rest is
-right) and the Dagster daemon (without it an approval waits for
+sovereign key is, and the selected instance profile's run launcher can be
+loaded here. Told but not required: which instance profile is in use
+(CUTTER_INSTANCE_PROFILE), the kill switch (off at rest is right) and the
+Dagster daemon (without it an approval waits for
 ``orchestrate resume`` instead of the approval sensor). The doctor changes
 nothing of the set-up: it never starts the server, and the schema is
 checked in a transaction that is rolled back. No URL is shown with its
@@ -13,12 +15,15 @@ password.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
+import yaml
+from dagster._serdes import ConfigurableClassData
 
 from cutter_assets.core.commands import command
 from cutter_assets.core.stops import CutterStop
@@ -54,8 +59,10 @@ def examine(settings: Settings | None = None) -> list[Check]:
     else:
         schema = Check("schema", FAIL, f"not checked: no server — run: {command('db up')}")
     gpg = open_gpg(settings.gnupg_home)
+    profile = _profile(settings)  # before the daemon check writes DAGSTER_HOME
     checks = [
         _server(status),
+        profile,
         schema,
         _guarded("backup", lambda: _backup(gpg, settings)),
         _guarded("sovereign", lambda: _sovereign(gpg, settings)),
@@ -65,7 +72,11 @@ def examine(settings: Settings | None = None) -> list[Check]:
             Check("killswitch", INFO, "not checked: the schema is not ready"),
             Check("daemon", WARN, "not checked: the schema is not ready"),
         ]
-    return checks + [_guarded("killswitch", _killswitch), _guarded("daemon", _daemon)]
+    if profile.status == FAIL:  # the daemon check loads the instance
+        daemon = Check("daemon", WARN, "not checked: the instance profile cannot load here")
+    else:
+        daemon = _guarded("daemon", _daemon)
+    return checks + [_guarded("killswitch", _killswitch), daemon]
 
 
 def _guarded(name: str, check: Callable[[], Check]) -> Check:
@@ -84,6 +95,29 @@ def _server(status) -> Check:
     else:
         fix = f"run: {command('db up')}"
     return Check("server", FAIL, f"{status.describe()} — {fix}")
+
+
+def _profile(settings: Settings) -> Check:
+    """The instance profile in use, whether DAGSTER_HOME holds it yet, and
+    whether its run launcher's module is installed here (dagster-k8s is not a
+    dependency of cutter)."""
+    profile = settings.instance_yaml
+    shown = f"{settings.instance_profile} (instance/profiles/{profile.name})"
+    launcher = yaml.safe_load(profile.read_text(encoding="utf-8"))["run_launcher"]
+    try:  # the module as Dagster imports it ("dagster.core" is its "dagster._core")
+        importlib.import_module(ConfigurableClassData(launcher["module"], "", "").module_name)
+    except ImportError:
+        return Check(
+            "profile",
+            FAIL,
+            f"{shown}: its run launcher {launcher['module']}.{launcher['class']} is not "
+            f"installed here — install {launcher['module'].replace('_', '-')} (or unset "
+            "CUTTER_INSTANCE_PROFILE for the single-machine profile)",
+        )
+    home = settings.dagster_home / "dagster.yaml"
+    if not home.exists() or home.read_bytes() != profile.read_bytes():
+        return Check("profile", WARN, f"{shown}, not yet in {home} — run: {command('db up')}")
+    return Check("profile", INFO, f"{shown}, installed in {home}")
 
 
 def _schema(url: str) -> Check:
@@ -154,7 +188,7 @@ def _daemon() -> Check:
 
 @click.command("doctor")
 def doctor() -> None:
-    """Check the set-up: server, schema, keys, allow-list, kill switch, daemon."""
+    """Check the set-up: server, profile, schema, keys, allow-list, kill switch, daemon."""
     checks = examine()
     for check in checks:
         click.echo(check.line())

@@ -45,6 +45,7 @@ class StopCode(enum.Enum):
     STOP_DRIFT_BACKUP = (34, "the pre-write backup file is not the one pinned")
     STOP_DRIFT_KB = (35, "an earlier KB doc differs from the sha256 the ledger recorded")
     STOP_DRIFT_TRIGGER = (36, "a guard trigger is disabled, dropped or added")
+    STOP_HARD_CAP = (37, "the run outlived its hard cap and was ended")
 
     @property
     def exit_code(self) -> int:

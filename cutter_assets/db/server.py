@@ -24,7 +24,6 @@ from cutter_assets.core.dsn import clean_url_parts, redact_error, redact_url
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.platform.settings import (
     DAGSTER_DB_SUFFIX,
-    DAGSTER_YAML_TEMPLATE,
     TARGET_DB_NAME,
     Settings,
 )
@@ -156,12 +155,16 @@ class DatabaseServer:
         return self.status()
 
     def write_dagster_home(self) -> Path:
-        """DAGSTER_HOME with the project's dagster.yaml."""
+        """DAGSTER_HOME with the selected instance profile as its dagster.yaml
+        (CUTTER_INSTANCE_PROFILE), copied as it is: a profile holds no URL, so
+        neither does the file. An equal file is left alone (a read-only mount,
+        such as a Kubernetes ConfigMap holding the same profile, stays as it is)."""
         home = self.settings.dagster_home
         home.mkdir(parents=True, exist_ok=True)
+        profile = self.settings.instance_yaml
         target = home / "dagster.yaml"
-        if not target.exists() or target.read_bytes() != DAGSTER_YAML_TEMPLATE.read_bytes():
-            shutil.copyfile(DAGSTER_YAML_TEMPLATE, target)
+        if not target.exists() or target.read_bytes() != profile.read_bytes():
+            shutil.copyfile(profile, target)
         return home
 
     def dagster_env(self) -> dict[str, str]:

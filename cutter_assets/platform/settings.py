@@ -21,11 +21,19 @@ from pathlib import Path
 
 import yaml
 
+from cutter_assets.core.intake import sanitize_echo
 from cutter_assets.core.stops import CutterStop, StopCode
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 DAGSTER_YAML_TEMPLATE = PROJECT_ROOT / "instance" / "dagster.yaml"
+# The Dagster instance profiles (README "Where it runs"): CUTTER_INSTANCE_PROFILE
+# names the one `db up` installs as DAGSTER_HOME/dagster.yaml.
+SINGLE_MACHINE, PRODUCTION = "single-machine", "production"
+INSTANCE_PROFILES = {
+    SINGLE_MACHINE: PROJECT_ROOT / "instance" / "profiles" / "single-machine.yaml",
+    PRODUCTION: PROJECT_ROOT / "instance" / "profiles" / "production.yaml",
+}
 
 TARGET_DB_NAME = "cutter"
 DAGSTER_DB_SUFFIX = "_dagster"
@@ -50,10 +58,16 @@ class Settings:
     backup_recipient: str  # a key fingerprint, never key material
     sovereign_fingerprints: tuple[str, ...]  # the keys allowed to sign approvals
     allow_stub_in_live: bool
+    instance_profile: str  # a key of INSTANCE_PROFILES
 
     @property
     def embedded(self) -> bool:
         return self.external_url is None
+
+    @property
+    def instance_yaml(self) -> Path:
+        """The profile's file, installed as DAGSTER_HOME/dagster.yaml."""
+        return INSTANCE_PROFILES[self.instance_profile]
 
     @property
     def config_file(self) -> Path:
@@ -65,6 +79,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     state_dir = Path(env.get("CUTTER_STATE_DIR", ".cutter")).absolute()
     config = _read_config(state_dir / CONFIG_FILE)
+    external_url = env.get("CUTTER_DATABASE_URL") or None
 
     def pick(name: str, key: str, default: str = "") -> str:
         return str(env.get(name) or config.get(key) or default)
@@ -74,7 +89,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         pg_dir=Path(env.get("CUTTER_PG_DIR", state_dir / "pg")).absolute(),
         dagster_home=Path(env.get("DAGSTER_HOME", state_dir / "dagster")).absolute(),
         kb_root=Path(pick("CUTTER_KB_ROOT", "kb_root", "kb")).absolute(),
-        external_url=env.get("CUTTER_DATABASE_URL") or None,
+        external_url=external_url,
         max_doc_bytes=_positive_int("CUTTER_MAX_DOC_BYTES", env, 5 * 1024 * 1024),
         backup_dir=Path(pick("CUTTER_BACKUP_DIR", "backup_dir", str(state_dir / "backups"))),
         gnupg_home=Path(pick("CUTTER_GNUPGHOME", "gnupg_home", str(state_dir / "gnupg"))),
@@ -84,7 +99,29 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             for fpr in pick(OVERRIDES[SOVEREIGN_KEYS], SOVEREIGN_KEYS).replace(",", " ").split()
         ),
         allow_stub_in_live=pick("CUTTER_ALLOW_STUB_LIVE", "allow_stub_in_live", "no") == "yes",
+        instance_profile=_instance_profile(env, external_url),
     )
+
+
+def _instance_profile(env, external_url: str | None) -> str:
+    """The profile CUTTER_INSTANCE_PROFILE names (single-machine when unset), or
+    STOP_CONFIG: for a name that is no profile, and for the production profile
+    without the external PostgreSQL it keeps Dagster's storage in."""
+    name = env.get("CUTTER_INSTANCE_PROFILE", "").strip() or SINGLE_MACHINE
+    if name not in INSTANCE_PROFILES:
+        raise CutterStop(
+            StopCode.STOP_CONFIG,
+            f"CUTTER_INSTANCE_PROFILE names no instance profile ({sanitize_echo(name)}); "
+            f"use one of: {', '.join(INSTANCE_PROFILES)}",
+        )
+    if name == PRODUCTION and external_url is None:
+        raise CutterStop(
+            StopCode.STOP_CONFIG,
+            "the production instance profile needs an external PostgreSQL: set "
+            "CUTTER_DATABASE_URL to its cutter database (or unset CUTTER_INSTANCE_PROFILE "
+            "for the single-machine profile)",
+        )
+    return name
 
 
 def _positive_int(name: str, env, default: int) -> int:

@@ -5,10 +5,11 @@ Assets record their own STOPs; this sensor is the backstop for failures
 they could not record (a crash, an unexpected exception, a killed worker,
 which the daemon's run monitoring fails once it outlives its max runtime).
 A run that the daemon ended at its hard cap (run monitoring's max runtime,
-or the run's own ``dagster/max_runtime`` tag) is recorded as such. A failure
-that a later Dagster run of the same cut run has superseded (the cut run was
-resumed meanwhile) no longer speaks for the cut run: it is logged, and the
-cut run is left as the later run left it.
+or the run's own ``dagster/max_runtime`` tag) is recorded as STOP_HARD_CAP,
+any other failure as STOP_INVARIANT_FAILED. A failure that a later Dagster
+run of the same cut run has superseded (the cut run was resumed meanwhile)
+no longer speaks for the cut run: it is logged, and the cut run is left as
+the later run left it.
 
 A cut run that is a batch's member (the ledger says so, not a tag) and
 failed meets its batch's policy: ``quarantine`` quarantines its document
@@ -50,9 +51,9 @@ HOLD_TAG, HELD, RELEASED = "cutter/hold", "held", "released"
     minimum_interval_seconds=1,  # a strict batch holds its queue as soon as it can
     default_status=DefaultSensorStatus.RUNNING,
     monitor_all_code_locations=True,
-    description="A failed Dagster run of a cut run: its STOP and STOP doc recorded (a run "
-    "ended at its hard cap says so), and a failed batch member's policy met (its document "
-    "quarantined, or the strict batch's queued runs held).",
+    description="A failed Dagster run of a cut run: its STOP and STOP doc recorded "
+    "(STOP_HARD_CAP for a run ended at its hard cap), and a failed batch member's policy "
+    "met (its document quarantined, or the strict batch's queued runs held).",
 )
 def stop_sensor(context: RunFailureSensorContext, database: CutterDatabase, kb: KnowledgeBase):
     run = context.dagster_run
@@ -77,12 +78,12 @@ def _record(
 ) -> None:
     run = context.dagster_run
     cap = _hard_cap(context.instance, run)
-    reason = cap or redact(
-        context.failure_event.message or "the Dagster run failed", secrets_in_environment()
-    )
-    where = ("hard cap: " if cap else "") + "dagster run " + run.run_id
-    stop = CutterStop(StopCode.STOP_INVARIANT_FAILED, reason)
-    if not record_stop(database, kb, run_id, where, stop):
+    if cap:
+        stop = CutterStop(StopCode.STOP_HARD_CAP, cap)
+    else:
+        reason = context.failure_event.message or "the Dagster run failed"
+        stop = CutterStop(StopCode.STOP_INVARIANT_FAILED, redact(reason, secrets_in_environment()))
+    if not record_stop(database, kb, run_id, f"dagster run {run.run_id}", stop):
         # Never silent: the tick fails with this line in the Dagster UI (Dagster does
         # not hand this run to the sensor again), and the run keeps its old state.
         raise RuntimeError(f"cut run {run_id}: the STOP could not be recorded")

@@ -3,6 +3,7 @@ contexts against a real instance and database."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from dagster import (
     build_sensor_context,
     materialize,
 )
+from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
 
 from cutter_assets.assets.survey import source_pin, structure_review
 from cutter_assets.graph.partitions import RUN_ID_TAG, documents
@@ -94,6 +96,37 @@ def test_an_unhandled_failure_stops_the_cut_run_with_a_stop_doc(cutter_env, db_u
     assert [n for n in docs if n.startswith("STOP-STOP_INVARIANT_FAILED-")]
     _evaluate_stop(instance, dagster_run, event)  # evaluating again adds nothing
     assert kb_files(cutter_env["CUTTER_KB_ROOT"], run) == docs
+
+
+def test_a_run_as_long_as_its_hard_cap_is_stopped_with_its_own_code(cutter_env, db_url):
+    """A run that failed once it had run for its max runtime was ended at its hard
+    cap (run monitoring ends a run no sooner): STOP_HARD_CAP, naming the cap."""
+    code = "SENS-" + uuid.uuid4().hex[:5].upper()
+    register(db_url, code, SMALL_LAW)
+    run_id = start(code)
+    instance = DagsterInstance.ephemeral()
+
+    @asset
+    def outlived_step():
+        time.sleep(1.2)
+        raise RuntimeError("ended by the daemon")
+
+    result = materialize(
+        [outlived_step],
+        instance=instance,
+        tags={RUN_ID_TAG: run_id, MAX_RUNTIME_SECONDS_TAG: "1"},
+        raise_on_error=False,
+    )
+    failure = instance.get_records_for_run(result.run_id, of_type=DagsterEventType.RUN_FAILURE)
+    event = failure.records[0].event_log_entry.dagster_event
+    _evaluate_stop(instance, instance.get_run_by_id(result.run_id), event)
+    run = run_row(run_id)
+    assert (run.state, run.stop_code) == ("STOPPED", "STOP_HARD_CAP")
+    assert run.stop_detail.startswith(f"dagster run {result.run_id}: ")
+    assert "outlived its hard cap of 1 s" in run.stop_detail
+    docs = kb_files(cutter_env["CUTTER_KB_ROOT"], run)
+    (stop_doc,) = [text for name, text in docs.items() if name.startswith("STOP-STOP_HARD_CAP-")]
+    assert "outlived its hard cap of 1 s" in stop_doc
 
 
 def test_a_refused_action_does_not_stop_the_cut_run(cutter_env, db_url):
