@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dagster import Failure
+from dagster._core.errors import DagsterUserCodeProcessError
+from dagster._utils.error import SerializableErrorInfo
 
 from cutter_assets.core.commands import command
 from cutter_assets.core.reports import render_stop_doc
@@ -36,26 +38,44 @@ REFUSED_ACTIONS = frozenset(
 STOP_CODE, STOP_DETAIL, STOP_HANDLED = "stop_code", "stop_detail", "stop_handled"
 
 
+class StopFailure(DagsterUserCodeProcessError, Failure):
+    """A step failure that is its STOP's one line and nothing else.
+
+    Dagster turns the exception a step raised into the error the UI shows, with
+    the stack of every frame it passed through; but an error that a user-code
+    process already serialized (``DagsterUserCodeProcessError`` holding one
+    ``SerializableErrorInfo``) is shown as that error itself
+    (``dagster._utils.error.serializable_error_info_from_exc_info``). So a STOP
+    is raised as both: caught as the ``Failure`` it is (its description and
+    metadata are the step's failure data; a ``DagsterError`` is never retried
+    by a policy), shown as its line with no stack. ``tests/sensors/
+    test_hygiene.py`` reads a stopped step's stored error back, so a Dagster
+    that stops honouring this shows up there."""
+
+    def __init__(self, stop: CutterStop, metadata: dict):
+        line = stop.line()
+        shown = SerializableErrorInfo(message=line, stack=[], cls_name=stop.code.name)
+        super().__init__(line, metadata, False, user_code_process_error_infos=[shown])
+
+
 def failure_of(stop: CutterStop) -> Failure:
     """The Dagster step failure for a STOP. Handled: the ledger holds the STOP,
     or the action was refused and the run left as it was; anything else is the
     stop sensor's to record.
 
-    What the UI shows of it: the STOP's one line as the error's message, then
-    the metadata (code, detail, handled). Dagster stores the stack of every
-    raised step failure and the UI prints it below those, whatever the
-    exception; raised ``from None`` (a STOP the code raised, no cause) it is
-    that stack alone, never a chain of causes. Never retried: a retry policy
-    would run a stopped phase again."""
-    return Failure(
-        description=stop.line(),
-        metadata={
-            STOP_CODE: stop.code.name,
-            STOP_DETAIL: stop.detail,
-            STOP_HANDLED: stop.code in REFUSED_ACTIONS or stop.recorded,
-        },
-        allow_retries=False,
-    )
+    What the UI shows of it: the STOP's one line as the error, then the
+    metadata (code, detail, handled); no stack (``StopFailure``), unless an
+    unexpected error caused the STOP: then its traceback is the evidence (the
+    caller raises the failure from it). Never retried: a retry policy would
+    run a stopped phase again."""
+    metadata = {
+        STOP_CODE: stop.code.name,
+        STOP_DETAIL: stop.detail,
+        STOP_HANDLED: stop.code in REFUSED_ACTIONS or stop.recorded,
+    }
+    if stop.__cause__ is None:
+        return StopFailure(stop, metadata)
+    return Failure(description=stop.line(), metadata=metadata, allow_retries=False)
 
 
 def _value(metadata, key: str):

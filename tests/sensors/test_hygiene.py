@@ -141,10 +141,10 @@ def test_a_handled_stop_fails_its_step_with_its_one_line(cutter_env, db_url):
     line = failure.user_failure_data.description
     assert line.startswith(f"{run.stop_code}: ") and "\n" not in line
     assert failure.user_failure_data.metadata["stop_handled"].value is True
-    # The UI prints the error's message, the metadata, then Dagster's stack of
-    # the raised failure: the message is the STOP's line, and no chain of causes.
-    message = failure.error.message.strip()
-    assert message.splitlines() == [message] and message.endswith(f"Failure: {line}")
+    # The UI prints the stored error (message, class, stack, causes) and the
+    # metadata: a handled STOP's error is its one line, no stack, no causes.
+    assert failure.error.message == line and failure.error.cls_name == run.stop_code
+    assert failure.error.stack == [] and failure.error.to_string() == line
     assert failure.error.cause is None and failure.error.context is None
 
 
@@ -165,6 +165,25 @@ def test_a_stop_is_never_retried(failure, retries):
     kinds = [event.event_type for event in result.all_events]
     assert kinds.count(DagsterEventType.STEP_UP_FOR_RETRY) == retries
     assert kinds.count(DagsterEventType.STEP_FAILURE) == 1
+
+
+def test_a_stop_an_unexpected_error_caused_keeps_that_error_s_traceback():
+    @asset
+    def breaking():
+        try:
+            try:
+                raise OSError("the disk is gone")
+            except OSError as err:
+                raise CutterStop(StopCode.STOP_INVARIANT_FAILED, "could not write") from err
+        except CutterStop as stop:
+            raise failure_of(stop) from stop.__cause__
+
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize([breaking], instance=instance, raise_on_error=False)
+    (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    error = failure.step_failure_data.error
+    assert error.message.rstrip().endswith("STOP_INVARIANT_FAILED: could not write")
+    assert error.stack and "the disk is gone" in error.cause.message
 
 
 # ---- partitions: exactly the registered documents ----------------------------------
