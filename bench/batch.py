@@ -16,7 +16,8 @@ other work on the machine does not change: what a document costs in a batch
 and in one process (this process, the daemon's process tree, PostgreSQL), the
 fixed cost of a run, the rate the batch could reach on idle cores, and where
 a batch document's CPU goes (the daemon and PostgreSQL idling, a run worker's
-imports and instance, the cut itself, the rest); then where a run's wall time
+instance (its imports are done once, by the code server's forkserver), the
+cut itself, the rest); then where a run's wall time
 goes (the queue, process start, its steps and backup step, its Dagster
 events) and GnuPG alone. The daemon runs before the batch starts (its own
 start is not counted). Runs in a throw-away state dir (embedded PostgreSQL,
@@ -277,8 +278,8 @@ def main() -> None:
         with DagsterDaemon(server, work / "daemon.log") as daemon:
             while not daemon_running(instance):
                 time.sleep(0.5)
-            figures["idle"] = idle_rates(postmaster, daemon.proc.pid)
-            meter = CpuMeter(postmaster, daemon.proc.pid)
+            figures["idle"] = idle_rates(postmaster, daemon.group)
+            meter = CpuMeter(postmaster, daemon.group)
             batch_id, figures["took"] = as_a_batch(codes, args.mode, args.max_concurrent)
             time.sleep(2)  # the code server reaps its last run workers
             figures["batch cpu"] = meter.spent()
@@ -346,10 +347,13 @@ def report(args, figures: dict) -> None:
         f"run monitoring: {sum(figures['idle'].values()):.2f} s a second, over "
         f"{figures['took'] / n:.1f} s a document)"
     )
-    print(f"  a run worker's imports            {imports:5.2f} s (Dagster, cutter's definitions)")
+    print(
+        "  a run worker's imports             none: it is a fork of the code server's process "
+        f"that imported them once ({imports:.2f} s each when spawned)"
+    )
     print(f"  a run worker's instance           {instance:5.2f} s (its Postgres storages)")
     print(f"  the cut itself, as in one process {per_base:5.2f} s")
-    rest = per_doc - idle - imports - instance - per_base
+    rest = per_doc - idle - instance - per_base
     print(f"  the rest                          {rest:5.2f} s (spawn, launch, events, code server)")
     print("where a batch run's time goes (wall clock, mean of its runs):")
     print(f"  queued, waiting for a slot  {mean('queued'):6.2f} s")

@@ -47,7 +47,7 @@ def test_resume_batch_finishes_a_batch_whose_daemon_was_killed(cli, cutter_env, 
     try:
         assert submit_members(batch_id, instance) == []
         wait_until(lambda: held.waiting() == 1, 180, daemon=daemon)
-        os.killpg(daemon.proc.pid, signal.SIGKILL)  # the daemon, its code server, the worker
+        os.killpg(daemon.group, signal.SIGKILL)  # the daemon, its code server, the worker
         daemon.proc.wait(30)
     finally:
         held.release()

@@ -52,7 +52,7 @@ def test_the_daemon_continues_a_cut_from_signed_approvals(governed_env, db_url, 
         _wait_for_state(run_id, "AWAITING_LIFECYCLE_AUTHORIZATION", daemon)
         sg2 = place(run_id, "SG_2", signed_doc(run_id, "SG_2", governed_env["sovereign"]))
         _wait_for_state(run_id, "COMPLETED", daemon)
-        group = daemon.proc.pid
+        group = daemon.group
     # the daemon and the code server it started are both gone
     assert not _group_alive(group)
     instance = project_instance()

@@ -50,3 +50,47 @@ def test_the_daemon_cutter_starts_loops_over_its_sensors_every_second(monkeypatc
         timeout=120,
     )
     assert done.returncode == 0 and "--workspace" in done.stdout + done.stderr
+
+
+# Run in a process of its own: the patch stays out of the test process.
+WORKER_PROBE = """
+import logging, sys, threading
+from dagster._core.utils import FuturesAwareThreadPoolExecutor
+from dagster._grpc.server import DagsterApiServer
+from cutter_assets.app.code_server_main import PRELOADED, forking_run_workers
+from tests.forkprobe import imported
+
+if sys.argv[1] == "forking":
+    forking_run_workers()
+server = DagsterApiServer(
+    threading.Event(), logging.getLogger(), FuturesAwareThreadPoolExecutor(),
+    lazy_load_user_code=True,
+)
+context = server._mp_ctx
+queue = context.Queue()
+worker = context.Process(target=imported, args=(queue, PRELOADED))
+worker.start()
+print(context.get_start_method(), *queue.get(timeout=60))
+worker.join()
+"""
+
+
+def test_the_code_server_cutter_starts_forks_run_workers_with_cutter_imported():
+    """The project's code server starts a run's worker (``_mp_ctx.Process``, as
+    Dagster's StartRun does) from a process that has imported cutter's
+    definitions, so a worker starts with its imports done; Dagster's own server
+    spawns a fresh interpreter. If Dagster stops choosing its context in that
+    attribute, this fails instead of the latency silently growing."""
+
+    def worker_of(server: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER_PROBE, server],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.split()
+
+    assert worker_of("forking") == ["forkserver", "cutter_assets.definitions"]
+    assert worker_of("dagster's") == ["spawn"]

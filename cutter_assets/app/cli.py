@@ -523,9 +523,9 @@ def ui(port: int) -> None:
     env = {**os.environ, **server.dagster_env()}
     webserver = Path(sys.executable).with_name("dagster-webserver")
     log = server.settings.state_dir / "daemon.log"
-    with DagsterDaemon(server, log):
+    with DagsterDaemon(server, log) as daemon:
         click.echo(f"Dagster UI on http://127.0.0.1:{port}; daemon log {log} (Ctrl-C stops both)")
-        workspace = str(PROJECT_ROOT / "workspace.yaml")
+        workspace = str(daemon.workspace)  # the daemon's code server
         try:
             subprocess.run(
                 [str(webserver), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],

@@ -78,15 +78,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _webserver(env: dict[str, str], log: Path) -> Iterator[str]:
-    """The Dagster webserver on the project's workspace and instance (as
-    ``cutter ui`` serves it), on a free loopback port; stopped with its code
-    server (one process group) when the block ends."""
+def _webserver(env: dict[str, str], log: Path, workspace: Path) -> Iterator[str]:
+    """The Dagster webserver on the daemon's code server and the project's
+    instance (as ``cutter ui`` serves it), on a free loopback port; stopped
+    (with its process group) when the block ends."""
     port = _free_port()
     webserver = Path(sys.executable).with_name("dagster-webserver")
     command = [str(webserver), "-h", "127.0.0.1", "-p", str(port)]
     process = subprocess.Popen(
-        [*command, "-w", str(PROJECT_ROOT / "workspace.yaml")],
+        [*command, "-w", str(workspace)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log.open("wb"),
@@ -197,7 +197,7 @@ def test_a_survey_launched_from_the_ui_pauses_at_sg1_and_continues_once_signed(
     root = Path(governed_env["CUTTER_KB_ROOT"])
     with (
         DagsterDaemon(server, ARTIFACTS / "daemon.log") as daemon,
-        _webserver(env, ARTIFACTS / "webserver.log") as url,
+        _webserver(env, ARTIFACTS / "webserver.log", daemon.workspace) as url,
         _browser(sync_playwright) as page,
     ):
         # the survey job's launchpad: pick the partition, the config says live
