@@ -85,3 +85,23 @@ def test_a_profile_refused_is_one_stop_line_and_its_exit_code(
         assert code == StopCode.STOP_CONFIG.exit_code and out == ""
         assert err.splitlines() == [line]
     assert not (tmp_path / "pg").exists() and not (tmp_path / "dagster").exists()
+
+
+def test_every_change_to_config_yaml_is_seen_by_the_next_read(tmp_path):
+    """Parsed settings are reused only for the same bytes: a file rewritten in
+    place within the same clock tick, at the same size, is read anew."""
+    env = {"CUTTER_STATE_DIR": str(tmp_path)}
+    config = tmp_path / "config.yaml"
+    for fingerprint in ("A" * 40, "B" * 40, "A" * 40):
+        config.write_text(f"backup_recipient: {fingerprint}\n", encoding="utf-8")
+        assert load_settings(env).backup_recipient == fingerprint
+    sovereigns = "sovereign_keys: [c1, d2]\n"
+    config.write_text(sovereigns, encoding="utf-8")
+    for _ in range(2):  # the list is joined into the caller's copy, never the kept one
+        assert load_settings(env).sovereign_fingerprints == ("C1", "D2")
+    config.write_text("- not\n- a mapping\n", encoding="utf-8")
+    with pytest.raises(CutterStop) as stop:
+        load_settings(env)
+    assert stop.value.code is StopCode.STOP_CONFIG and str(config) in stop.value.detail
+    config.unlink()
+    assert load_settings(env).backup_recipient == ""

@@ -12,7 +12,9 @@ sovereign allow-list there (fingerprints, never key material).
 
 from __future__ import annotations
 
+import copy
 import fcntl
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,19 +144,31 @@ def _read_config(path: Path) -> dict:
 
 
 def _config_document(path: Path) -> dict:
-    """config.yaml as written (a mapping), {} when there is none; STOP_CONFIG
-    naming the file when it holds anything but a mapping."""
-    if not path.exists():
-        return {}
+    """config.yaml as written (a mapping, the caller's own copy), {} when there is
+    none; STOP_CONFIG naming the file when it holds anything but a mapping."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        written = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    data = _parsed_config(written)
+    if data is None:
+        raise CutterStop(StopCode.STOP_CONFIG, f"{path} is not a YAML mapping of settings")
+    return copy.deepcopy(data)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_config(written: bytes) -> dict | None:
+    """The mapping a config.yaml's bytes hold ({} for none), None when they hold
+    anything else. Settings are read at every step of a phase, and parsing the
+    YAML each time was a sixth of a cut's CPU; the file itself is read each
+    time, so a change is always seen."""
+    try:
+        data = yaml.safe_load(written.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError):
-        data = []
+        return None
     if data is None:
         return {}
-    if not isinstance(data, dict):
-        raise CutterStop(StopCode.STOP_CONFIG, f"{path} is not a YAML mapping of settings")
-    return data
+    return data if isinstance(data, dict) else None
 
 
 def overriding_variable(key: str, environ: dict[str, str] | None = None) -> str | None:

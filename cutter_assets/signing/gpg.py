@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,16 @@ def open_gpg(home: Path | None = None) -> gnupg.GPG:
     """python-gnupg over ``home`` (default: the settings' gnupg home), created 0700."""
     home = (home or load_settings().gnupg_home).absolute()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return gnupg.GPG(gnupghome=str(home))
+    return _gpg_over(str(home))
+
+
+@functools.lru_cache(maxsize=16)
+def _gpg_over(home: str) -> gnupg.GPG:
+    """One python-gnupg object per keyring directory and process: making one runs
+    ``gpg --version`` (a process of its own, at every phase's backup and
+    signature checks), and it holds no state of its own between calls, each of
+    which runs gpg on the keyring as it is then."""
+    return gnupg.GPG(gnupghome=home)
 
 
 def make_key(
