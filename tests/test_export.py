@@ -34,7 +34,8 @@ CODE = "EXPORT-LAW"
 
 UNITS_OF_RUN = """
 SELECT iu.canonical_address, iu.unit_kind, iu.section_type, iu.number, iu.raw_heading,
-       iu.title, uv.body, iu.parent_address, iu.sort_order, iu.content_hash
+       iu.title, uv.body, iu.parent_address, iu.sort_order, iu.content_hash,
+       iu.accepted_anomalies, iu.structure_decision_id::text AS structure_decision_id
   FROM public.information_unit iu
   JOIN public.unit_version uv ON uv.information_unit_id = iu.id
   JOIN cutter_governance.cut_change_set c ON c.change_set_id = iu.change_set_id
@@ -59,6 +60,16 @@ def _rows(db_url: str, run_id: str) -> list[dict]:
         units = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     source = {"run_id": run_id, "doc_code": doc_code, "version_no": version_no}
     return [{**source, "text_sha256": text_sha256, **unit} for unit in units]
+
+
+def csv_field(value) -> str:
+    """A value as a CSV export field: nothing for NULL, a list as compact JSON
+    with sorted keys, anything else as text."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
 
 
 def _digest(db_url: str) -> dict[str, str]:
@@ -138,11 +149,21 @@ def test_csv_rows_equal_the_database_rows(cut, cli, db_url) -> None:
     data = _export(cli, cut["live"], "csv").decode("utf-8")
     header, *records = list(csv.reader(io.StringIO(data, newline="")))
     assert tuple(header) == EXPORT_COLUMNS
-    expected = [
-        ["" if value is None else str(value) for value in row.values()]
-        for row in _rows(db_url, cut["live"])
-    ]
+    expected = [[csv_field(value) for value in row.values()] for row in _rows(db_url, cut["live"])]
     assert records == expected
+
+
+def test_a_clean_law_s_export_shows_no_anomaly_anywhere(cut, cli) -> None:
+    rows = [json.loads(line) for line in _export(cli, cut["live"], "jsonl").splitlines()]
+    assert {(str(r["accepted_anomalies"]), r["structure_decision_id"]) for r in rows} == {
+        ("[]", None)
+    }
+    data = _export(cli, cut["live"], "csv").decode("utf-8")
+    header, *records = list(csv.reader(io.StringIO(data, newline="")))
+    at = header.index("accepted_anomalies"), header.index("structure_decision_id")
+    assert {(record[at[0]], record[at[1]]) for record in records} == {("[]", "")}
+    root = parse(_export(cli, cut["live"], "akn"))
+    assert root.xpath("//a:notes | //a:note | //a:TLCConcept", namespaces=NS) == []
 
 
 @pytest.mark.parametrize("fmt", ["akn", "jsonl", "csv"])

@@ -18,8 +18,10 @@ from pathlib import Path
 import click
 
 from cutter_assets.core.intake import sanitize_echo
+from cutter_assets.core.legal.acceptance import UNIT_ANOMALY_FIELDS, UnitAcceptance
 from cutter_assets.core.legal.akn import Source, valid_akn_xml
-from cutter_assets.core.legal.model import UNIT_COLUMNS
+from cutter_assets.core.legal.digests import canonical_json
+from cutter_assets.core.legal.model import ACCEPTED_FIELD, UNIT_COLUMNS
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db.connection import connection
 from cutter_assets.db.export import EXPORT_ROLE, CompletedCut, read_completed_cut
@@ -27,15 +29,32 @@ from cutter_assets.db.server import DatabaseServer
 from cutter_assets.platform.settings import load_settings
 
 # Every row says which run, document version and text it came from (fields of
-# the CompletedCut), then the unit's own columns in the Unit's order.
+# the CompletedCut), then the unit's own columns in the Unit's order, then what
+# the unit was cut as found with: its accepted anomalies (a list, [] for most
+# units) and the SG_0 decision that accepted them (None when there are none).
 PROVENANCE_COLUMNS = ("run_id", "doc_code", "version_no", "text_sha256")
-EXPORT_COLUMNS = (*PROVENANCE_COLUMNS, *UNIT_COLUMNS)
+DECISION_COLUMN = "structure_decision_id"
+ACCEPTANCE_COLUMNS = (ACCEPTED_FIELD, DECISION_COLUMN)
+EXPORT_COLUMNS = (*PROVENANCE_COLUMNS, *UNIT_COLUMNS, *ACCEPTANCE_COLUMNS)
 
 
 def export_rows(cut: CompletedCut) -> list[dict]:
     """One dict per unit, keys exactly ``EXPORT_COLUMNS`` in that order."""
     provenance = {c: getattr(cut, c) for c in PROVENANCE_COLUMNS}
-    return [{**provenance, **{c: getattr(unit, c) for c in UNIT_COLUMNS}} for unit in cut.units]
+    rows = []
+    for unit in cut.units:
+        accepted = cut.accepted.get(unit.canonical_address, UnitAcceptance())
+        rows.append(
+            {
+                **provenance,
+                **{c: getattr(unit, c) for c in UNIT_COLUMNS},
+                ACCEPTED_FIELD: [
+                    {f: anomaly[f] for f in UNIT_ANOMALY_FIELDS} for anomaly in accepted.anomalies
+                ],
+                DECISION_COLUMN: accepted.decision_id,
+            }
+        )
+    return rows
 
 
 def as_jsonl(cut: CompletedCut) -> bytes:
@@ -45,11 +64,14 @@ def as_jsonl(cut: CompletedCut) -> bytes:
 
 def as_csv(cut: CompletedCut) -> bytes:
     """RFC 4180 CSV (CRLF rows, quoted where needed) with a header; a missing
-    value (the top units' parent_address) is an empty field."""
+    value (the top units' parent_address, a decision where nothing was accepted)
+    is an empty field, and a unit's accepted anomalies one field of canonical
+    JSON text ("[]" for none)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for row in export_rows(cut):
+        row[ACCEPTED_FIELD] = canonical_json(row[ACCEPTED_FIELD])
         writer.writerow(["" if value is None else value for value in row.values()])
     return out.getvalue().encode("utf-8")
 
@@ -64,7 +86,8 @@ def as_akn(cut: CompletedCut) -> bytes:
         run_id=cut.run_id,
         made_at=cut.completed_at,
     )
-    return valid_akn_xml(cut.units, source)
+    accepted = {address: a for address, a in cut.accepted.items() if a.anomalies}
+    return valid_akn_xml(cut.units, source, accepted)
 
 
 RENDER: dict[str, Callable[[CompletedCut], bytes]] = {

@@ -341,7 +341,7 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
     _, extraction = _extract(ctx)
     if region_sha(extraction) != marked["region_sha"]:
         raise CutterStop(StopCode.STOP_DRIFT, "the marked region changed since mark")
-    rows = plan_rows(extraction.units, ctx.doc_code)
+    rows = plan_rows(extraction.units, ctx.doc_code, marked["accepted_anomalies"])
     forward, backward = two_pass_digests(
         extraction.units, ctx.doc_code, marked["accepted_anomalies"]
     )
@@ -375,8 +375,12 @@ def _cutplan_story(ctx: PhaseContext) -> PhaseOutcome:
 
 
 def _plan_work(count: int, unknown: list[str], passed: bool, marked: dict) -> list[str]:
+    carrying = len({a for record in marked["accepted_anomalies"] for a in record["units"]})
+    cut_as_found = (
+        f", {carrying} with the anomalies they were cut as found with" if carrying else ""
+    )
     return [
-        f"built {count} plan rows with idempotency keys",
+        f"built {count} plan rows with idempotency keys{cut_as_found}",
         "rebuilt the plan from the reversed unit list and compared digests",
         f"checked every kind against the live vocab ({'ok' if not unknown else unknown})",
         "persisted the rowset in cutter_governance.cutplan_row"

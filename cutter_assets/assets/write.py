@@ -20,6 +20,8 @@ from cutter_assets.core import phases as catalogue
 from cutter_assets.core.commands import command
 from cutter_assets.core.ids import uuid7
 from cutter_assets.core.legal import writer_digest
+from cutter_assets.core.legal.acceptance import unit_anomalies
+from cutter_assets.core.legal.model import ACCEPTED_FIELD
 from cutter_assets.core.phases import GATE_SG1, GATE_SG2, Role
 from cutter_assets.core.pins import sha256_of, sha256_text
 from cutter_assets.core.reports import Invariant
@@ -181,10 +183,11 @@ CHANGE_SET = Phase("change_set", _change_set_story)
 
 
 def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[Invariant]:
-    """The six structural invariants of phase 7, read back from PostgreSQL."""
+    """The seven structural invariants of phase 7, read back from PostgreSQL."""
     counts, section_types = records.structural_probe(conn, change_set_id)
     units, drafts, foreign, unanchored, mismatched, affected = counts
     planned = dict(Counter(r["section_type"] for r in rows))
+    differing = anomalies_unlike_plan(records.stored_anomalies(conn, change_set_id), rows)
     return [
         Invariant("all units draft", units, drafts),
         Invariant(
@@ -196,7 +199,15 @@ def structural_invariants(conn, change_set_id: str, rows: list[dict]) -> list[In
         Invariant(
             "count = expected (units, affected rows)", (len(rows), len(rows)), (units, affected)
         ),
+        Invariant("accepted anomalies as planned (units differing)", 0, len(differing)),
     ]
+
+
+def anomalies_unlike_plan(stored: dict[str, list], rows: list[dict]) -> list[str]:
+    """The planned units whose stored accepted anomalies are not their plan
+    row's (a row naming none plans []), by address."""
+    planned = {r["canonical_address"]: r.get(ACCEPTED_FIELD) or [] for r in rows}
+    return sorted(a for a, entries in planned.items() if a in stored and stored[a] != entries)
 
 
 # ---- 8. manifest_envelope (leg B) --------------------------------------------------
@@ -350,13 +361,16 @@ def independent_verification(
     """Recompute from the stored rows, in Python, what the writer claimed.
 
     ``units`` are the rows of ``UNITS_OF_CHANGE_SET`` as dicts: every column
-    the writer digest covers is read back, so the recomputed digest (with the
-    anomalies mark cut as found, ``marked``'s) equals leg A's writer digest
-    only if every unit was written exactly as planned."""
+    the writer digest covers is read back, each unit's accepted anomalies too,
+    so the recomputed digest (with the anomalies mark cut as found, ``marked``'s)
+    equals leg A's writer digest only if every unit was written exactly as
+    planned. Each unit's anomalies are also those mark accepted on it (none on
+    a unit none affects), under the SG_0 decision mark passed."""
     digest, accepted = leg_a["writer_digest"], marked["accepted_anomalies"]
     import hashlib
 
     by_address = {row["canonical_address"]: row for row in plan}
+    on_unit, decision = unit_anomalies(accepted), marked.get("sg0_decision")
     return {
         "count_matches_plan": len(units) == len(plan),
         "all_draft": all(u["lifecycle_status"] == "draft" for u in units),
@@ -366,6 +380,12 @@ def independent_verification(
         ),
         "addresses_match_plan": {u["canonical_address"] for u in units} == set(by_address),
         "writer_digest_recomputed": writer_digest(units, accepted) == digest,
+        "anomalies_are_the_accepted_ones": all(
+            u[ACCEPTED_FIELD] == on_unit.get(u["canonical_address"], []) for u in units
+        ),
+        "anomalies_under_the_sg0_decision": all(
+            u["structure_decision_id"] == (decision if u[ACCEPTED_FIELD] else None) for u in units
+        ),
     }
 
 

@@ -9,9 +9,10 @@ any write as well).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cutter_assets.core.legal.acceptance import UnitAcceptance
 from cutter_assets.core.legal.model import UNIT_COLUMNS, Unit
 from cutter_assets.core.phases import Mode, Role, RunState
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -31,9 +32,11 @@ SELECT d.title, d.language, v.version_no, v.text_sha256
  WHERE v.id = %(version_id)s
 """
 
-# The Unit's columns in its own order: the body is the unit's first (and only) version.
+# The Unit's columns in its own order (the body is the unit's first and only
+# version), then what it was cut as found with: its anomalies and their decision.
 UNITS_OF_RUN = f"""
-SELECT {", ".join("uv.body" if c == "body" else f"iu.{c}" for c in UNIT_COLUMNS)}
+SELECT {", ".join("uv.body" if c == "body" else f"iu.{c}" for c in UNIT_COLUMNS)},
+       iu.accepted_anomalies, iu.structure_decision_id::text
   FROM cutter_governance.cut_change_set c
   JOIN public.information_unit iu ON iu.change_set_id = c.change_set_id
   JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
@@ -44,7 +47,9 @@ SELECT {", ".join("uv.body" if c == "body" else f"iu.{c}" for c in UNIT_COLUMNS)
 
 @dataclass(frozen=True)
 class CompletedCut:
-    """A completed live cut as stored: where it came from and its units in order."""
+    """A completed live cut as stored: where it came from, its units in order
+    and, by address, what each was cut as found with (every unit has an entry,
+    most of them with no anomaly)."""
 
     run_id: str
     doc_code: str
@@ -54,6 +59,7 @@ class CompletedCut:
     text_sha256: str
     completed_at: str  # ISO 8601 UTC: when the run reached COMPLETED (final, never moves)
     units: list[Unit]
+    accepted: dict[str, UnitAcceptance] = field(default_factory=dict)
 
 
 def read_completed_cut(conn, run_id: str) -> CompletedCut:
@@ -68,9 +74,14 @@ def read_completed_cut(conn, run_id: str) -> CompletedCut:
         cur.execute(SOURCE_OF_VERSION, {"version_id": run.source_version_id})
         title, language, version_no, text_sha256 = cur.fetchone()
         cur.execute(UNITS_OF_RUN, {"run_id": run.run_id})
-        units = [Unit.from_values(*row) for row in cur.fetchall()]
+        rows = cur.fetchall()
+    units = [Unit.from_values(*row[: len(UNIT_COLUMNS)]) for row in rows]
+    accepted = {
+        unit.canonical_address: UnitAcceptance(tuple(row[-2]), row[-1])
+        for unit, row in zip(units, rows, strict=True)
+    }
     source = (title, language, version_no, text_sha256)
-    return CompletedCut(run.run_id, run.doc_code, *source, _utc(run.updated_at), units)
+    return CompletedCut(run.run_id, run.doc_code, *source, _utc(run.updated_at), units, accepted)
 
 
 def check_exportable(run: ledger.Run) -> None:

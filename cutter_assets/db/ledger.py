@@ -11,12 +11,13 @@ from psycopg2 import errors
 from psycopg2.extras import Json
 
 from cutter_assets.core.commands import command
-from cutter_assets.core.legal.model import PLAN_COLUMNS
+from cutter_assets.core.legal.model import ACCEPTED_FIELD, PLAN_COLUMNS
 from cutter_assets.core.phases import Mode
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import queries
 
-CUTPLAN_COLUMNS = PLAN_COLUMNS
+# A persisted plan row: the unit's columns, its key and the anomalies it was cut as found with.
+CUTPLAN_COLUMNS = (*PLAN_COLUMNS, ACCEPTED_FIELD)
 
 
 # What the ledger functions raise when the state machine refuses a move.

@@ -1,6 +1,6 @@
 """Named SQL queries. Every query that takes input is parameterized."""
 
-from cutter_assets.core.legal.model import PLAN_COLUMNS
+from cutter_assets.core.legal.model import ACCEPTED_FIELD, PLAN_COLUMNS
 
 DOCUMENT_BY_CODE_FOR_UPDATE = """
 SELECT id, doc_code, title, language FROM public.source_document
@@ -137,7 +137,7 @@ SELECT run_id::text FROM cutter_governance.phase_record
 INSERT_CUTPLAN_ROWS = "SELECT cutter_governance.fn_cutplan_save(%(run_id)s, %(rows)s)"
 
 CUTPLAN_ROWS = f"""
-SELECT {", ".join(PLAN_COLUMNS)}
+SELECT {", ".join(PLAN_COLUMNS)}, {ACCEPTED_FIELD}
   FROM cutter_governance.cutplan_row WHERE run_id = %(run_id)s ORDER BY sort_order
 """
 
@@ -213,10 +213,16 @@ SELECT section_type, count(*) FROM public.information_unit
  WHERE change_set_id = %(change_set_id)s GROUP BY section_type
 """
 
+UNIT_ANOMALIES_OF_CHANGE_SET = """
+SELECT canonical_address, accepted_anomalies FROM public.information_unit
+ WHERE change_set_id = %(change_set_id)s
+"""
+
 UNITS_OF_CHANGE_SET = """
 SELECT iu.id::text AS id, iu.canonical_address, iu.unit_kind, iu.section_type, iu.number,
        iu.raw_heading, iu.title, iu.parent_address, iu.sort_order, iu.content_hash,
-       iu.idempotency_key, iu.lifecycle_status, uv.body
+       iu.idempotency_key, iu.lifecycle_status, uv.body, iu.accepted_anomalies,
+       iu.structure_decision_id::text AS structure_decision_id
   FROM public.information_unit iu
   JOIN public.unit_version uv ON uv.information_unit_id = iu.id AND uv.version_no = 1
  WHERE iu.change_set_id = %(change_set_id)s

@@ -106,6 +106,13 @@ def structural_probe(conn, change_set_id: str) -> tuple[tuple, dict[str, int]]:
         return counts, dict(cur.fetchall())
 
 
+def stored_anomalies(conn, change_set_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The accepted anomalies each written unit stores, by address."""
+    with conn.cursor() as cur:
+        cur.execute(queries.UNIT_ANOMALIES_OF_CHANGE_SET, {"change_set_id": change_set_id})
+        return dict(cur.fetchall())
+
+
 def current_role(conn) -> str:
     with conn.cursor() as cur:
         cur.execute("SELECT current_user")

@@ -13,7 +13,10 @@ The defects are made here and their lines' sha256 computed here.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import uuid
 from datetime import datetime
 
@@ -27,6 +30,7 @@ from cutter_assets.core import approvals as core
 from cutter_assets.core.approvals import ApprovalRefused, Refusal
 from cutter_assets.core.commands import command
 from cutter_assets.core.legal import Acknowledgment, AnomalyKey, extract_units, writer_digest
+from cutter_assets.core.legal.akn import eid_of, schema_errors
 from cutter_assets.core.phases import GATE_SG0, RunState
 from cutter_assets.core.pins import sha256_of
 from cutter_assets.core.stops import CutterStop, StopCode
@@ -45,6 +49,7 @@ from tests.assets.harness import (
     survey,
 )
 from tests.core.legal.corpus import corpus_text
+from tests.core.legal.test_akn import anomaly_notes, parse
 from tests.core.legal.test_anomalies import (
     DROP_A_MARKER,
     REPEAT_A_NUMBER,
@@ -119,7 +124,9 @@ def _waits_with_every_anomaly(run_id: str) -> None:
 
 
 # ---- the whole path: rehearsal and live cut, each through the review --------------------
-def test_a_law_with_true_defects_is_reviewed_then_cut_as_found_to_completed(governed_env, db_url):
+def test_a_law_with_true_defects_is_reviewed_then_cut_as_found_to_completed(
+    governed_env, db_url, cli
+):
     code, key = _registered(db_url), governed_env["sovereign"]
 
     rehearsal = launch_cut(code, mode="dryrun", actor=ACTOR, scope="enacted_only")
@@ -164,6 +171,8 @@ def test_a_law_with_true_defects_is_reviewed_then_cut_as_found_to_completed(gove
     assert f"{code}/chp_2/sec_1/art_16/para_4/point_c" not in units
     assert units[f"{code}/chp_4"][1] == "Chương IV" and f"{code}/chp_3" not in units
     _the_cut_records_what_it_accepted(live.run_id, code)
+    _each_unit_holds_what_affects_it(db_url, live.run_id, code)
+    _the_exports_show_it_per_unit(db_url, cli, live.run_id)
 
 
 def _the_cut_records_what_it_accepted(run_id: str, code: str) -> None:
@@ -212,6 +221,119 @@ def test_in_the_rehearsal_job_the_review_stops_the_rehearsal_and_mark_waits(gove
     assert refused(result).code is StopCode.STOP_APPROVAL_INVALID  # mark: no decision yet
     _waits_with_every_anomaly(run_id)
     assert result.success  # a refusal is no failure: nothing failed, the run waits
+
+
+def _opened_by(code: str) -> dict:
+    """The unit each defect's line opens, read off the damaged text by hand: the
+    last point of a list, the repeated clause, the clause after the lost marker,
+    the chapter numbered one up."""
+    return {
+        SKIP_THE_LAST_LETTER: f"{code}/chp_2/sec_1/art_16/para_4/point_d",
+        REPEAT_A_NUMBER: f"{code}/chp_1/art_3/para_1-dup2",
+        DROP_A_MARKER: f"{code}/chp_1/art_5/para_4",
+        SKIP_A_CHAPTER: f"{code}/chp_4",
+    }
+
+
+def _stored_acceptance(db_url: str, run_id: str) -> dict[str, tuple]:
+    """address -> (raw heading, accepted anomalies, SG_0 decision) as the units hold them."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT iu.canonical_address, iu.raw_heading, iu.accepted_anomalies, "
+            "iu.structure_decision_id::text FROM public.information_unit iu "
+            "JOIN cutter_governance.cut_change_set c ON c.change_set_id = iu.change_set_id "
+            "WHERE c.run_id = %s",
+            (run_id,),
+        )
+        return {row[0]: row[1:] for row in cur.fetchall()}
+
+
+def _sg0_decision(db_url: str, run_id: str) -> str:
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT id::text FROM cutter_governance.review_decision "
+            "WHERE run_id = %s AND gate = %s AND consumed_at IS NOT NULL",
+            (run_id, GATE_SG0),
+        )
+        return cur.fetchone()[0]
+
+
+def _each_unit_holds_what_affects_it(db_url: str, run_id: str, code: str) -> None:
+    """Each anomaly on exactly the unit its line opens (its raw heading is that
+    line), with the SG_0 decision; every other unit holds none; the plan rows
+    hold the same, and the verifier saw it so."""
+    stored, decision = _stored_acceptance(db_url, run_id), _sg0_decision(db_url, run_id)
+    opened = _opened_by(code)
+    lines = TEXT.split("\n")
+    affected = {}
+    for defect, at in LOCATED:
+        entry = {
+            "kind": defect.kind,
+            "line": at,
+            "sha256": _sha256(TEXT, at),
+            "expected": defect.expected,
+            "found": defect.found,
+        }
+        affected[opened[defect]] = ([entry], decision)
+        assert stored[opened[defect]][0] == lines[at - 1]
+    assert {a: v[1:] for a, v in stored.items() if v[1]} == affected
+    assert all(v[1:] == ([], None) for a, v in stored.items() if a not in affected)
+    assert len(stored) > len(affected)
+    with RESOURCES["database"].transaction(commit=False) as conn:
+        plan = {
+            r["canonical_address"]: r["accepted_anomalies"]
+            for r in ledger.load_cutplan(conn, run_id)
+        }
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT v.observed FROM cutter_governance.verify_result v "
+            "JOIN cutter_governance.cut_change_set c ON c.change_set_id = v.change_set_id "
+            "WHERE c.run_id = %s",
+            (run_id,),
+        )
+        (observed,) = cur.fetchone()
+    assert plan == {a: v[1] for a, v in stored.items()}
+    assert observed["anomalies_are_the_accepted_ones"] is True
+    assert observed["anomalies_under_the_sg0_decision"] is True
+
+
+def _the_exports_show_it_per_unit(db_url: str, cli, run_id: str) -> None:
+    """JSON lines (a list), CSV (one JSON text field) and AKN (a note per anomaly
+    placed at its unit) each show exactly what each unit holds."""
+    stored = _stored_acceptance(db_url, run_id)
+
+    def export(fmt: str) -> str:
+        code, out, err = cli("export", "--run-id", run_id, "--format", fmt)
+        assert code == 0 and err == "", err
+        return out
+
+    rows = [json.loads(line) for line in export("jsonl").splitlines()]
+    assert {
+        r["canonical_address"]: (r["accepted_anomalies"], r["structure_decision_id"]) for r in rows
+    } == {a: v[1:] for a, v in stored.items()}
+    header, *records = list(csv.reader(io.StringIO(export("csv"), newline="")))
+    at = {
+        name: header.index(name)
+        for name in ("canonical_address", "accepted_anomalies", "structure_decision_id")
+    }
+    assert {
+        r[at["canonical_address"]]: (
+            json.loads(r[at["accepted_anomalies"]]),
+            r[at["structure_decision_id"]] or None,
+        )
+        for r in records
+    } == {a: v[1:] for a, v in stored.items()}
+    xml = export("akn").encode("utf-8")
+    assert schema_errors(xml) == []
+    notes = anomaly_notes(parse(xml))
+    with_some = {a: v for a, v in stored.items() if v[1]}
+    assert set(notes) == {eid_of(a) for a in with_some}
+    for address, (_, anomalies, decision) in with_some.items():
+        placed = notes[eid_of(address)]
+        assert [ref for ref, _ in placed] == [f"#anomaly_{a['kind']}" for a in anomalies]
+        for (_, text), anomaly in zip(placed, anomalies, strict=True):
+            assert f"at line {anomaly['line']} " in text and anomaly["sha256"] in text
+            assert f"SG_0 decision {decision}" in text
 
 
 # ---- every wrong acknowledgment is refused, and the run keeps waiting ---------------------

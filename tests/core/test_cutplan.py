@@ -79,8 +79,8 @@ def test_two_pass_digests_agree_for_the_real_plan_builder(units) -> None:
 
 
 def _sort_order_by_input_position(build):
-    def plan(units, doc_code):
-        rows = build(units, doc_code)
+    def plan(units, doc_code, accepted=()):
+        rows = build(units, doc_code, accepted)
         position = {u.canonical_address: i + 1 for i, u in enumerate(units)}
         for row in rows:
             row["sort_order"] = position[row["canonical_address"]]
@@ -90,8 +90,8 @@ def _sort_order_by_input_position(build):
 
 
 def _parent_by_last_seen_in_input(build):
-    def plan(units, doc_code):
-        rows = build(units, doc_code)
+    def plan(units, doc_code, accepted=()):
+        rows = build(units, doc_code, accepted)
         kind_of = {u.canonical_address: u.unit_kind for u in units}
         last_seen: dict[str, str] = {}
         for unit in units:
@@ -164,3 +164,55 @@ def test_a_missing_title_is_digested_as_the_writer_stores_it(units) -> None:
     assert untitled and any(r["parent_address"] is None for r in rows)
     with_none = [dict(r, title=None) if r["title"] == "" else r for r in rows]
     assert writer_digest(with_none) == writer_digest(rows) == independent_digest(rows)
+
+
+# ---- the anomalies a plan's units were cut as found with ---------------------------------
+def _record(line: int, kind: str, *addresses: str) -> dict:
+    """An ``accepted_records`` entry, made here: the anomaly and the units it names."""
+    return {
+        "kind": kind,
+        "line": line,
+        "sha256": sha(f"line {line}"),
+        "expected": "c",
+        "found": "d",
+        "units": list(addresses),
+    }
+
+
+def _entry(record: dict) -> dict:
+    return {k: record[k] for k in ("kind", "line", "sha256", "expected", "found")}
+
+
+def test_each_row_carries_exactly_the_anomalies_that_name_its_unit(units) -> None:
+    clause, article = f"{CODE}/chp_1/art_1/para_2", f"{CODE}/chp_1/art_2"
+    late, early = _record(9, "gap", clause), _record(4, "duplicate", clause)
+    both = _record(6, "out_of_order", article, clause)
+    rows = cutplan.plan_rows(list(reversed(units)), CODE, [late, early, both])
+    carried = {r["canonical_address"]: r["accepted_anomalies"] for r in rows}
+    assert carried[clause] == [_entry(early), _entry(both), _entry(late)]  # by line
+    assert carried[article] == [_entry(both)]
+    assert all(v == [] for a, v in carried.items() if a not in (clause, article))
+    assert all(r["accepted_anomalies"] == [] for r in cutplan.plan_rows(units, CODE))
+
+
+def test_a_rows_anomalies_are_in_its_writer_digest(units) -> None:
+    clause = f"{CODE}/chp_1/art_1/para_2"
+    accepted = [_record(4, "gap", clause)]
+    rows = cutplan.plan_rows(units, CODE, accepted)
+    forward, backward = cutplan.two_pass_digests(units, CODE, accepted)
+    assert forward == backward == writer_digest(rows, accepted)
+    # the same records, but the row stored without them (or with other ones): another plan
+    bare = [dict(r, accepted_anomalies=[]) for r in rows]
+    assert writer_digest(bare, accepted) != forward
+    other = [dict(r, accepted_anomalies=[_entry(_record(5, "gap", clause))]) for r in rows]
+    assert writer_digest(other, accepted) != forward
+    # a plan with no anomaly digests exactly as the rows alone (clean plans keep their digest)
+    assert writer_digest(cutplan.plan_rows(units, CODE)) == independent_digest(rows)
+
+
+def test_anomalies_on_a_unit_the_plan_lacks_are_drift(units) -> None:
+    from cutter_assets.core.stops import CutterStop, StopCode
+
+    with pytest.raises(CutterStop) as stop:
+        cutplan.plan_rows(units, CODE, [_record(4, "gap", f"{CODE}/chp_9")])
+    assert stop.value.code is StopCode.STOP_DRIFT and f"{CODE}/chp_9" in stop.value.detail

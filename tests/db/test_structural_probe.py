@@ -72,10 +72,10 @@ def _observed(conn, cs, rows) -> dict:
     return {i.name: (i.expected, i.observed, i.ok) for i in structural_invariants(conn, cs, rows)}
 
 
-def test_a_clean_change_set_passes_all_six(written):
+def test_a_clean_change_set_passes_all_seven(written):
     conn, _, cs, rows = written
     invariants = structural_invariants(conn, cs, rows)
-    assert len(invariants) == 6
+    assert len(invariants) == 7
     assert all(i.ok for i in invariants), [(i.name, i.observed) for i in invariants]
 
 
@@ -100,3 +100,16 @@ def test_each_defect_is_seen(written, defect, invariant):
     assert not ok and seen == 1 and expected == 0
     # the extra unit also breaks the count against the plan
     assert not observed["count = expected (units, affected rows)"][2]
+
+
+def test_a_unit_stored_without_its_planned_anomalies_is_seen(written):
+    """The plan says art_2 was cut as found with a gap; the unit holds none."""
+    conn, code, cs, rows = written
+    gap = {"kind": "gap", "line": 4, "sha256": sha("4"), "expected": "2", "found": "3"}
+    planned = [
+        dict(r, accepted_anomalies=[gap] if r["canonical_address"].endswith("art_2") else [])
+        for r in rows
+    ]
+    name = "accepted anomalies as planned (units differing)"
+    assert _observed(conn, cs, rows)[name] == (0, 0, True)
+    assert _observed(conn, cs, planned)[name] == (0, 1, False)

@@ -32,13 +32,14 @@ As found, per class of defect (what the builders do, recorded here):
 
 Each anomaly affects the unit its line opens, or the unit whose text holds
 the line (``affected_units``); that is recorded with it wherever the cut shows
-its anomalies (``accepted_records``).
+its anomalies (``accepted_records``), and each unit's plan row, then its unit
+row, holds the anomalies that affect it (``unit_anomalies``; migration 018).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,9 @@ from cutter_assets.core.stops import CutterStop, StopCode, StructureStop
 # A review lists every anomaly in one doc a person reads; a text with more is far
 # more likely the wrong file than a law with that many defects.
 MAX_REVIEWED = 100
+# What a unit row stores of each anomaly it was cut as found with (the entries of
+# public.information_unit.accepted_anomalies; the database checks their shape).
+UNIT_ANOMALY_FIELDS = ("kind", "line", "sha256", "expected", "found")
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,30 @@ def accepted_records(extraction: Extraction) -> list[dict[str, Any]]:
         }
         for anomaly, units in affected_units(extraction)
     ]
+
+
+def unit_anomalies(accepted: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The anomalies each unit was cut as found with, by address: every record of
+    ``accepted_records`` on each unit it names, as ``UNIT_ANOMALY_FIELDS``, in
+    line order. A unit no anomaly affects is absent (its rows carry [])."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in accepted:
+        entry = {field: record[field] for field in UNIT_ANOMALY_FIELDS}
+        for address in record["units"]:
+            out.setdefault(address, []).append(dict(entry))
+    for entries in out.values():
+        entries.sort(key=lambda e: (e["line"], e["kind"], e["sha256"]))
+    return out
+
+
+@dataclass(frozen=True)
+class UnitAcceptance:
+    """What a stored unit was cut as found with, as an export shows it: its
+    anomalies (``UNIT_ANOMALY_FIELDS`` each, line order) and the SG_0 decision
+    that accepted them (None when there are none)."""
+
+    anomalies: tuple[Mapping[str, Any], ...] = ()
+    decision_id: str | None = None
 
 
 def acknowledgment_of(text_sha256: str, records: Iterable[dict[str, Any]]) -> Acknowledgment:

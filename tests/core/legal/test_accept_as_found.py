@@ -30,6 +30,7 @@ from cutter_assets.core.legal.acceptance import (
     MAX_REVIEWED,
     accepted_records,
     disambiguated,
+    unit_anomalies,
 )
 from cutter_assets.core.legal.model import TAIL_MARK
 from cutter_assets.core.stops import CutterStop, StopCode, StructureStop
@@ -149,6 +150,42 @@ def test_every_defect_at_once_and_the_units_each_affects() -> None:
         index = next(i for i, u in enumerate(extraction.units) if u.canonical_address == address)
         assert extraction.unit_lines[index] == record["line"]
     assert len(units) == len(extraction.units)  # every address unique
+
+
+# The unit each defect's line opens in the damaged law, read off the text by hand.
+OPENED_BY = {
+    SKIP_THE_LAST_LETTER: f"{CODE}/chp_2/sec_1/art_16/para_4/point_d",
+    REPEAT_A_NUMBER: f"{CODE}/chp_1/art_3/para_1{DUPLICATE_MARK}2",
+    DROP_A_MARKER: f"{CODE}/chp_1/art_5/para_4",
+    SKIP_A_CHAPTER: f"{CODE}/chp_4",
+}
+
+
+def test_each_unit_holds_exactly_the_anomalies_that_affect_it() -> None:
+    text, located, extraction, units = _cut(VI_DEFECTS)
+    want = {
+        OPENED_BY[defect]: [
+            {
+                "kind": defect.kind,
+                "line": at,
+                "sha256": _sha256(text, at),
+                "expected": defect.expected,
+                "found": defect.found,
+            }
+        ]
+        for defect, at in located
+    }
+    assert unit_anomalies(accepted_records(extraction)) == want
+    for defect, at in located:
+        assert units[OPENED_BY[defect]].raw_heading == _line(text, at)
+    assert unit_anomalies([]) == {}
+
+
+def test_a_unit_two_anomalies_affect_holds_both_in_line_order() -> None:
+    first = {"kind": "gap", "line": 9, "sha256": "a" * 64, "expected": "c", "found": "d"}
+    second = {**first, "kind": "duplicate", "line": 3}
+    records = [{**first, "units": ["D/a", "D/b"]}, {**second, "units": ["D/b"]}]
+    assert unit_anomalies(records) == {"D/a": [first], "D/b": [second, first]}
 
 
 # ---- exact match ----------------------------------------------------------------------

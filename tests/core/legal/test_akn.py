@@ -112,6 +112,18 @@ def alias(root: etree._Element, level: str, name: str) -> list[str]:
     return [a.get("value") for a in root.xpath(path, namespaces=NS) if a.get("name") == name]
 
 
+def anomaly_notes(root: etree._Element) -> dict[str, list[tuple[str, str]]]:
+    """The editorial notes in <meta><notes>, by the eId of the element each is
+    placed at: (the concept it refers to, its text), in document order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for note in root.xpath("/a:akomaNtoso/a:act/a:meta/a:notes/a:note", namespaces=NS):
+        text = "".join(note.itertext()).strip()
+        out.setdefault(note.get("placementBase").removeprefix("#"), []).append(
+            (note.get("refersTo"), text)
+        )
+    return out
+
+
 # ---- the mapping ----------------------------------------------------------------
 def test_every_unit_kind_has_an_akn_element() -> None:
     """A kind added to the vocabulary without an element fails here."""
@@ -380,3 +392,52 @@ def test_a_character_xml_cannot_carry_stops() -> None:
         akn_xml(units, Source(doc_code="D", language="en", text_sha256=SHA))
     assert stop.value.code is StopCode.STOP_REFUSED_INPUT
     assert "U+000B" in stop.value.detail and "D/art_1" in stop.value.detail
+
+
+# ---- units cut as found: one editorial note per anomaly, at its unit ---------------------
+def test_anomalies_accepted_on_units_are_notes_placed_at_them() -> None:
+    from cutter_assets.core.legal.acceptance import UnitAcceptance
+
+    units = _every_kind("vi")
+    point, article = units[4], units[3]
+    gap = {"kind": "gap", "line": 12, "sha256": "c" * 64, "expected": "c", "found": "d"}
+    duplicate = {**gap, "kind": "duplicate", "line": 14, "expected": "2", "found": "1"}
+    decision = "0193a000-0000-7000-8000-00000000d0c0"
+    accepted = {
+        point.canonical_address: UnitAcceptance((gap, duplicate), decision),
+        article.canonical_address: UnitAcceptance((gap,), decision),
+        units[0].canonical_address: UnitAcceptance(),  # nothing accepted: no note
+    }
+    source = Source(doc_code="D", language="vi", text_sha256=SHA)
+    xml = valid_akn_xml(units, source, accepted)
+    root = parse(xml)
+    notes = anomaly_notes(root)
+    assert list(notes) == [eid_of(article.canonical_address), eid_of(point.canonical_address)]
+    (on_article,) = notes[eid_of(article.canonical_address)]
+    assert on_article[0] == "#anomaly_gap"
+    assert f"SG_0 decision {decision}" in on_article[1] and "gap at line 12" in on_article[1]
+    assert "expected c, found d" in on_article[1] and "c" * 64 in on_article[1]
+    assert [ref for ref, _ in notes[eid_of(point.canonical_address)]] == [
+        "#anomaly_gap",
+        "#anomaly_duplicate",
+    ]
+    note_eids = root.xpath("//a:note/@eId", namespaces=NS)
+    assert note_eids == [
+        f"{eid_of(article.canonical_address)}__anomaly_1",
+        f"{eid_of(point.canonical_address)}__anomaly_1",
+        f"{eid_of(point.canonical_address)}__anomaly_2",
+    ]
+    concepts = root.xpath("//a:references/a:TLCConcept/@eId", namespaces=NS)
+    assert concepts == ["anomaly_duplicate", "anomaly_gap"]
+    # the units themselves are marked up exactly as without the notes
+    plain = parse(valid_akn_xml(units, source))
+    for part in ("a:act/a:preface", "a:act/a:body", "a:act/a:conclusions"):
+        assert etree.tostring(root.find(part, NS)) == etree.tostring(plain.find(part, NS))
+
+
+def test_no_anomaly_no_notes() -> None:
+    units = _every_kind()
+    source = Source(doc_code="D", language="en", text_sha256=SHA)
+    xml = valid_akn_xml(units, source, {})
+    assert xml == valid_akn_xml(units, source)
+    assert parse(xml).xpath("//a:notes | //a:TLCConcept", namespaces=NS) == []

@@ -1,0 +1,297 @@
+"""The anomalies a unit was cut as found with, held by PostgreSQL (migration 018):
+leg A's writer stores each plan row's list and the run's SG_0 decision, only
+for anomalies that decision's request listed; a unit no anomaly affects holds
+[] and no decision; once written, neither ever changes, whoever asks; the
+persisted plan keeps each row's list."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import pytest
+from psycopg2 import errors
+from psycopg2.extras import Json
+
+from cutter_assets.db import ledger
+from cutter_assets.db.units import create_units
+from tests.db.builders import (
+    add_document,
+    add_review_decision,
+    advance,
+    as_role,
+    open_change_set,
+    open_run,
+    plan_row,
+)
+
+LANES = ("cutter_exec", "cutter_enact", "cutter_verify", "cutter_probe", "cutter_gatekeeper")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _anomaly(line: int, kind: str = "gap", expected: str = "c", found: str = "d") -> dict:
+    return {
+        "kind": kind,
+        "line": line,
+        "sha256": _sha(f"line {line}"),
+        "expected": expected,
+        "found": found,
+    }
+
+
+GAP, DUPLICATE = _anomaly(7), _anomaly(9, "duplicate", "2", "1")
+
+
+def _reviewed(conn, run_id: str, anomalies: list[dict], *, consumed: bool = True) -> str:
+    """The structure review's request over ``anomalies`` and its SG_0 decision,
+    recorded as the survey records them; the decision's id."""
+    payload = {"gate": "SG_0_structure", "run_id": run_id, "anomalies": anomalies}
+    payload_sha = _sha(repr(payload))
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO cutter_governance.phase_record (run_id, phase, outcome, pins) "
+            "VALUES (%s, 'structure_review', 'passed', %s)",
+            (run_id, Json({"payload_sha": payload_sha, "payload": payload})),
+        )
+        cur.execute(
+            """INSERT INTO cutter_governance.review_decision
+                   (gate, run_id, payload_sha, approval_doc_path, approval_doc_sha256,
+                    signature_sha256, provider, approver, signed_utc, consumed_at)
+               VALUES ('SG_0_structure', %s, %s, 'kb/sg0.md', %s, %s, 'gpg', 'sovereign',
+                       now(), CASE WHEN %s THEN now() END)
+               RETURNING id::text""",
+            (run_id, payload_sha, "d" * 64, uuid.uuid4().hex, consumed),
+        )
+        return cur.fetchone()[0]
+
+
+@pytest.fixture
+def writing(conn):
+    """A live run writing, its change set open: (code, run_id, change set)."""
+    code = "UA-" + uuid.uuid4().hex[:8].upper()
+    doc_id, version_id = add_document(conn, code)
+    run_id = open_run(conn, doc_id, version_id, code)
+    return code, run_id, open_change_set(conn, run_id)
+
+
+def _rows(code: str, on_article: list[dict]) -> list[dict]:
+    """A chapter and its article, the article cut as found with ``on_article``."""
+    chapter = plan_row(f"{code}/chp_1", "Chương I", key=f"{code}-1", unit_kind="chapter")
+    article = plan_row(
+        f"{code}/chp_1/art_1",
+        "Nội dung.",
+        key=f"{code}-2",
+        sort_order=2,
+        parent=chapter["canonical_address"],
+    )
+    return [dict(chapter, accepted_anomalies=[]), dict(article, accepted_anomalies=on_article)]
+
+
+def _stored(conn, change_set_id: str) -> dict[str, tuple]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT canonical_address, accepted_anomalies, structure_decision_id::text "
+            "FROM public.information_unit WHERE change_set_id = %s",
+            (change_set_id,),
+        )
+        return {row[0]: row[1:] for row in cur.fetchall()}
+
+
+def _write(conn, change_set_id: str, rows: list[dict]) -> None:
+    with as_role(conn, "cutter_exec") as cur:
+        create_units(cur, change_set_id, rows)
+
+
+# ---- the writer -----------------------------------------------------------------------
+def test_each_unit_stores_its_anomalies_under_the_sg0_decision(conn, writing):
+    code, run_id, cs = writing
+    decision = _reviewed(conn, run_id, [GAP, DUPLICATE])
+    _write(conn, cs, _rows(code, [GAP, DUPLICATE]))
+    assert _stored(conn, cs) == {
+        f"{code}/chp_1": ([], None),
+        f"{code}/chp_1/art_1": ([GAP, DUPLICATE], decision),
+    }
+
+
+def test_a_clean_plan_stores_no_anomaly_and_needs_no_review(conn, writing):
+    code, _, cs = writing
+    rows = [{k: v for k, v in r.items() if k != "accepted_anomalies"} for r in _rows(code, [])]
+    _write(conn, cs, rows)  # rows built by hand, without the field: none
+    assert list(_stored(conn, cs).values()) == [([], None), ([], None)]
+
+
+def test_anomalies_without_a_consumed_structure_review_are_refused(conn, writing):
+    code, run_id, cs = writing
+    with pytest.raises(errors.RaiseException, match="passed no structure review"):
+        _write(conn, cs, _rows(code, [GAP]))
+    _reviewed(conn, run_id, [GAP], consumed=False)  # recorded, never consumed: still none
+    with pytest.raises(errors.RaiseException, match="passed no structure review"):
+        _write(conn, cs, _rows(code, [GAP]))
+    assert _stored(conn, cs) == {}
+
+
+def test_an_sg0_decision_of_another_run_does_not_count(conn, writing):
+    code, _, cs = writing
+    other_doc, other_version = add_document(conn, code + "-X")
+    other = open_run(conn, other_doc, other_version, code + "-X")
+    _reviewed(conn, other, [GAP])
+    with pytest.raises(errors.RaiseException, match="passed no structure review"):
+        _write(conn, cs, _rows(code, [GAP]))
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        [_anomaly(8)],  # another line
+        [dict(GAP, sha256=_sha("another line text"))],  # the line's text changed
+        [dict(GAP, kind="duplicate")],  # another kind
+        [GAP, DUPLICATE],  # one the review did not list
+    ],
+    ids=["other line", "other line sha", "other kind", "one more"],
+)
+def test_an_anomaly_the_acknowledgment_did_not_list_is_refused(conn, writing, stored):
+    code, run_id, cs = writing
+    _reviewed(conn, run_id, [GAP])
+    with pytest.raises(errors.RaiseException, match="does not list"):
+        _write(conn, cs, _rows(code, stored))
+    assert _stored(conn, cs) == {}
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {"not": "a list"},
+        [dict(GAP, units=["x"])],  # a record of the mark pins, not a unit's entry
+        [{k: v for k, v in GAP.items() if k != "found"}],
+        [dict(GAP, line=0)],
+        [dict(GAP, line="7")],
+        [dict(GAP, sha256="x" * 64)],
+        [dict(GAP, expected=None)],
+    ],
+    ids=["object", "extra key", "missing key", "line 0", "line text", "bad sha", "null"],
+)
+def test_malformed_anomalies_are_refused(conn, writing, malformed):
+    code, run_id, cs = writing
+    _reviewed(conn, run_id, [GAP])
+    with pytest.raises(errors.RaiseException, match="are not a list of"):
+        _write(conn, cs, _rows(code, malformed))
+
+
+# ---- the guard: written once, never changed ---------------------------------------------
+@pytest.fixture
+def written(conn, writing):
+    code, run_id, cs = writing
+    decision = _reviewed(conn, run_id, [GAP])
+    _write(conn, cs, _rows(code, [GAP]))
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT id::text, canonical_address FROM public.information_unit "
+            "WHERE change_set_id = %s ORDER BY sort_order",
+            (cs,),
+        )
+        (clean, _), (accepted, _) = cur.fetchall()
+    return run_id, cs, clean, accepted, decision
+
+
+CHANGES = {
+    "drop the anomaly": "accepted_anomalies = '[]', structure_decision_id = NULL",
+    "add one": "accepted_anomalies = accepted_anomalies || %(extra)s",
+    "edit one": "accepted_anomalies = jsonb_set(accepted_anomalies, '{0,line}', '8')",
+    "other decision": "structure_decision_id = %(other)s",
+}
+
+
+def _change(conn, role: str | None, unit_id: str, change: str, other: str) -> None:
+    statement = f"UPDATE public.information_unit SET {CHANGES[change]} WHERE id = %(id)s"
+    params = {"id": unit_id, "extra": Json([DUPLICATE]), "other": other}
+    if role is None:  # the administrator: the guard stops even the superuser
+        with conn.cursor() as cur:
+            cur.execute("SAVEPOINT change")
+            try:
+                cur.execute(statement, params)
+            finally:
+                cur.execute("ROLLBACK TO SAVEPOINT change")
+        return
+    with as_role(conn, role) as cur:
+        cur.execute(statement, params)
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("role", LANES)
+def test_no_lane_role_changes_a_units_anomalies(conn, written, role, change):
+    run_id, _, _, accepted, _ = written
+    other = add_review_decision(conn, run_id, gate="SG_0_structure", consumed=False)
+    with pytest.raises(errors.InsufficientPrivilege):
+        _change(conn, role, accepted, change, other)
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("role", ["cutter_owner", None])
+def test_neither_the_owner_nor_the_administrator_changes_them(conn, written, role, change):
+    run_id, cs, clean, accepted, decision = written
+    other = add_review_decision(conn, run_id, gate="SG_0_structure", consumed=False)
+    gains_some = change in ("add one", "other decision")  # on a unit that holds none, too
+    for unit_id in (accepted, clean) if gains_some else (accepted,):
+        with pytest.raises(errors.RaiseException, match="only its lifecycle may change"):
+            _change(conn, role, unit_id, change, other)
+    stored = _stored(conn, cs)
+    assert sorted(stored.values(), key=str) == sorted([([], None), ([GAP], decision)], key=str)
+
+
+def test_enacting_keeps_them_and_an_enacted_unit_is_immutable(conn, written):
+    run_id, cs, _, accepted, decision = written
+    sg2 = add_review_decision(conn, run_id)
+    advance(conn, run_id, "ENACTING")
+    with as_role(conn, "cutter_enact") as cur:
+        cur.execute("SELECT public.fn_iu_enact(%s, %s)", (accepted, sg2))
+    assert ([GAP], decision) in _stored(conn, cs).values()
+    with pytest.raises(errors.RaiseException, match="enacted and immutable"):
+        _change(conn, None, accepted, "drop the anomaly", decision)
+
+
+@pytest.mark.parametrize(
+    ("anomalies", "with_decision", "constraint"),
+    [
+        ([GAP], False, "accepted_under_a_decision"),
+        ([], True, "accepted_under_a_decision"),
+        ([dict(GAP, units=["x"])], True, "accepted_anomalies_valid"),
+    ],
+    ids=["anomalies, no decision", "decision, no anomaly", "malformed"],
+)
+def test_the_table_itself_refuses_what_the_writer_would(
+    conn, written, anomalies, with_decision, constraint
+):
+    """Past the writer (the administrator inserting a row by hand): anomalies
+    need their decision, a decision needs anomalies, and entries their shape."""
+    _, _, _, accepted, decision = written
+    with conn.cursor() as cur, pytest.raises(errors.CheckViolation, match=constraint):
+        cur.execute(
+            """INSERT INTO public.information_unit
+                   (source_document_id, source_version_id, change_set_id, idempotency_key,
+                    canonical_address, unit_kind, section_type, sort_order, content_hash,
+                    accepted_anomalies, structure_decision_id)
+               SELECT source_document_id, source_version_id, change_set_id, 'by-hand',
+                      canonical_address || '_x', unit_kind, section_type, 99, content_hash,
+                      %s, %s
+                 FROM public.information_unit WHERE id = %s""",
+            (Json(anomalies), decision if with_decision else None, accepted),
+        )
+
+
+# ---- the plan -------------------------------------------------------------------------
+def test_the_persisted_plan_keeps_each_rows_anomalies(conn):
+    code = "UA-PLAN-" + uuid.uuid4().hex[:6].upper()
+    doc_id, version_id = add_document(conn, code)
+    run_id = open_run(conn, doc_id, version_id, code, state="SURVEYING")
+    rows = _rows(code, [GAP, DUPLICATE])
+    with as_role(conn, "cutter_exec"):
+        ledger.save_cutplan(conn, run_id, rows)
+        loaded = ledger.load_cutplan(conn, run_id)
+    assert [(r["canonical_address"], r["accepted_anomalies"]) for r in loaded] == [
+        (f"{code}/chp_1", []),
+        (f"{code}/chp_1/art_1", [GAP, DUPLICATE]),
+    ]
+    assert loaded == [{k: r[k] for k in ledger.CUTPLAN_COLUMNS} for r in rows]
