@@ -13,6 +13,7 @@ import dagster._daemon.sensor as sensor_daemon
 import yaml
 from dagster._daemon.sensor import MIN_INTERVAL_LOOP_TIME
 
+from cutter_assets.app.code_server_main import PRELOADED
 from cutter_assets.app.daemon_main import SENSOR_LOOP_SECONDS, faster_sensor_loop
 from cutter_assets.platform.settings import DAGSTER_YAML_TEMPLATE
 from cutter_assets.sensors.approvals import approval_sensor
@@ -92,5 +93,5 @@ def test_the_code_server_cutter_starts_forks_run_workers_with_cutter_imported():
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout.split()
 
-    assert worker_of("forking") == ["forkserver", "cutter_assets.definitions"]
+    assert worker_of("forking") == ["forkserver", *PRELOADED]
     assert worker_of("dagster's") == ["spawn"]

@@ -26,7 +26,11 @@ import multiprocessing.forkserver
 from dagster._cli.api import grpc_command
 from dagster._grpc.server import DagsterApiServer
 
-PRELOADED = ["cutter_assets.definitions"]
+# What a run worker needs before its first step: the definitions, the instance's
+# storage (dagster-postgres, loaded from the instance's config), and pandas (the
+# extraction's frames import it when first used). Imported in the worker instead,
+# they were 1.3 s, 0.3 s and 0.4 s of its CPU.
+PRELOADED = ["cutter_assets.definitions", "cutter_assets.db.dagster_storage", "pandas"]
 
 
 def forking_run_workers() -> None:
