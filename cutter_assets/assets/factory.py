@@ -69,10 +69,8 @@ def phase_asset(phase: Phase) -> AssetsDefinition:
     )
     def _phase_asset(context: AssetExecutionContext):
         vault = context.resources.vault if phase.needs_vault else None
-        result = run_phase(
+        yield from run_phase(
             context, context.resources.database, context.resources.kb, phase, vault=vault
         )
-        if result is not None:
-            yield result
 
     return _phase_asset

@@ -7,6 +7,7 @@ carries the refusal's one line in its tags. Everything else is runs/phase.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.graph.partitions import MODE_TAG, RUN_ID_TAG
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import KnowledgeBase, secrets_in_environment
+from cutter_assets.runs.evidence import gate_stop
 from cutter_assets.runs.phase import Phase, PhaseResult, StepInfo, execute_phase
 from cutter_assets.runs.stops import REFUSED_ACTIONS, STOP_CODE, STOP_DETAIL, failure_of
 
@@ -66,22 +68,29 @@ def run_phase(
     phase: Phase,
     *,
     vault: Any = None,
-) -> MaterializeResult | None:
+) -> Iterator[MaterializeResult]:
     """The asset shell: the phase, then its evidence as Dagster metadata and
-    check results; a STOP fails the step with its one line; a refusal returns
-    None (no materialization) and tags the Dagster run with its line."""
+    check results; a STOP fails the step with its one line (a failed internal
+    gate after its evidence, the failed checks included: Dagster would
+    otherwise fail the step for the blocking check, with its own stack); a
+    refusal yields nothing (no materialization) and tags the Dagster run with
+    its line."""
     step = step_info(context)
     try:
         result = execute_phase(database, kb, phase, step, vault=vault)
     except CutterStop as stop:
         if stop.code in REFUSED_ACTIONS and not stop.recorded:
             _mark_refused(context, phase.key, stop)
-            return None
+            return
         raise failure_of(stop) from stop.__cause__  # an unexpected error keeps its traceback
     if RUN_ID_TAG not in step.tags:  # opened here: the Dagster run says which cut run
         tags = {RUN_ID_TAG: result.run.run_id, MODE_TAG: result.run.mode}
         context.instance.add_run_tags(context.run.run_id, tags)
-    return _materialize_result(phase.key, result, kb.root_path())
+    yield _materialize_result(phase.key, result, kb.root_path())
+    stopped = gate_stop(result.outcome)  # recorded with the evidence (ledger, STOP doc)
+    if stopped is not None:
+        stopped.recorded = True
+        raise failure_of(stopped)
 
 
 def _mark_refused(context: AssetExecutionContext, phase_key: str, stop: CutterStop) -> None:

@@ -42,16 +42,25 @@ def finish(
         key: evidence(ctx, run, key, part, warning if key == phase_key else None)
         for key, part in phases
     }
-    failed = [inv for _, part in phases for inv in part.invariants if not inv.ok]
-    if failed:
-        detail = ", ".join(
-            f"{i.name} (expected {i.expected}, observed {i.observed})" for i in failed
-        )
-        ledger.stop_run(ctx.ledger, run.run_id, outcome.stop_code.name, f"{phase_key}: {detail}")
-        write_stop_doc(ctx.kb, run, phase_key, CutterStop(outcome.stop_code, detail))
+    stop = gate_stop(outcome)
+    if stop is not None:
+        ledger.stop_run(ctx.ledger, run.run_id, stop.code.name, f"{phase_key}: {stop.detail}")
+        write_stop_doc(ctx.kb, run, phase_key, stop)
     elif outcome.next_state:
         ledger.move_state(ctx.ledger, run.run_id, run.state, outcome.next_state)
     return docs
+
+
+def gate_stop(outcome: PhaseOutcome) -> CutterStop | None:
+    """The STOP of a phase whose internal gate failed (the phase's stop code and
+    its failed invariants, its own and those of the phases done within it);
+    None when every invariant holds."""
+    parts = [outcome, *(part for _, part in outcome.also)]
+    failed = [inv for part in parts for inv in part.invariants if not inv.ok]
+    if not failed:
+        return None
+    detail = ", ".join(f"{i.name} (expected {i.expected}, observed {i.observed})" for i in failed)
+    return CutterStop(outcome.stop_code, detail)
 
 
 def evidence(

@@ -56,6 +56,12 @@ def _assert_stopped(cutter_env, run_id, code, result, *, last_materialized):
     done = materialized(result)
     expected = list(SURVEY[: SURVEY.index(last_materialized) + 1]) if last_materialized else []
     assert done == expected
+    # What the UI shows of the failed step: the STOP's one line, no stack (a failed
+    # internal gate too, which Dagster would fail for its blocking check).
+    (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
+    assert failure.error.message == f"{code}: {run.stop_detail.split(': ', 1)[1]}"
+    assert failure.error.stack == [] and failure.error.cause is None
+    assert failure.user_failure_data.metadata["stop_handled"].value is True
     return docs[stop_docs[0]]
 
 
