@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -523,6 +524,7 @@ def ui(port: int) -> None:
     env = {**os.environ, **server.dagster_env()}
     webserver = Path(sys.executable).with_name("dagster-webserver")
     log = server.settings.state_dir / "daemon.log"
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # as Ctrl-C: the block stops them all
     with DagsterDaemon(server, log) as daemon:
         click.echo(f"Dagster UI on http://127.0.0.1:{port}; daemon log {log} (Ctrl-C stops both)")
         workspace = str(daemon.workspace)  # the daemon's code server
@@ -534,6 +536,10 @@ def ui(port: int) -> None:
             )
         except KeyboardInterrupt:
             pass
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 # ---- cutter demo --------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.forkserver
+import signal
 
 from dagster._cli.api import grpc_command
 from dagster._grpc.server import DagsterApiServer
@@ -49,6 +50,9 @@ def forking_run_workers() -> None:
 
 
 def run() -> None:
+    # Dagster's server stops on SIGTERM as on SIGINT; a server started in the
+    # background (SIGINT ignored) would then ignore both: it stops on either.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     forking_run_workers()
     grpc_command()  # click reads the arguments from sys.argv
 

@@ -33,6 +33,7 @@ from dagster import DagsterRunStatus, RunsFilter
 from cutter_assets.app.daemon import DagsterDaemon
 from cutter_assets.app.orchestration import project_instance
 from cutter_assets.app.sovereign import arm
+from cutter_assets.core.stops import StopCode
 from cutter_assets.db.server import DatabaseServer
 from cutter_assets.platform.settings import PROJECT_ROOT, load_settings
 from tests.assets.flow import place, signed_doc
@@ -261,3 +262,39 @@ def test_a_survey_launched_from_the_ui_pauses_at_sg1_and_continues_once_signed(
         marker.wait_for()
         assert "not the document's state" in marker.inner_text()
         _shot(page, "05-change-set-rehearsal-marked")
+
+
+def test_a_stopped_step_shows_its_stop_line_and_no_stack(cutter_env, db_url, cli):
+    """A run stopped by a failed internal gate (more units than the document's
+    cap, at mark), opened in the UI as an operator would: the failed step says
+    its STOP line with the code, the detail and "handled", and no stack."""
+    sync_playwright, expect = _playwright_or_skip()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    register(db_url, "UI-CAPPED", LAW, max_units=5)
+    code, _, err = cli("orchestrate", "cut", "--document-id", "UI-CAPPED")  # the rehearsal
+    assert code == StopCode.STOP_STRUCTURE.exit_code, err
+    line = "STOP_STRUCTURE: 0 < units <= cap (expected 1..5, observed 12)"
+    assert "STOP_STRUCTURE: mark: 0 < units <= cap" in err  # the CLI names the phase
+    (stopped,) = [run for run in _all_runs() if run.tags.get("dagster/partition") == "UI-CAPPED"]
+    env = {**os.environ, **DatabaseServer(load_settings()).dagster_env()}
+    workspace = PROJECT_ROOT / "workspace.yaml"
+    with (
+        _webserver(env, ARTIFACTS / "webserver-stop.log", workspace) as url,
+        _browser(sync_playwright) as page,
+    ):
+        page.goto(f"{url}/runs/{stopped.run_id}")
+        _dismiss_welcome(page)
+        failure = page.get_by_text(line, exact=True).first
+        expect(failure).to_be_visible(timeout=STEP_MS)
+        expect(page.get_by_text("stop_handled", exact=True)).to_be_visible()
+        failure.scroll_into_view_if_needed()
+        _shot(page, "06-stopped-step-one-line")
+        expect(page.get_by_text("Stack Trace")).to_have_count(0)
+
+
+def _all_runs() -> list:
+    instance = project_instance()
+    try:
+        return instance.get_runs()
+    finally:
+        instance.dispose()
