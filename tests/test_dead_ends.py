@@ -41,8 +41,8 @@ from tests.assets.flow import (
     signed_doc,
     write,
 )
+from tests.assets.harness import consumed_decision, register, run_row
 from tests.assets.harness import refused as refusal_of
-from tests.assets.harness import register, run_row
 from tests.conftest import CORPUS
 
 SMALL_LAW = CORPUS / "luat-quy-dinh-quyen-tu-do-hoi-hop.txt"
@@ -81,18 +81,6 @@ def _next(run_id: str) -> str:
     return next(line for line in lines if line.startswith("next")).split(None, 1)[1]
 
 
-def _consumed_path(db_url: str, run_id: str, gate: str) -> str:
-    import psycopg2
-
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT approval_doc_path FROM cutter_governance.review_decision "
-            "WHERE run_id = %s AND gate = %s AND consumed_at IS NOT NULL",
-            (run_id, gate),
-        )
-        return cur.fetchone()[0]
-
-
 def _sha256(path: str) -> str:
     return hashlib.sha256((RESOURCES["kb"].root_path() / path).read_bytes()).hexdigest()
 
@@ -122,7 +110,7 @@ def test_an_approval_whose_doc_is_gone_gives_way_to_a_fresh_one(governed_env, db
     assert _next(run_id) == f"cutter orchestrate resume --run-id {run_id}"
     assert write("DEAD-GONE", run_id).success  # the stage the sensor requested
     assert run_row(run_id).state == "AWAITING_LIFECYCLE_AUTHORIZATION"
-    assert _consumed_path(db_url, run_id, GATE_SG1) == fresh  # the newest, once
+    assert consumed_decision(db_url, run_id, GATE_SG1)[1] == fresh  # the newest, once
 
 
 def test_an_approval_past_its_ttl_gives_way_to_a_fresh_one(governed_env, db_url):
@@ -150,7 +138,7 @@ def test_an_approval_past_its_ttl_gives_way_to_a_fresh_one(governed_env, db_url)
     fresh = _sign_fresh(run_id, "SG_1", key)
     result = resume(run_id, fresh)  # evaluated and recorded by resume, then written
     assert result.stop is None and result.state == "AWAITING_LIFECYCLE_AUTHORIZATION"
-    assert _consumed_path(db_url, run_id, GATE_SG1) == fresh
+    assert consumed_decision(db_url, run_id, GATE_SG1)[1] == fresh
 
 
 # ---- 2. a forgotten switch: inspect names it, resume reuses the recorded approval ----
@@ -180,7 +168,7 @@ def test_a_forgotten_switch_is_named_and_resume_uses_the_recorded_approval(gover
     assert result.stop is None and result.state == "AWAITING_LIFECYCLE_AUTHORIZATION"
     decisions = "SELECT count(*) FROM cutter_governance.review_decision WHERE run_id = %s"
     assert count(db_url, decisions, (run_id,)) == 1
-    assert _consumed_path(db_url, run_id, GATE_SG1) == path
+    assert consumed_decision(db_url, run_id, GATE_SG1)[1] == path
 
 
 RID = "0190f7a8-1234-7abc-8def-0123456789ab"

@@ -97,3 +97,14 @@ def phase_records(run_id: str) -> dict[str, ledger.PhaseRecord]:
 def kb_files(kb_root: str | Path, run: ledger.Run) -> dict[str, str]:
     folder = Path(kb_root) / run.kb_folder
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())}
+
+
+def consumed_decision(db_url: str, run_id: str, gate: str) -> tuple[str, str]:
+    """(id, approval doc path) of the decision the run consumed at ``gate``."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT id::text, approval_doc_path FROM cutter_governance.review_decision "
+            "WHERE run_id = %s AND gate = %s AND consumed_at IS NOT NULL",
+            (run_id, gate),
+        )
+        return cur.fetchone()

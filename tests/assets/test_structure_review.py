@@ -40,6 +40,7 @@ from cutter_assets.sensors.approvals import approval_sensor
 from cutter_assets.signing.documents import gpg_sign, stub_sign
 from tests.assets.flow import ALL, count, last_attempt
 from tests.assets.harness import (
+    consumed_decision,
     materialized,
     phase_records,
     refused,
@@ -248,21 +249,14 @@ def _stored_acceptance(db_url: str, run_id: str) -> dict[str, tuple]:
         return {row[0]: row[1:] for row in cur.fetchall()}
 
 
-def _sg0_decision(db_url: str, run_id: str) -> str:
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT id::text FROM cutter_governance.review_decision "
-            "WHERE run_id = %s AND gate = %s AND consumed_at IS NOT NULL",
-            (run_id, GATE_SG0),
-        )
-        return cur.fetchone()[0]
-
-
 def _each_unit_holds_what_affects_it(db_url: str, run_id: str, code: str) -> None:
     """Each anomaly on exactly the unit its line opens (its raw heading is that
     line), with the SG_0 decision; every other unit holds none; the plan rows
     hold the same, and the verifier saw it so."""
-    stored, decision = _stored_acceptance(db_url, run_id), _sg0_decision(db_url, run_id)
+    stored, decision = (
+        _stored_acceptance(db_url, run_id),
+        consumed_decision(db_url, run_id, GATE_SG0)[0],
+    )
     opened = _opened_by(code)
     lines = TEXT.split("\n")
     affected = {}
