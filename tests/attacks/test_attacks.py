@@ -137,6 +137,15 @@ LANE_SQL = {
         "cutter_exec",
         "SELECT cutter_governance.fn_claim_execution(%(run)s)",
     ),
+    "exec rewrites the anomalies a unit was accepted with": (
+        "cutter_exec",
+        "UPDATE public.information_unit SET accepted_anomalies = '[]', "
+        "structure_decision_id = NULL",
+    ),
+    "enact re-attributes a unit's structure acknowledgment": (
+        "cutter_enact",
+        "UPDATE public.information_unit SET structure_decision_id = review_decision_id",
+    ),
 }
 
 
