@@ -46,6 +46,7 @@ class StopCode(enum.Enum):
     STOP_DRIFT_KB = (35, "an earlier KB doc differs from the sha256 the ledger recorded")
     STOP_DRIFT_TRIGGER = (36, "a guard trigger is disabled, dropped or added")
     STOP_HARD_CAP = (37, "the run outlived its hard cap and was ended")
+    STOP_CODE_DRIFT = (38, "cutter's code on disk differs from the code this process loaded")
 
     @property
     def exit_code(self) -> int:

@@ -28,6 +28,7 @@ from cutter_assets.core.secrets import redact
 from cutter_assets.core.stops import CutterStop, StopCode
 from cutter_assets.db import ledger
 from cutter_assets.db.drift import recheck_pins
+from cutter_assets.platform.code import check_code_unchanged
 from cutter_assets.resources.backup import BackupVault
 from cutter_assets.resources.database import CutterDatabase
 from cutter_assets.resources.kb import RUNS_INDEX, KnowledgeBase, secrets_in_environment
@@ -199,6 +200,7 @@ def execute_phase(
     run_id = None
     started = time.monotonic()
     try:
+        check_code_unchanged()
         doc_code = check_doc_code(step.partition_key)
         with database.transaction() as conn:
             opener = (lambda: phase.open_run(conn, kb, step)) if phase.open_run else None

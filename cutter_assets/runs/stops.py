@@ -31,6 +31,7 @@ REFUSED_ACTIONS = frozenset(
         StopCode.STOP_BAD_DOC_CODE,
         StopCode.STOP_EXECUTION_DISABLED,
         StopCode.STOP_APPROVAL_INVALID,
+        StopCode.STOP_CODE_DRIFT,
     }
 )
 
