@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -66,3 +67,18 @@ def test_the_daemon_continues_a_cut_from_signed_approvals(governed_env, db_url, 
         assert all(r.is_success for r in runs)
     finally:
         instance.dispose()
+
+
+def test_a_daemon_whose_code_server_died_is_not_running(cutter_env, tmp_path):
+    """The daemon launches runs from its code server: without it, nothing the
+    batch queues would start, so the daemon does not count as running (a batch
+    then starts a new one), and stopping it ends what is left of the group."""
+    daemon = DagsterDaemon(DatabaseServer(load_settings()), tmp_path / "daemon.log").__enter__()
+    try:
+        assert daemon.running()
+        daemon.code_server.send_signal(signal.SIGKILL)
+        daemon.code_server.wait(30)
+        assert daemon.proc.poll() is None and not daemon.running()
+    finally:
+        daemon.__exit__(RuntimeError, None, None)
+    assert not _group_alive(daemon.group)

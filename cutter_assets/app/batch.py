@@ -446,6 +446,8 @@ class DaemonKeeper:
     def ensure(self) -> None:
         if self.owns_one:
             return
+        if self.started:  # what is left of the one that died (its code server or itself)
+            self.started[-1].__exit__(None, None, None)
         if not self.started and daemon_running(self.instance):
             if not self.told:
                 self.say("daemon    the running daemon launches the batch's runs")

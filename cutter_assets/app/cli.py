@@ -524,7 +524,6 @@ def ui(port: int) -> None:
     env = {**os.environ, **server.dagster_env()}
     webserver = Path(sys.executable).with_name("dagster-webserver")
     log = server.settings.state_dir / "daemon.log"
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # as Ctrl-C: the block stops them all
     with DagsterDaemon(server, log) as daemon:
         click.echo(f"Dagster UI on http://127.0.0.1:{port}; daemon log {log} (Ctrl-C stops both)")
         workspace = str(daemon.workspace)  # the daemon's code server
@@ -599,6 +598,9 @@ def translate(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    if argv is None:  # the command itself: SIGTERM stops it as Ctrl-C does, its blocks
+        # ending (the daemon, code server and UI a command started are stopped with it)
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         argv = translate(list(sys.argv[1:] if argv is None else argv))
         cli.main(args=argv, prog_name="cutter", standalone_mode=False)

@@ -15,7 +15,7 @@ spawned one is (the arguments pickled through the context).
 Dagster chooses the context in ``DagsterApiServer.__init__`` and offers no
 setting for it; this sets the server's ``_mp_ctx`` right after. A test holds
 that the attribute is still there and that a run's worker is a fork of the
-preloading process (``tests/test_daemon.py``).
+preloading process (``tests/test_latency_settings.py``).
 """
 
 from __future__ import annotations

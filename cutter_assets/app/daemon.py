@@ -74,7 +74,8 @@ class DagsterDaemon:
         return self.code_server.pid
 
     def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        """Both the daemon and the code server it launches runs from are alive."""
+        return all(p is not None and p.poll() is None for p in (self.proc, self.code_server))
 
     def __exit__(self, exc_type, *exc) -> None:
         if exc_type is None:
