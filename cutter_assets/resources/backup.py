@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg2
 from dagster import ConfigurableResource
 from psycopg2 import errors, sql
 
@@ -99,32 +100,44 @@ class BackupVault(ConfigurableResource):
 
     # ---- make, verify, restore ----------------------------------------------
     def create(self, conn, *, run_id: str, doc_code: str) -> BackupRecord:
-        fingerprint, keyids = self.require_recipient()
+        """Read the rows a cut of ``doc_code`` could touch and seal them."""
+        self.require_recipient()  # before the tables are read
         if self.unknown_tables():
             raise CutterStop(
                 StopCode.STOP_BACKUP, f"no backup scope for {', '.join(self.unknown_tables())}"
             )
-        payload, counts, scoped, checksums = {}, {}, {}, {}
+        payload, counts = {}, {}
         with conn.cursor() as cur:
             for table in self.tables:
                 cur.execute(queries.BACKUP_SCOPES[table], {"doc_code": doc_code})
-                rows = [row[0] for row in cur.fetchall()]
-                payload[table] = rows
-                scoped[table] = len(rows)
-                checksums[table] = rows_checksum(rows)
+                payload[table] = [row[0] for row in cur.fetchall()]
                 schema, name = table.split(".")
                 cur.execute(
                     sql.SQL(queries.TABLE_ROW_COUNT).format(table=sql.Identifier(schema, name))
                 )
                 counts[table] = cur.fetchone()[0]
+        return self.seal(run_id=run_id, doc_code=doc_code, rows=payload, table_counts=counts)
+
+    def seal(
+        self,
+        *,
+        run_id: str,
+        doc_code: str,
+        rows: dict[str, list[str]],
+        table_counts: dict[str, int],
+    ) -> BackupRecord:
+        """Encrypt ``rows`` ({table: [row as JSON text]}) to the recipient, write
+        the file and its manifest (never over an existing one) with each table's
+        row count and :func:`rows_checksum`, which a restore recomputes."""
+        fingerprint, keyids = self.require_recipient()
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         document = {
             "format": FORMAT,
             "run_id": run_id,
             "doc_code": doc_code,
             "created_utc": created,
-            "table_counts": counts,
-            "rows": payload,
+            "table_counts": table_counts,
+            "rows": rows,
         }
         encrypted = self.gpg().encrypt(
             canonical_json(document).encode("utf-8"), [fingerprint], armor=False, always_trust=True
@@ -145,10 +158,10 @@ class BackupVault(ConfigurableResource):
             len(encrypted.data),
             fingerprint,
             keyids,
-            list(self.tables),
-            counts,
-            scoped,
-            checksums,
+            list(rows),
+            table_counts,
+            {table: len(table_rows) for table, table_rows in rows.items()},
+            {table: rows_checksum(table_rows) for table, table_rows in rows.items()},
             created,
         )
         with open(directory / f"{run_id}.manifest.json", "x", encoding="utf-8") as handle:
@@ -193,7 +206,11 @@ class BackupVault(ConfigurableResource):
 
     def restore(self, conn, run_id: str, schema: str) -> dict[str, tuple[str, str]]:
         """Decrypt (private key needed), load every table into ``schema`` and
-        compare each table's row checksum; returns {table: (recorded, restored)}."""
+        compare each table's row checksum; returns {table: (recorded, restored)}.
+
+        Backups are forward-only evidence: one taken before a migration added
+        a column restores with that column's default, and its checksum is
+        recomputed over the columns the backup holds, as it was written."""
         record = self.verify(run_id)
         decrypted = self.gpg().decrypt((self.directory() / record.file).read_bytes())
         if not decrypted.ok:
@@ -201,7 +218,7 @@ class BackupVault(ConfigurableResource):
                 StopCode.STOP_BACKUP,
                 f"cannot decrypt the backup (is the private key here?): {decrypted.status}",
             )
-        document = json.loads(decrypted.data.decode("utf-8"))
+        tables = backup_rows(record, decrypted.data)
         results = {}
         with conn.cursor() as cur:
             try:
@@ -210,23 +227,8 @@ class BackupVault(ConfigurableResource):
                 raise CutterStop(
                     StopCode.STOP_REFUSED_INPUT, f"schema {schema} already exists"
                 ) from None
-            for table, rows in document["rows"].items():
-                source_schema, name = table.split(".")
-                target = sql.Identifier(schema, name)
-                cur.execute(
-                    sql.SQL("CREATE TABLE {} (LIKE {})").format(
-                        target, sql.Identifier(source_schema, name)
-                    )
-                )
-                for row in rows:
-                    cur.execute(
-                        sql.SQL(
-                            "INSERT INTO {t} SELECT * FROM jsonb_populate_record(NULL::{t}, %s)"
-                        ).format(t=target),
-                        (row,),
-                    )
-                cur.execute(sql.SQL("SELECT to_jsonb(t)::text FROM {} t").format(target))
-                restored = rows_checksum([r[0] for r in cur.fetchall()])
+            for table, rows in tables.items():
+                restored = _restore_table(cur, table, rows, schema)
                 results[table] = (record.row_checksums[table], restored)
         bad = [t for t, (want, got) in results.items() if want != got]
         if bad:
@@ -234,3 +236,134 @@ class BackupVault(ConfigurableResource):
                 StopCode.STOP_BACKUP, f"restored rows differ from the backup in {', '.join(bad)}"
             )
         return results
+
+
+def backup_rows(record: BackupRecord, plaintext: bytes) -> dict[str, list[str]]:
+    """The decrypted document's rows ({table: [row as JSON text]}), or
+    STOP_BACKUP when it is not the backup its manifest describes: another
+    format, run or document, other tables than the manifest's, or a row that
+    is not a JSON object."""
+    try:
+        document = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CutterStop(StopCode.STOP_BACKUP, f"the decrypted backup is not JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("rows"), dict):
+        raise CutterStop(StopCode.STOP_BACKUP, "the decrypted backup holds no rows")
+    mismatched = [
+        field
+        for field, want in (
+            ("format", record.format),
+            ("run_id", record.run_id),
+            ("doc_code", record.doc_code),
+        )
+        if document.get(field) != want
+    ]
+    if mismatched:
+        raise CutterStop(
+            StopCode.STOP_BACKUP,
+            f"the decrypted backup's {', '.join(mismatched)} differ from its manifest",
+        )
+    tables = document["rows"]
+    if sorted(tables) != sorted(record.tables) or set(tables) - set(record.row_checksums):
+        raise CutterStop(
+            StopCode.STOP_BACKUP,
+            f"the decrypted backup holds tables {', '.join(sorted(tables)) or 'none'}, "
+            f"its manifest {', '.join(sorted(record.tables)) or 'none'}",
+        )
+    unknown = sorted(set(tables) - set(queries.BACKUP_SCOPES))
+    if unknown:
+        raise CutterStop(
+            StopCode.STOP_BACKUP, f"the backup holds rows of unknown table(s) {', '.join(unknown)}"
+        )
+    for table, rows in tables.items():
+        if not isinstance(rows, list) or not all(_is_json_object(row) for row in rows):
+            raise CutterStop(
+                StopCode.STOP_BACKUP, f"the backup's rows of {table} are not JSON objects"
+            )
+    return tables
+
+
+def _is_json_object(row) -> bool:
+    if not isinstance(row, str):
+        return False
+    try:
+        return isinstance(json.loads(row), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def restore_columns(table: str, rows: list[str], columns: dict[str, bool]) -> tuple[list, list]:
+    """(the columns the backup's rows of ``table`` hold, the table's columns
+    they lack), given the table's columns as {name: restorable without a
+    value (nullable or with a default)}; STOP_BACKUP when the rows disagree
+    on their columns, hold a column the table no longer has, or lack one
+    that cannot be filled."""
+    key_sets = {frozenset(json.loads(row)) for row in rows}
+    if len(key_sets) > 1:
+        raise CutterStop(
+            StopCode.STOP_BACKUP, f"the backup's rows of {table} do not hold the same columns"
+        )
+    held = sorted(key_sets.pop()) if key_sets else []
+    unknown = [c for c in held if c not in columns]
+    if unknown:
+        raise CutterStop(
+            StopCode.STOP_BACKUP,
+            f"the backup's rows of {table} hold column(s) {', '.join(unknown)} "
+            f"that {table} does not have",
+        )
+    lacking = [c for c in columns if c not in held] if rows else []
+    unfillable = [c for c in lacking if not columns[c]]
+    if unfillable:
+        raise CutterStop(
+            StopCode.STOP_BACKUP,
+            f"the backup's rows of {table} lack column(s) {', '.join(unfillable)}, "
+            "which are NOT NULL without a default",
+        )
+    return held, lacking
+
+
+# The scratch copy keeps the live table's columns, NOT NULLs and defaults (a
+# column added after the backup was taken is filled with its default), not
+# its keys, checks or triggers.
+_SCRATCH_TABLE = "CREATE TABLE {target} (LIKE {source} INCLUDING DEFAULTS)"
+_SCRATCH_COLUMNS = """
+SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL
+  FROM information_schema.columns
+ WHERE table_schema = %(schema)s AND table_name = %(name)s
+ ORDER BY ordinal_position"""
+_RESTORE_ROWS = (
+    "INSERT INTO {target} ({columns}) "
+    "SELECT {columns} FROM jsonb_populate_recordset(NULL::{target}, %(rows)s::jsonb)"
+)
+# The backup's checksum is over the columns its rows hold: leave out the rest.
+_RESTORED_ROWS = "SELECT (to_jsonb(t) - %(lacking)s::text[])::text FROM {target} t"
+
+
+def _restore_table(cur, table: str, rows: list[str], schema: str) -> str:
+    """Load ``rows`` into ``schema``'s copy of ``table``; the checksum of the
+    restored rows over the columns the backup holds. A database error is
+    STOP_BACKUP naming the table."""
+    source_schema, name = table.split(".")
+    target = sql.Identifier(schema, name)
+    try:
+        cur.execute(
+            sql.SQL(_SCRATCH_TABLE).format(
+                target=target, source=sql.Identifier(source_schema, name)
+            )
+        )
+        cur.execute(_SCRATCH_COLUMNS, {"schema": schema, "name": name})
+        held, lacking = restore_columns(table, rows, dict(cur.fetchall()))
+        if rows:
+            cur.execute(
+                sql.SQL(_RESTORE_ROWS).format(
+                    target=target, columns=sql.SQL(", ").join(map(sql.Identifier, held))
+                ),
+                {"rows": "[" + ",".join(rows) + "]"},
+            )
+        cur.execute(sql.SQL(_RESTORED_ROWS).format(target=target), {"lacking": lacking})
+        return rows_checksum([r[0] for r in cur.fetchall()])
+    except psycopg2.Error as exc:
+        detail = exc.diag.message_primary or str(exc).strip()
+        raise CutterStop(
+            StopCode.STOP_BACKUP, f"cannot restore {table} from the backup: {detail}"
+        ) from None
