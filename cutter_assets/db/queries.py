@@ -160,6 +160,23 @@ SCHEMA_EXISTS = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %(schema)
 
 TABLE_ROW_COUNT = "SELECT count(*) FROM {table}"
 
+# ---- restoring a backup into a scratch schema (resources/backup.py) --------
+# The scratch copy keeps the live table's columns, NOT NULLs and defaults (a
+# column added after the backup was taken is filled with its default), not
+# its keys, checks or triggers.
+SCRATCH_TABLE = "CREATE TABLE {target} (LIKE {source} INCLUDING DEFAULTS)"
+SCRATCH_COLUMNS = """
+SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL
+  FROM information_schema.columns
+ WHERE table_schema = %(schema)s AND table_name = %(name)s
+ ORDER BY ordinal_position"""
+RESTORE_ROWS = (
+    "INSERT INTO {target} ({columns}) "
+    "SELECT {columns} FROM jsonb_populate_recordset(NULL::{target}, %(rows)s::jsonb)"
+)
+# The backup's checksum is over the columns its rows hold: leave out the rest.
+RESTORED_ROWS = "SELECT (to_jsonb(t) - %(lacking)s::text[])::text FROM {target} t"
+
 # ---- write and enact stages ---------------------------------------------
 GREEN_REHEARSAL = """
 SELECT r.run_id::text FROM cutter_governance.orchestrator_run r

@@ -100,8 +100,8 @@ class BackupVault(ConfigurableResource):
 
     # ---- make, verify, restore ----------------------------------------------
     def create(self, conn, *, run_id: str, doc_code: str) -> BackupRecord:
-        """Read the rows a cut of ``doc_code`` could touch and seal them."""
-        self.require_recipient()  # before the tables are read
+        """Read the rows a cut of ``doc_code`` could touch and seal them (a
+        missing recipient stops there, before anything is written)."""
         if self.unknown_tables():
             raise CutterStop(
                 StopCode.STOP_BACKUP, f"no backup scope for {', '.join(self.unknown_tables())}"
@@ -322,23 +322,6 @@ def restore_columns(table: str, rows: list[str], columns: dict[str, bool]) -> tu
     return held, lacking
 
 
-# The scratch copy keeps the live table's columns, NOT NULLs and defaults (a
-# column added after the backup was taken is filled with its default), not
-# its keys, checks or triggers.
-_SCRATCH_TABLE = "CREATE TABLE {target} (LIKE {source} INCLUDING DEFAULTS)"
-_SCRATCH_COLUMNS = """
-SELECT column_name, is_nullable = 'YES' OR column_default IS NOT NULL
-  FROM information_schema.columns
- WHERE table_schema = %(schema)s AND table_name = %(name)s
- ORDER BY ordinal_position"""
-_RESTORE_ROWS = (
-    "INSERT INTO {target} ({columns}) "
-    "SELECT {columns} FROM jsonb_populate_recordset(NULL::{target}, %(rows)s::jsonb)"
-)
-# The backup's checksum is over the columns its rows hold: leave out the rest.
-_RESTORED_ROWS = "SELECT (to_jsonb(t) - %(lacking)s::text[])::text FROM {target} t"
-
-
 def _restore_table(cur, table: str, rows: list[str], schema: str) -> str:
     """Load ``rows`` into ``schema``'s copy of ``table``; the checksum of the
     restored rows over the columns the backup holds. A database error is
@@ -347,20 +330,20 @@ def _restore_table(cur, table: str, rows: list[str], schema: str) -> str:
     target = sql.Identifier(schema, name)
     try:
         cur.execute(
-            sql.SQL(_SCRATCH_TABLE).format(
+            sql.SQL(queries.SCRATCH_TABLE).format(
                 target=target, source=sql.Identifier(source_schema, name)
             )
         )
-        cur.execute(_SCRATCH_COLUMNS, {"schema": schema, "name": name})
+        cur.execute(queries.SCRATCH_COLUMNS, {"schema": schema, "name": name})
         held, lacking = restore_columns(table, rows, dict(cur.fetchall()))
         if rows:
             cur.execute(
-                sql.SQL(_RESTORE_ROWS).format(
+                sql.SQL(queries.RESTORE_ROWS).format(
                     target=target, columns=sql.SQL(", ").join(map(sql.Identifier, held))
                 ),
                 {"rows": "[" + ",".join(rows) + "]"},
             )
-        cur.execute(sql.SQL(_RESTORED_ROWS).format(target=target), {"lacking": lacking})
+        cur.execute(sql.SQL(queries.RESTORED_ROWS).format(target=target), {"lacking": lacking})
         return rows_checksum([r[0] for r in cur.fetchall()])
     except psycopg2.Error as exc:
         detail = exc.diag.message_primary or str(exc).strip()
