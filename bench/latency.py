@@ -69,9 +69,13 @@ def set_up():
 
     server = DatabaseServer(load_settings())
     server.up()
-    with connection(server.target_url()) as conn:
-        apply_schema(conn)
-    _, sovereign = demo_keys()
+    try:
+        with connection(server.target_url()) as conn:
+            apply_schema(conn)
+        _, sovereign = demo_keys()
+    except BaseException:
+        server.down()  # a set-up that failed leaves no server running
+        raise
     return server, sovereign
 
 
