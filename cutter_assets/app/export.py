@@ -86,8 +86,7 @@ def as_akn(cut: CompletedCut) -> bytes:
         run_id=cut.run_id,
         made_at=cut.completed_at,
     )
-    accepted = {address: a for address, a in cut.accepted.items() if a.anomalies}
-    return valid_akn_xml(cut.units, source, accepted)
+    return valid_akn_xml(cut.units, source, cut.accepted)  # notes for units with anomalies
 
 
 RENDER: dict[str, Callable[[CompletedCut], bytes]] = {
